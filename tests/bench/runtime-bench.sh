@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# runtime-bench: builds the libcalm benchmarks (Release) and prints each figure as min and
+# median of RUNS runs next to the same work on its peer (libuv, Python asyncio), with the
+# ratio of the medians and the target. Runs of libcalm and of the peer alternate so that
+# drift on a noisy machine hits both alike.
+#   usage: tests/bench/runtime-bench.sh        (BUILD_DIR=build-bench RUNS=5 by default)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD_DIR:-$root/build-bench}
+runs=${RUNS:-5}
+[ "$runs" -ge 1 ] || { echo "runtime-bench: RUNS must be at least 1" >&2; exit 2; }
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCALM_SANITIZE=OFF -DCALM_TSAN=OFF \
+    -DCALM_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" --target calm_bench uv_pingpong -j "$(nproc)" >/dev/null
+calm="$build/tests/bench/calm_bench"
+uv="$build/tests/bench/uv_pingpong"
+py="python3 $root/tests/bench/asyncio_bench.py"
+
+# min and median of the numbers on stdin, one a line
+stats() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%s %s\n", v[1], m }'
+}
+
+# figure LABEL UNIT TARGET_OP TARGET PEER_NAME "CALM_CMD" "PEER_CMD"
+# TARGET_OP is "<" (lower is better, target an absolute bound), ">=peer" (at least the
+# peer's median) or "-" (no target).
+figure() {
+    local label=$1 unit=$2 op=$3 target=$4 peer=$5 calm_cmd=$6 peer_cmd=$7
+    local calm_out peer_out i
+    calm_out=$(mktemp) peer_out=$(mktemp)
+    for ((i = 0; i < runs; i++)); do
+        $calm_cmd >>"$calm_out"
+        $peer_cmd >>"$peer_out"
+    done
+    read -r cmin cmed < <(stats <"$calm_out")
+    read -r pmin pmed < <(stats <"$peer_out")
+    rm -f "$calm_out" "$peer_out"
+    local ratio verdict
+    ratio=$(awk -v c="$cmed" -v p="$pmed" 'BEGIN { printf "%.3g", c / p }')
+    case $op in
+        "<") verdict=$(awk -v c="$cmed" -v t="$target" 'BEGIN { print (c < t) ? "met" : "MISSED" }')
+             target="< $target $unit" ;;
+        ">=peer") verdict=$(awk -v c="$cmed" -v p="$pmed" 'BEGIN { print (c >= p) ? "met" : "MISSED" }')
+             target=">= $peer" ;;
+        *) verdict="" target="" ;;
+    esac
+    printf "%-34s %12.1f %12.1f   %-8s %12.1f %12.1f   %8sx   %-12s %s\n" \
+        "$label ($unit)" "$cmin" "$cmed" "$peer" "$pmin" "$pmed" "$ratio" "$target" "$verdict"
+}
+
+echo "libcalm benchmarks: $runs runs each, $(uname -m), $(nproc) cores, $(date -u +%FT%TZ)"
+printf "%-34s %12s %12s   %-8s %12s %12s   %9s   %s\n" \
+    "figure" "libcalm min" "median" "peer" "min" "median" "ratio" "target (libcalm median)"
+figure "context switch" "ns" "<" 20 asyncio "$calm switch" "$py switch"
+figure "spawn+await" "ns/task" "<" 300 asyncio "$calm spawn" "$py spawn"
+figure "idle task at 100000 tasks" "B/task" "<" 8192 asyncio "$calm memory" "$py memory"
+figure "socketpair ping-pong 64 B" "msg/s" ">=peer" - libuv "$calm pingpong" "$uv"
+figure "socketpair ping-pong 64 B" "msg/s" "-" - asyncio "$calm pingpong" "$py pingpong"
+echo "ratio = libcalm median / peer median: below 1 is better for times and bytes, above 1 for msg/s"
