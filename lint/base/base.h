@@ -1,0 +1,87 @@
+/* Small shared helpers of calm-lint: checked allocation, growable arrays, string
+ * buffers, an interning string pool, a string map and path utilities. */
+#ifndef CALM_LINT_BASE_H
+#define CALM_LINT_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* Allocation that cannot fail: out of memory ends calm-lint with status 2, since a
+ * linter that runs on must not report a partial answer as a complete one. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable array: declare `VEC(T) v = {0};`, push with VEC_PUSH(v, x). */
+#define VEC(T) struct { T *items; size_t len, cap; }
+#define VEC_RESERVE(v, n)                                                        \
+  do {                                                                           \
+    if ((v).len + (n) > (v).cap) {                                               \
+      size_t vec_cap_ = (v).cap ? (v).cap * 2 : 8;                               \
+      while (vec_cap_ < (v).len + (n)) vec_cap_ *= 2;                            \
+      (v).items = xrealloc((v).items, vec_cap_ * sizeof(*(v).items));            \
+      (v).cap = vec_cap_;                                                        \
+    }                                                                            \
+  } while (0)
+#define VEC_PUSH(v, x)                                                           \
+  do {                                                                           \
+    VEC_RESERVE(v, 1);                                                           \
+    (v).items[(v).len++] = (x);                                                  \
+  } while (0)
+#define VEC_FREE(v) do { free((v).items); (v).items = NULL; (v).len = (v).cap = 0; } while (0)
+
+/* A growable NUL-terminated string. */
+typedef struct {
+  char *data;
+  size_t len, cap;
+} strbuf;
+void sb_append(strbuf *sb, const char *s);
+void sb_appendn(strbuf *sb, const char *s, size_t n);
+void sb_appendc(strbuf *sb, char c);
+void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(strbuf *sb, const char *fmt, va_list ap);
+char *sb_take(strbuf *sb); /* returns the string (never NULL) and resets the buffer */
+void sb_free(strbuf *sb);
+
+/* An interning pool: equal strings share one copy, which lives as long as the pool. */
+typedef struct strpool strpool;
+strpool *strpool_new(void);
+const char *strpool_intern(strpool *p, const char *s);
+const char *strpool_internn(strpool *p, const char *s, size_t n);
+void strpool_free(strpool *p);
+
+/* A map from string keys (copied) to pointer-sized values. */
+typedef struct strmap strmap;
+strmap *strmap_new(void);
+bool strmap_get(const strmap *m, const char *key, void **value);
+void strmap_put(strmap *m, const char *key, void *value); /* replaces */
+size_t strmap_len(const strmap *m);
+/* Visits entries in insertion order; stops when fn returns false. */
+void strmap_each(const strmap *m, bool (*fn)(const char *key, void *value, void *ctx), void *ctx);
+void strmap_free(strmap *m);
+
+uint64_t hash_bytes(const void *data, size_t n, uint64_t seed); /* FNV-1a, 64 bit */
+
+/* Paths. Returned strings are malloc'd. */
+char *path_join(const char *dir, const char *name);
+char *path_dirname(const char *path);
+char *path_absolute(const char *path, const char *base); /* lexical: no symlinks resolved */
+char *path_normalize(const char *path);                  /* removes ".", "..", "//" lexically */
+bool path_is_under(const char *path, const char *dir);
+bool path_is_dir(const char *path);
+bool path_is_file(const char *path);
+/* Walks from `start` (a file or directory) up to the root; returns the first
+ * `dir/name` that exists as a file, or NULL. */
+char *path_find_upward(const char *start, const char *name);
+
+/* Reads a whole file; NULL with errno set on failure. */
+char *file_read(const char *path, size_t *len);
+
+int cpu_count(void);
+
+#endif

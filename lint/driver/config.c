@@ -1,0 +1,127 @@
+/* Loading .calm-lint.json. Unknown keys are errors, so a typo does not silently
+ * turn a check off. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../rules/rule.h"
+#include "../base/base.h"
+#include "../graph/models.h"
+
+const char *config_unknown_rule(const char *const *ids, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(ids[i], "all") != 0 && !lint_rule_find(ids[i])) return ids[i];
+  return NULL;
+}
+
+static int string_list(const cJSON *v, const char ***out, size_t *n) {
+  if (!cJSON_IsArray(v)) return -1;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, v) {
+    if (!cJSON_IsString(it)) return -1;
+    *out = xrealloc(*out, (*n + 1) * sizeof **out);
+    (*out)[(*n)++] = xstrdup(it->valuestring);
+  }
+  return 0;
+}
+
+int config_load(const char *path, lint_config *c, char **error) {
+  memset(c, 0, sizeof *c);
+  *error = NULL;
+  size_t len;
+  char *text = file_read(path, &len);
+  if (!text) {
+    *error = xasprintf("cannot read configuration %s", path);
+    return -1;
+  }
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+  if (!root) {
+    unsigned line, col;
+    const char *at = cJSON_GetErrorPtr();
+    text_position(text, at && at >= text ? (size_t)(at - text) : len, &line, &col);
+    *error = xasprintf("%s:%u:%u: invalid JSON in configuration", path, line, col);
+    free(text);
+    return -1;
+  }
+  free(text);
+  c->path = xstrdup(path);
+  c->dir = path_dirname(path);
+  if (!cJSON_IsObject(root)) *error = xasprintf("%s: configuration must be a JSON object", path);
+  const cJSON *it;
+  if (!*error) cJSON_ArrayForEach(it, root) {
+    const char *k = it->string;
+    if (strcmp(k, "enable") == 0) {
+      c->has_enable = true;
+      if (string_list(it, &c->enable, &c->nenable)) *error = xasprintf("%s: 'enable' must be a list of rule ids", path);
+    } else if (strcmp(k, "disable") == 0) {
+      if (string_list(it, &c->disable, &c->ndisable)) *error = xasprintf("%s: 'disable' must be a list of rule ids", path);
+    } else if (strcmp(k, "models") == 0) {
+      const cJSON *dis = cJSON_GetObjectItemCaseSensitive(it, "disable");
+      if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != (dis ? 1 : 0) ||
+          (dis && string_list(dis, &c->models_disable, &c->nmodels_disable)))
+        *error = xasprintf("%s: 'models' must be {\"disable\": [model names]}", path);
+    } else if (strcmp(k, "functions") == 0) {
+      if (!cJSON_IsObject(it)) *error = xasprintf("%s: 'functions' must be an object of function entries", path);
+      else c->functions = cJSON_Duplicate(it, 1);
+    } else if (strcmp(k, "model_files") == 0) {
+      const char **files = NULL;
+      size_t n = 0;
+      if (string_list(it, &files, &n)) *error = xasprintf("%s: 'model_files' must be a list of paths", path);
+      c->model_files = xcalloc(n + 1, sizeof *c->model_files);
+      for (size_t i = 0; i < n; i++) {
+        c->model_files[i] = path_absolute(files[i], c->dir);
+        free((char *)files[i]);
+      }
+      c->nmodel_files = n;
+      free(files);
+    } else {
+      *error = xasprintf("%s: unknown configuration key '%s' (expected enable, disable, models, functions, "
+                         "model_files)", path, k);
+    }
+    if (*error) break;
+  }
+  cJSON_Delete(root);
+  const char *bad_rule = NULL;
+  if (!*error && ((bad_rule = config_unknown_rule(c->enable, c->nenable)) ||
+                  (bad_rule = config_unknown_rule(c->disable, c->ndisable))))
+    *error = xasprintf("%s: unknown rule '%s' (see calm-lint --list-rules)", path, bad_rule);
+  if (*error) {
+    config_free(c);
+    return -1;
+  }
+  return 0;
+}
+
+void config_free(lint_config *c) {
+  for (size_t i = 0; i < c->nenable; i++) free((char *)c->enable[i]);
+  for (size_t i = 0; i < c->ndisable; i++) free((char *)c->disable[i]);
+  for (size_t i = 0; i < c->nmodels_disable; i++) free((char *)c->models_disable[i]);
+  for (size_t i = 0; i < c->nmodel_files; i++) free(c->model_files[i]);
+  free(c->enable);
+  free(c->disable);
+  free(c->models_disable);
+  free(c->model_files);
+  cJSON_Delete(c->functions);
+  free(c->path);
+  free(c->dir);
+  memset(c, 0, sizeof *c);
+}
+
+static bool listed(const char *const *ids, size_t n, const char *id) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(ids[i], id) == 0 || strcmp(ids[i], "all") == 0) return true;
+  return false;
+}
+
+bool config_rule_enabled(const lint_config *c, const char *const *cli_enable, size_t ncli_enable,
+                         const char *const *cli_disable, size_t ncli_disable, const char *id) {
+  bool on = true;
+  if (ncli_enable) on = listed(cli_enable, ncli_enable, id);
+  else if (c && c->has_enable) on = listed(c->enable, c->nenable, id);
+  if (c && listed(c->disable, c->ndisable, id) && !(ncli_enable && listed(cli_enable, ncli_enable, id))) on = false;
+  if (listed(cli_disable, ncli_disable, id)) on = false;
+  return on;
+}

@@ -1,0 +1,133 @@
+/* Command-line parsing. Accepts `--opt value` and `--opt=value`. */
+#include "options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/base.h"
+
+const char options_usage[] =
+    "usage: calm-lint [options] [files or directories...] [-- compiler flags]\n"
+    "\n"
+    "  -p DIR                 build directory holding compile_commands.json\n"
+    "                         (default: found upward from the inputs, also in build/)\n"
+    "  --format text|json     output format (default: text)\n"
+    "  --config FILE          configuration (default: nearest .calm-lint.json upward)\n"
+    "  --enable IDS           run only these rules (comma list)\n"
+    "  --disable IDS          leave these rules out (comma list)\n"
+    "  -j N                   translation units parsed in parallel (default: all cores)\n"
+    "  --baseline FILE        report only findings not in FILE\n"
+    "  --write-baseline FILE  record today's findings in FILE\n"
+    "  --stdin-filename PATH  lint the text on stdin as if it were PATH\n"
+    "  --color auto|always|never\n"
+    "  --list-rules           list the rules and exit\n"
+    "  --list-models          list the loaded API models and exit\n"
+    "  --explain ID           print a rule's documentation and exit\n"
+    "  --dump-ir              print the IR summaries as JSON instead of linting\n"
+    "  --version, --help\n"
+    "\n"
+    "exit status: 0 no findings, 1 findings, 2 usage, configuration or parse errors\n";
+
+void split_ids(const char *text, const char ***list, size_t *n) {
+  const char *p = text;
+  while (*p) {
+    const char *start = p;
+    while (*p && *p != ',') p++;
+    const char *end = p;
+    while (start < end && (*start == ' ')) start++;
+    while (end > start && end[-1] == ' ') end--;
+    if (end > start) {
+      *list = xrealloc(*list, (*n + 1) * sizeof **list);
+      (*list)[(*n)++] = xstrndup(start, (size_t)(end - start));
+    }
+    if (*p == ',') p++;
+  }
+}
+
+/* Matches `--name value` or `--name=value`; advances *i past the value. */
+static bool take_value(int argc, char **argv, int *i, const char *name, const char **value, char **error) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) != 0) return false;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return true;
+  }
+  if (a[n] != '\0') return false;
+  if (*i + 1 >= argc) {
+    if (!*error) *error = xasprintf("option '%s' needs a value", name);
+    *value = NULL;
+    return true;
+  }
+  *value = argv[++*i];
+  return true;
+}
+
+int options_parse(int argc, char **argv, cli_options *o, char **error) {
+  memset(o, 0, sizeof *o);
+  o->color = -1;
+  *error = NULL;
+  for (int i = 1; i < argc && !*error; i++) {
+    const char *a = argv[i], *v = NULL;
+    if (strcmp(a, "--") == 0) {
+      o->have_flags = true;
+      o->nflags = (size_t)(argc - i - 1);
+      o->flags = xcalloc(o->nflags + 1, sizeof *o->flags);
+      for (size_t k = 0; k < o->nflags; k++) o->flags[k] = argv[i + 1 + (int)k];
+      break;
+    }
+    if (take_value(argc, argv, &i, "-p", &v, error)) o->build_dir = v;
+    else if (take_value(argc, argv, &i, "--format", &v, error)) {
+      if (!v) break;
+      if (strcmp(v, "text") == 0) o->format = FORMAT_TEXT;
+      else if (strcmp(v, "json") == 0) o->format = FORMAT_JSON;
+      else *error = xasprintf("unknown output format '%s' (expected text or json)", v);
+    } else if (take_value(argc, argv, &i, "--config", &v, error)) o->config = v;
+    else if (take_value(argc, argv, &i, "--enable", &v, error)) {
+      if (v) split_ids(v, &o->enable, &o->nenable);
+    } else if (take_value(argc, argv, &i, "--disable", &v, error)) {
+      if (v) split_ids(v, &o->disable, &o->ndisable);
+    } else if (take_value(argc, argv, &i, "-j", &v, error)) {
+      if (!v) break;
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 1024) *error = xasprintf("-j needs a number of jobs from 1 to 1024, not '%s'", v);
+      else o->jobs = (int)n;
+    } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9') {
+      char *end;
+      long n = strtol(a + 2, &end, 10);
+      if (*end || n < 1 || n > 1024) *error = xasprintf("-j needs a number of jobs from 1 to 1024, not '%s'", a + 2);
+      else o->jobs = (int)n;
+    } else if (take_value(argc, argv, &i, "--baseline", &v, error)) o->baseline = v;
+    else if (take_value(argc, argv, &i, "--write-baseline", &v, error)) o->write_baseline = v;
+    else if (take_value(argc, argv, &i, "--stdin-filename", &v, error)) o->stdin_filename = v;
+    else if (take_value(argc, argv, &i, "--explain", &v, error)) o->explain = v;
+    else if (take_value(argc, argv, &i, "--color", &v, error)) {
+      if (!v) break;
+      if (strcmp(v, "auto") == 0) o->color = -1;
+      else if (strcmp(v, "always") == 0) o->color = 1;
+      else if (strcmp(v, "never") == 0) o->color = 0;
+      else *error = xasprintf("unknown --color value '%s' (expected auto, always or never)", v);
+    } else if (strcmp(a, "--list-rules") == 0) o->list_rules = true;
+    else if (strcmp(a, "--list-models") == 0) o->list_models = true;
+    else if (strcmp(a, "--dump-ir") == 0) o->dump_ir = true;
+    else if (strcmp(a, "--version") == 0) o->version = true;
+    else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) o->help = true;
+    else if (a[0] == '-' && a[1] != '\0') *error = xasprintf("unknown option '%s' (see --help)", a);
+    else {
+      o->inputs = xrealloc(o->inputs, (o->ninputs + 1) * sizeof *o->inputs);
+      o->inputs[o->ninputs++] = a;
+    }
+  }
+  return *error ? -1 : 0;
+}
+
+void options_free(cli_options *o) {
+  for (size_t i = 0; i < o->nenable; i++) free((char *)o->enable[i]);
+  for (size_t i = 0; i < o->ndisable; i++) free((char *)o->disable[i]);
+  free(o->enable);
+  free(o->disable);
+  free(o->inputs);
+  free(o->flags);
+  memset(o, 0, sizeof *o);
+}

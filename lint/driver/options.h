@@ -1,0 +1,43 @@
+/* The command line of calm-lint (DESIGN "calm-lint interface"). */
+#ifndef CALM_LINT_OPTIONS_H
+#define CALM_LINT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum { FORMAT_TEXT, FORMAT_JSON } output_format;
+
+typedef struct {
+  const char *build_dir;      /* -p */
+  output_format format;
+  const char *config;         /* --config */
+  const char **enable;        /* --enable: run only these rules */
+  size_t nenable;
+  const char **disable;       /* --disable: leave these out */
+  size_t ndisable;
+  int jobs;                   /* -j; 0: all cores */
+  const char *baseline;
+  const char *write_baseline;
+  const char *stdin_filename;
+  const char *explain;
+  bool list_rules, list_models, dump_ir, version, help;
+  int color;                  /* -1 auto, 0 never, 1 always */
+  const char **inputs;
+  size_t ninputs;
+  const char **flags;         /* after `--` */
+  size_t nflags;
+  bool have_flags;
+} cli_options;
+
+/* Parses argv into *o (pointers into argv; lists malloc'd). Returns 0, or -1 with
+ * *error set (malloc'd, one line). */
+int options_parse(int argc, char **argv, cli_options *o, char **error);
+void options_free(cli_options *o);
+
+/* Splits "a,b,,c" into its non-empty parts (malloc'd array of malloc'd strings,
+ * appended to *list). */
+void split_ids(const char *text, const char ***list, size_t *n);
+
+extern const char options_usage[];
+
+#endif

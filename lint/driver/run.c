@@ -1,0 +1,537 @@
+/* One run of calm-lint: options, inputs and compile flags, configuration and
+ * models, the parallel parse, linking, the rules, suppressions, and output. */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../rules/rule.h"
+#include "../base/base.h"
+#include "../frontend/compdb.h"
+#include "../graph/program.h"
+#include "../report/report.h"
+#include "config.h"
+#include "options.h"
+#include "schedule.h"
+#include "suppress.h"
+
+#ifndef CALM_VERSION
+#define CALM_VERSION "0"
+#endif
+
+#define CONFIG_NAME ".calm-lint.json"
+#define PROGRESS_MIN_UNITS 8
+
+typedef struct {
+  cli_options opt;
+  char *cwd;
+  VEC(compile_job) jobs;
+  compdb db;
+  bool have_db;
+  char *stdin_text;
+  size_t stdin_len;
+  char *stdin_path;
+  lint_config cli_config;
+  bool have_cli_config;
+  strmap *configs;     /* config path -> lint_config* ; "" key unused */
+  strmap *config_of;   /* directory -> lint_config* that governs it (NULL: none) */
+  model_db *models;
+  int status;
+} run_state;
+
+static void fail(run_state *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(run_state *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("calm-lint: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  r->status = 2;
+}
+
+/* ---- inputs ---- */
+
+static bool is_source(const char *name) {
+  const char *dot = strrchr(name, '.');
+  return dot && strcmp(dot, ".c") == 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Every .c file under `dir`, sorted, skipping hidden directories. */
+typedef VEC(char *) path_list;
+
+static void list_sources(const char *dir, path_list *out) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  VEC(char *) names = {0};
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    VEC_PUSH(names, path_join(dir, e->d_name));
+  }
+  closedir(d);
+  if (names.len) qsort(names.items, names.len, sizeof *names.items, cmp_str);
+  for (size_t i = 0; i < names.len; i++) {
+    if (path_is_dir(names.items[i])) {
+      list_sources(names.items[i], out);
+      free(names.items[i]);
+    } else if (is_source(names.items[i])) {
+      VEC_PUSH(*out, names.items[i]);
+    } else {
+      free(names.items[i]);
+    }
+  }
+  VEC_FREE(names);
+}
+
+static bool have_job(run_state *r, const char *file) {
+  for (size_t i = 0; i < r->jobs.len; i++)
+    if (strcmp(r->jobs.items[i].file, file) == 0) return true;
+  return false;
+}
+
+static void add_flag_job(run_state *r, const char *file) {
+  if (have_job(r, file)) return;
+  char **args = xcalloc(r->opt.nflags + 1, sizeof *args);
+  for (size_t i = 0; i < r->opt.nflags; i++) args[i] = xstrdup(r->opt.flags[i]);
+  compile_job job;
+  compile_job_init(&job, file, r->cwd, args, r->opt.nflags);
+  VEC_PUSH(r->jobs, job);
+}
+
+static void add_db_job(run_state *r, const char *file) {
+  if (have_job(r, file)) return;
+  const compile_job *known = compdb_find(&r->db, file);
+  compile_job *job = known ? compile_job_copy(known) : compdb_infer(&r->db, file);
+  if (!job) {
+    fail(r, "%s is not in %s and no flags can be inferred for it", file, r->db.path);
+    return;
+  }
+  VEC_PUSH(r->jobs, *job);
+  free(job);
+}
+
+/* The compile database: -p, else compile_commands.json (or build/...) upward. */
+static bool find_database(run_state *r) {
+  if (r->opt.build_dir) {
+    char *err;
+    if (compdb_load(r->opt.build_dir, &r->db, &err) != 0) {
+      fail(r, "%s", err);
+      free(err);
+      return false;
+    }
+    return true;
+  }
+  const char *start = r->opt.ninputs ? r->opt.inputs[0] : r->stdin_path ? r->stdin_path : r->cwd;
+  char *abs = path_absolute(start, r->cwd);
+  char *dir = path_is_dir(abs) ? xstrdup(abs) : path_dirname(abs);
+  free(abs);
+  for (;;) {
+    const char *subdirs[] = {"", "build"};
+    for (int i = 0; i < 2; i++) {
+      char *cand_dir = i == 0 ? xstrdup(dir) : path_join(dir, subdirs[i]);
+      char *cand = path_join(cand_dir, "compile_commands.json");
+      bool found = path_is_file(cand);
+      free(cand);
+      if (found) {
+        char *err;
+        int rc = compdb_load(cand_dir, &r->db, &err);
+        free(cand_dir);
+        free(dir);
+        if (rc != 0) {
+          fail(r, "%s", err);
+          free(err);
+          return false;
+        }
+        return true;
+      }
+      free(cand_dir);
+    }
+    if (strcmp(dir, "/") == 0) break;
+    char *up = path_dirname(dir);
+    free(dir);
+    dir = up;
+  }
+  free(dir);
+  fail(r, "no compile_commands.json found upward from %s; pass -p BUILD_DIR or compiler flags after --", start);
+  return false;
+}
+
+static void gather_jobs(run_state *r) {
+  if (!r->opt.have_flags) {
+    if (!find_database(r)) return;
+    r->have_db = true;
+  }
+  for (size_t i = 0; i < r->opt.ninputs && r->status == 0; i++) {
+    char *abs = path_absolute(r->opt.inputs[i], r->cwd);
+    if (path_is_dir(abs)) {
+      size_t before = r->jobs.len;
+      if (r->have_db) {
+        for (size_t k = 0; k < r->db.njobs; k++)
+          if (path_is_under(r->db.jobs[k].file, abs)) add_db_job(r, r->db.jobs[k].file);
+      } else {
+        path_list files = {0};
+        list_sources(abs, &files);
+        for (size_t k = 0; k < files.len; k++) {
+          add_flag_job(r, files.items[k]);
+          free(files.items[k]);
+        }
+        VEC_FREE(files);
+      }
+      if (r->jobs.len == before) fail(r, "no C translation units under %s", r->opt.inputs[i]);
+    } else if (path_is_file(abs)) {
+      if (r->have_db) add_db_job(r, abs);
+      else add_flag_job(r, abs);
+    } else {
+      fail(r, "%s: no such file or directory", r->opt.inputs[i]);
+    }
+    free(abs);
+  }
+  if (r->status) return;
+  if (r->stdin_path) {
+    if (r->have_db) add_db_job(r, r->stdin_path);
+    else add_flag_job(r, r->stdin_path);
+  } else if (r->opt.ninputs == 0 && r->have_db) {
+    for (size_t k = 0; k < r->db.njobs; k++) add_db_job(r, r->db.jobs[k].file);
+  } else if (r->opt.ninputs == 0) {
+    fail(r, "no input files (name files or directories to lint)");
+  }
+  if (r->jobs.len > 1) {
+    /* a stable order: results do not depend on the database's order */
+    for (size_t i = 1; i < r->jobs.len; i++) {
+      compile_job j = r->jobs.items[i];
+      size_t k = i;
+      while (k > 0 && strcmp(r->jobs.items[k - 1].file, j.file) > 0) {
+        r->jobs.items[k] = r->jobs.items[k - 1];
+        k--;
+      }
+      r->jobs.items[k] = j;
+    }
+  }
+}
+
+/* ---- configuration ---- */
+
+static lint_config *load_config_file(run_state *r, const char *path) {
+  void *v;
+  if (strmap_get(r->configs, path, &v)) return v;
+  lint_config *c = xcalloc(1, sizeof *c);
+  char *err;
+  if (config_load(path, c, &err) != 0) {
+    fail(r, "%s", err);
+    free(err);
+    free(c);
+    c = NULL;
+  }
+  strmap_put(r->configs, path, c);
+  return c;
+}
+
+/* The configuration that governs `file`: --config, else the nearest upward. */
+static lint_config *config_for(run_state *r, const char *file) {
+  if (r->have_cli_config) return &r->cli_config;
+  if (!file) return NULL;
+  char *dir = path_dirname(file);
+  void *v;
+  if (strmap_get(r->config_of, dir, &v)) {
+    free(dir);
+    return v;
+  }
+  char *path = path_find_upward(dir, CONFIG_NAME);
+  lint_config *c = path ? load_config_file(r, path) : NULL;
+  strmap_put(r->config_of, dir, c);
+  free(path);
+  free(dir);
+  return c;
+}
+
+static bool free_config_cb(const char *key, void *value, void *ctx) {
+  (void)key;
+  (void)ctx;
+  if (value) {
+    config_free(value);
+    free(value);
+  }
+  return true;
+}
+
+static void load_models(run_state *r) {
+  r->models = model_db_new();
+  char *err;
+  if (model_db_load_builtin(r->models, &err) != 0) {
+    fail(r, "%s", err);
+    free(err);
+    return;
+  }
+  VEC(lint_config *) configs = {0};
+  if (r->have_cli_config) VEC_PUSH(configs, &r->cli_config);
+  else
+    for (size_t i = 0; i < r->jobs.len; i++) {
+      lint_config *c = config_for(r, r->jobs.items[i].file);
+      bool seen = false;
+      for (size_t k = 0; k < configs.len && c; k++) seen |= configs.items[k] == c;
+      if (c && !seen) VEC_PUSH(configs, c);
+    }
+  for (size_t i = 0; i < configs.len && r->status == 0; i++) {
+    lint_config *c = configs.items[i];
+    for (size_t k = 0; k < c->nmodel_files && r->status == 0; k++) {
+      char *text = file_read(c->model_files[k], NULL);
+      if (!text) {
+        fail(r, "%s: cannot read model file %s: %s", c->path, c->model_files[k], strerror(errno));
+        break;
+      }
+      if (model_db_load(r->models, text, c->model_files[k], &err) != 0) {
+        fail(r, "%s", err);
+        free(err);
+      }
+      free(text);
+    }
+    if (c->functions && r->status == 0) {
+      char *name = xasprintf("config:%s", c->path);
+      if (model_db_load_functions(r->models, c->functions, name, c->path, &err) != 0) {
+        fail(r, "%s", err);
+        free(err);
+      }
+      free(name);
+    }
+    for (size_t k = 0; k < c->nmodels_disable && r->status == 0; k++)
+      if (!model_db_disable(r->models, c->models_disable[k]))
+        fail(r, "%s: unknown model '%s' in models.disable (see calm-lint --list-models)", c->path,
+             c->models_disable[k]);
+  }
+  VEC_FREE(configs);
+}
+
+/* ---- findings ---- */
+
+typedef struct {
+  char *path;
+  suppressions *s;
+} file_suppressions;
+
+static void filter_findings(run_state *r, diag_list *diags) {
+  VEC(file_suppressions) cache = {0};
+  size_t out = 0;
+  for (size_t i = 0; i < diags->len; i++) {
+    diag *d = &diags->items[i];
+    lint_config *c = config_for(r, d->loc.file);
+    if (!config_rule_enabled(c, r->opt.enable, r->opt.nenable, r->opt.disable, r->opt.ndisable, d->rule)) {
+      diag_clear(d);
+      continue;
+    }
+    suppressions *s = NULL;
+    for (size_t k = 0; k < cache.len && d->loc.file; k++)
+      if (strcmp(cache.items[k].path, d->loc.file) == 0) s = cache.items[k].s;
+    if (!s && d->loc.file) {
+      bool is_stdin = r->stdin_path && strcmp(r->stdin_path, d->loc.file) == 0;
+      char *text = is_stdin ? NULL : file_read(d->loc.file, NULL);
+      s = suppressions_parse(is_stdin ? r->stdin_text : text);
+      free(text);
+      file_suppressions fs = {xstrdup(d->loc.file), s};
+      VEC_PUSH(cache, fs);
+    }
+    d->suppressed = s && suppressions_match(s, d->loc.line, d->rule);
+    diags->items[out++] = *d;
+  }
+  diags->len = out;
+  for (size_t k = 0; k < cache.len; k++) {
+    free(cache.items[k].path);
+    suppressions_free(cache.items[k].s);
+  }
+  VEC_FREE(cache);
+}
+
+static int cmp_error(const void *pa, const void *pb) {
+  const report_error *a = pa, *b = pb;
+  int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+  if (c) return c;
+  if (a->line != b->line) return a->line < b->line ? -1 : 1;
+  if (a->col != b->col) return a->col < b->col ? -1 : 1;
+  return strcmp(a->message, b->message);
+}
+
+/* ---- informational commands ---- */
+
+static void list_rules(void) {
+  for (unsigned i = 0; i < lint_rule_count; i++)
+    printf("%-22s %-8s %s\n", lint_rules[i]->id, severity_name(lint_rules[i]->severity), lint_rules[i]->summary);
+}
+
+static int explain(const char *id) {
+  const char *doc = lint_rule_doc(id);
+  if (!lint_rule_find(id) || !doc) {
+    fprintf(stderr, "calm-lint: error: unknown rule '%s' (see calm-lint --list-rules)\n", id);
+    return 2;
+  }
+  fputs(doc, stdout);
+  return 0;
+}
+
+/* ---- the run ---- */
+
+static bool stdout_color(const cli_options *o) {
+  if (o->color >= 0) return o->color == 1;
+  const char *no = getenv("NO_COLOR");
+  if (no && *no) return false;
+  return isatty(STDOUT_FILENO) != 0;
+}
+
+static char *read_stdin(size_t *len) {
+  strbuf sb = {0};
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) sb_appendn(&sb, buf, n);
+  *len = sb.len;
+  return sb_take(&sb);
+}
+
+static void lint(run_state *r) {
+  ir_summary **sums = xcalloc(r->jobs.len + 1, sizeof *sums);
+  unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
+  int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
+  bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && isatty(STDERR_FILENO);
+  schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
+
+  if (r->opt.dump_ir) {
+    for (size_t i = 0; i < r->jobs.len; i++) {
+      char *json = ir_summary_to_json(sums[i]);
+      puts(json);
+      free(json);
+      ir_summary_free(sums[i]);
+    }
+    free(sums);
+    return;
+  }
+
+  program *prog = program_link(sums, (unsigned)r->jobs.len, r->models);
+  diag_list diags = {0};
+  for (unsigned i = 0; i < lint_rule_count; i++) lint_rules[i]->run(prog, &diags);
+  filter_findings(r, &diags);
+  diag_list_normalize(&diags);
+
+  VEC(report_error) errors = {0};
+  bool parse_failed = false;
+  for (size_t i = 0; i < r->jobs.len; i++) {
+    parse_failed |= sums[i]->failed;
+    for (unsigned k = 0; k < sums[i]->nerrors; k++) {
+      const ir_error *e = &sums[i]->errors[k];
+      report_error re = {e->loc.file ? e->loc.file : sums[i]->main_file, e->loc.line, e->loc.col, e->message};
+      VEC_PUSH(errors, re);
+    }
+  }
+  if (errors.len) qsort(errors.items, errors.len, sizeof *errors.items, cmp_error);
+  /* the same header error seen from several translation units is one error */
+  size_t nerr = 0;
+  for (size_t i = 0; i < errors.len; i++)
+    if (nerr == 0 || cmp_error(&errors.items[nerr - 1], &errors.items[i]) != 0) errors.items[nerr++] = errors.items[i];
+
+  report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd};
+  if (r->opt.format == FORMAT_JSON) {
+    char *json = report_json(&in);
+    fputs(json, stdout);
+    free(json);
+  } else {
+    report_text(stdout, &in, stdout_color(&r->opt));
+    size_t shown = report_count_shown(&in), suppressed = report_count_suppressed(&in);
+    if (shown || suppressed || nerr)
+      fprintf(stderr, "calm-lint: %zu finding%s (%zu suppressed), %zu error%s in %zu translation unit%s\n", shown,
+              shown == 1 ? "" : "s", suppressed, nerr, nerr == 1 ? "" : "s", r->jobs.len, r->jobs.len == 1 ? "" : "s");
+  }
+  fflush(stdout);
+  r->status = parse_failed || nerr ? 2 : report_count_shown(&in) ? 1 : 0;
+
+  VEC_FREE(errors);
+  diag_list_free(&diags);
+  program_free(prog);
+  for (size_t i = 0; i < r->jobs.len; i++) ir_summary_free(sums[i]);
+  free(sums);
+}
+
+int calm_lint_main(int argc, char **argv) {
+  run_state r;
+  memset(&r, 0, sizeof r);
+  char *err;
+  if (options_parse(argc, argv, &r.opt, &err) != 0) {
+    fprintf(stderr, "calm-lint: error: %s\n", err);
+    free(err);
+    options_free(&r.opt);
+    return 2;
+  }
+  if (r.opt.help) {
+    fputs(options_usage, stdout);
+    options_free(&r.opt);
+    return 0;
+  }
+  if (r.opt.version) {
+    printf("calm-lint %s\n", CALM_VERSION);
+    options_free(&r.opt);
+    return 0;
+  }
+  if (r.opt.list_rules) {
+    list_rules();
+    options_free(&r.opt);
+    return 0;
+  }
+  if (r.opt.explain) {
+    int rc = explain(r.opt.explain);
+    options_free(&r.opt);
+    return rc;
+  }
+  const char *bad;
+  if ((bad = config_unknown_rule(r.opt.enable, r.opt.nenable)) || (bad = config_unknown_rule(r.opt.disable, r.opt.ndisable))) {
+    fprintf(stderr, "calm-lint: error: unknown rule '%s' (see calm-lint --list-rules)\n", bad);
+    options_free(&r.opt);
+    return 2;
+  }
+  if (r.opt.baseline || r.opt.write_baseline) {
+    fprintf(stderr, "calm-lint: error: baselines are not supported by this build\n");
+    options_free(&r.opt);
+    return 2;
+  }
+
+  r.cwd = getcwd(NULL, 0);
+  if (!r.cwd) r.cwd = xstrdup("/");
+  r.configs = strmap_new();
+  r.config_of = strmap_new();
+  if (r.opt.config) {
+    if (config_load(r.opt.config, &r.cli_config, &err) != 0) {
+      fail(&r, "%s", err);
+      free(err);
+    } else {
+      r.have_cli_config = true;
+    }
+  }
+  if (r.status == 0 && r.opt.stdin_filename) {
+    r.stdin_path = path_absolute(r.opt.stdin_filename, r.cwd);
+    r.stdin_text = read_stdin(&r.stdin_len);
+  }
+  if (r.status == 0 && !r.opt.list_models) gather_jobs(&r);
+  if (r.status == 0) load_models(&r);
+  if (r.status == 0 && r.opt.list_models) {
+    for (const char *const *m = model_db_models(r.models); *m; m++) puts(*m);
+  } else if (r.status == 0) {
+    lint(&r);
+  }
+
+  int status = r.status;
+  model_db_free(r.models);
+  for (size_t i = 0; i < r.jobs.len; i++) compile_job_clear(&r.jobs.items[i]);
+  VEC_FREE(r.jobs);
+  if (r.have_db) compdb_free(&r.db);
+  if (r.have_cli_config) config_free(&r.cli_config);
+  strmap_each(r.configs, free_config_cb, NULL);
+  strmap_free(r.configs);
+  strmap_free(r.config_of);
+  free(r.stdin_text);
+  free(r.stdin_path);
+  free(r.cwd);
+  options_free(&r.opt);
+  return status;
+}

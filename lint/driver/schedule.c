@@ -1,0 +1,78 @@
+/* The parallel parse. Results land in the job's own slot, so the order of
+ * completion never shows in the output. */
+#include "schedule.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../frontend/frontend.h"
+
+typedef struct {
+  const compile_job *jobs;
+  size_t n;
+  const unsaved_buffer *unsaved;
+  ir_summary **summaries;
+  atomic_size_t next;
+  atomic_size_t done;
+  bool progress;
+  pthread_mutex_t lock;
+} shared_state;
+
+static void report_progress(shared_state *s, const char *file) {
+  size_t done = atomic_fetch_add(&s->done, 1) + 1;
+  if (!s->progress) return;
+  pthread_mutex_lock(&s->lock);
+  const char *base = strrchr(file, '/');
+  fprintf(stderr, "\r\033[K[%zu/%zu] %s", done, s->n, base ? base + 1 : file);
+  if (done == s->n) fputs("\r\033[K", stderr);
+  fflush(stderr);
+  pthread_mutex_unlock(&s->lock);
+}
+
+static void *worker(void *arg) {
+  shared_state *s = arg;
+  CXIndex index = clang_createIndex(0, 0);
+  for (;;) {
+    size_t i = atomic_fetch_add(&s->next, 1);
+    if (i >= s->n) break;
+    const compile_job *job = &s->jobs[i];
+    const unsaved_buffer *u = s->unsaved;
+    bool use = u && u->file && strcmp(u->file, job->file) == 0;
+    s->summaries[i] = frontend_parse(index, job, use ? u->text : NULL, use ? u->len : 0);
+    report_progress(s, job->file);
+  }
+  clang_disposeIndex(index);
+  return NULL;
+}
+
+void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsaved_buffer *unsaved, bool progress,
+                    ir_summary **summaries) {
+  shared_state s;
+  memset(&s, 0, sizeof s);
+  s.jobs = jobs;
+  s.n = n;
+  s.unsaved = unsaved;
+  s.summaries = summaries;
+  s.progress = progress;
+  atomic_init(&s.next, 0);
+  atomic_init(&s.done, 0);
+  pthread_mutex_init(&s.lock, NULL);
+  if (threads < 1) threads = 1;
+  if ((size_t)threads > n) threads = n ? (int)n : 1;
+  if (threads == 1) {
+    worker(&s);
+  } else {
+    pthread_t *tids = xcalloc((size_t)threads, sizeof *tids);
+    int started = 0;
+    for (int t = 0; t < threads; t++)
+      if (pthread_create(&tids[t], NULL, worker, &s) == 0) started++;
+      else break;
+    if (started == 0) worker(&s); /* no threads to be had: do it here */
+    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    free(tids);
+  }
+  pthread_mutex_destroy(&s.lock);
+}

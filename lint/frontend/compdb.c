@@ -1,0 +1,257 @@
+/* Reading compile_commands.json through libclang's CXCompilationDatabase, and the
+ * flag filter that keeps foreign code out of the linter's process. */
+#include "compdb.h"
+
+#include <clang-c/CXCompilationDatabase.h>
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/base.h"
+
+void compile_job_init(compile_job *job, const char *file, const char *directory, char **args, size_t nargs) {
+  job->file = xstrdup(file);
+  job->directory = xstrdup(directory);
+  job->args = args;
+  job->nargs = nargs;
+}
+
+compile_job *compile_job_copy(const compile_job *job) {
+  compile_job *c = xcalloc(1, sizeof *c);
+  char **args = xcalloc(job->nargs + 1, sizeof *args);
+  for (size_t i = 0; i < job->nargs; i++) args[i] = xstrdup(job->args[i]);
+  compile_job_init(c, job->file, job->directory, args, job->nargs);
+  return c;
+}
+
+void compile_job_clear(compile_job *job) {
+  for (size_t i = 0; i < job->nargs; i++) free(job->args[i]);
+  free(job->args);
+  free(job->file);
+  free(job->directory);
+  memset(job, 0, sizeof *job);
+}
+
+void compile_job_free(compile_job *job) {
+  if (!job) return;
+  compile_job_clear(job);
+  free(job);
+}
+
+static bool starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+static bool is_wrapper(const char *argv0) {
+  const char *base = strrchr(argv0, '/');
+  base = base ? base + 1 : argv0;
+  return strcmp(base, "ccache") == 0 || strcmp(base, "sccache") == 0 || strcmp(base, "distcc") == 0 ||
+         strcmp(base, "icecc") == 0;
+}
+
+/* Flags whose value is the next argument, dropped together with it. */
+static bool drops_with_value(const char *a) {
+  static const char *const flags[] = {"-o", "-MF", "-MT", "-MQ", "--serialize-diagnostics", "-load", NULL};
+  for (int i = 0; flags[i]; i++)
+    if (strcmp(a, flags[i]) == 0) return true;
+  return false;
+}
+
+static bool drops_alone(const char *a) {
+  static const char *const exact[] = {"-c", "-M", "-MM", "-MD", "-MMD", "-MG", "-MP", "-pedantic-errors",
+                                      "-fcolor-diagnostics", "-fno-color-diagnostics", NULL};
+  static const char *const prefixes[] = {"-fplugin=", "-fpass-plugin=", "-fplugin-arg-", "-Werror", "-save-temps",
+                                         "-fdiagnostics-color", "-fsanitize", "-o", NULL};
+  for (int i = 0; exact[i]; i++)
+    if (strcmp(a, exact[i]) == 0) return true;
+  for (int i = 0; prefixes[i]; i++)
+    if (starts_with(a, prefixes[i])) return true;
+  return false;
+}
+
+/* -Xclang options that load a plugin, and how many -Xclang values follow them. */
+static int xclang_plugin_values(const char *a) {
+  if (strcmp(a, "-load") == 0 || strcmp(a, "-plugin") == 0 || strcmp(a, "-add-plugin") == 0) return 1;
+  if (starts_with(a, "-plugin-arg-")) return 1;
+  if (starts_with(a, "-load=") || starts_with(a, "-add-plugin=") || starts_with(a, "-plugin=")) return 0;
+  return -1;
+}
+
+static bool same_file(const char *arg, const char *file, const char *directory) {
+  if (strcmp(arg, file) == 0) return true;
+  char *abs = path_absolute(arg, directory);
+  bool same = strcmp(abs, file) == 0;
+  free(abs);
+  return same;
+}
+
+char **compdb_filter_args(const char *const *argv, size_t argc, const char *file, const char *directory,
+                          size_t *nout) {
+  char **out = xcalloc(argc + 1, sizeof *out);
+  size_t n = 0, i = 0;
+  if (argc > 0 && is_wrapper(argv[0])) i++;
+  if (i < argc && argv[i][0] != '-') i++; /* the compiler */
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-Xclang") == 0 && i + 1 < argc) {
+      int values = xclang_plugin_values(argv[i + 1]);
+      if (values >= 0) {
+        i += 1;
+        /* skip "-Xclang value" pairs that belong to the plugin option */
+        for (int v = 0; v < values && i + 2 < argc && strcmp(argv[i + 1], "-Xclang") == 0; v++) i += 2;
+        continue;
+      }
+      out[n++] = xstrdup(a);
+      out[n++] = xstrdup(argv[++i]);
+      continue;
+    }
+    if (drops_with_value(a)) {
+      i++;
+      continue;
+    }
+    if (drops_alone(a)) continue;
+    if (a[0] != '-' && file && same_file(a, file, directory)) continue;
+    out[n++] = xstrdup(a);
+  }
+  out[n] = NULL;
+  *nout = n;
+  return out;
+}
+
+/* A precise message for a database that does not parse. */
+static char *json_error(const char *path) {
+  size_t len;
+  char *text = file_read(path, &len);
+  if (!text) return xasprintf("cannot read compile database %s", path);
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+  char *msg;
+  if (!root) {
+    const char *at = cJSON_GetErrorPtr();
+    unsigned line = 1, col = 1;
+    for (const char *p = text; at && p < at && *p; p++) {
+      if (*p == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    msg = xasprintf("%s:%u:%u: invalid JSON in compile database", path, line, col);
+  } else if (!cJSON_IsArray(root)) {
+    msg = xasprintf("%s: compile database is not a JSON array", path);
+  } else {
+    msg = xasprintf("%s: compile database entries need \"directory\", \"file\" and \"command\" or \"arguments\"",
+                    path);
+  }
+  cJSON_Delete(root);
+  free(text);
+  return msg;
+}
+
+int compdb_load(const char *dir, compdb *out, char **error) {
+  memset(out, 0, sizeof *out);
+  *error = NULL;
+  char *path = path_join(dir, "compile_commands.json");
+  if (!path_is_file(path)) {
+    *error = xasprintf("no compile_commands.json in %s (configure with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON, "
+                       "or pass flags after --)", dir);
+    free(path);
+    return -1;
+  }
+  CXCompilationDatabase_Error err;
+  CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(dir, &err);
+  if (err != CXCompilationDatabase_NoError || !db) {
+    *error = json_error(path);
+    free(path);
+    return -1;
+  }
+  CXCompileCommands cmds = clang_CompilationDatabase_getAllCompileCommands(db);
+  unsigned n = clang_CompileCommands_getSize(cmds);
+  if (n == 0) {
+    /* libclang reads a malformed file as empty: tell the two apart */
+    size_t len;
+    char *text = file_read(path, &len);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    bool really_empty = root && cJSON_IsArray(root) && cJSON_GetArraySize(root) == 0;
+    cJSON_Delete(root);
+    free(text);
+    if (!really_empty) {
+      *error = json_error(path);
+      clang_CompileCommands_dispose(cmds);
+      clang_CompilationDatabase_dispose(db);
+      free(path);
+      return -1;
+    }
+  }
+  out->path = path;
+  out->jobs = xcalloc(n ? n : 1, sizeof *out->jobs);
+  for (unsigned i = 0; i < n; i++) {
+    CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
+    CXString d = clang_CompileCommand_getDirectory(cmd);
+    CXString f = clang_CompileCommand_getFilename(cmd);
+    const char *directory = clang_getCString(d);
+    char *file = path_absolute(clang_getCString(f), directory);
+    unsigned argc = clang_CompileCommand_getNumArgs(cmd);
+    const char **argv = xcalloc(argc + 1, sizeof *argv);
+    CXString *strs = xcalloc(argc + 1, sizeof *strs);
+    for (unsigned a = 0; a < argc; a++) {
+      strs[a] = clang_CompileCommand_getArg(cmd, a);
+      argv[a] = clang_getCString(strs[a]);
+    }
+    size_t nargs;
+    char **args = compdb_filter_args(argv, argc, file, directory, &nargs);
+    /* the same file compiled twice (two targets): the first entry wins */
+    if (!compdb_find(out, file)) compile_job_init(&out->jobs[out->njobs++], file, directory, args, nargs);
+    else {
+      for (size_t k = 0; k < nargs; k++) free(args[k]);
+      free(args);
+    }
+    for (unsigned a = 0; a < argc; a++) clang_disposeString(strs[a]);
+    free(strs);
+    free(argv);
+    free(file);
+    clang_disposeString(d);
+    clang_disposeString(f);
+  }
+  clang_CompileCommands_dispose(cmds);
+  clang_CompilationDatabase_dispose(db);
+  return 0;
+}
+
+void compdb_free(compdb *db) {
+  for (size_t i = 0; i < db->njobs; i++) compile_job_clear(&db->jobs[i]);
+  free(db->jobs);
+  free(db->path);
+  memset(db, 0, sizeof *db);
+}
+
+const compile_job *compdb_find(const compdb *db, const char *file) {
+  for (size_t i = 0; i < db->njobs; i++)
+    if (strcmp(db->jobs[i].file, file) == 0) return &db->jobs[i];
+  return NULL;
+}
+
+static size_t common_prefix_dirs(const char *a, const char *b) {
+  size_t n = 0, last = 0;
+  while (a[n] && a[n] == b[n]) {
+    if (a[n] == '/') last = n;
+    n++;
+  }
+  return last;
+}
+
+compile_job *compdb_infer(const compdb *db, const char *file) {
+  const compile_job *best = NULL;
+  size_t best_len = 0;
+  for (size_t i = 0; i < db->njobs; i++) {
+    size_t len = common_prefix_dirs(db->jobs[i].file, file);
+    if (!best || len > best_len) {
+      best = &db->jobs[i];
+      best_len = len;
+    }
+  }
+  if (!best) return NULL;
+  compile_job *job = compile_job_copy(best);
+  free(job->file);
+  job->file = xstrdup(file);
+  return job;
+}

@@ -1,0 +1,1311 @@
+/* AST to IR for one function body. Statements become basic blocks; conditions are
+ * split at `&&`, `||` and `!` so that every branch tests one thing; every call result
+ * that is used lands in a variable (a named temp if the source did not name one), so
+ * the rules can follow statuses and handles as plain dataflow over variables.
+ *
+ * libclang 14 does not expose operator kinds, so operators are read from the source
+ * text between operands. Where that text is hidden in a macro body the construct is
+ * lowered conservatively (an opaque value or a branch either way). */
+#include "lower.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- source text ---- */
+
+typedef struct {
+  CXFile file;
+  const char *text;
+  size_t len;
+} file_text;
+
+struct lower_files {
+  CXTranslationUnit tu;
+  VEC(file_text) files;
+};
+
+lower_files *lower_files_new(CXTranslationUnit tu) {
+  lower_files *f = xcalloc(1, sizeof *f);
+  f->tu = tu;
+  return f;
+}
+
+void lower_files_free(lower_files *f) {
+  if (!f) return;
+  VEC_FREE(f->files);
+  free(f);
+}
+
+static const char *text_of(lower_files *f, CXFile file, size_t *len) {
+  for (size_t i = 0; i < f->files.len; i++)
+    if (clang_File_isEqual(f->files.items[i].file, file)) {
+      *len = f->files.items[i].len;
+      return f->files.items[i].text;
+    }
+  size_t n = 0;
+  const char *t = clang_getFileContents(f->tu, file, &n);
+  file_text ft = {file, t, t ? n : 0};
+  VEC_PUSH(f->files, ft);
+  *len = ft.len;
+  return t;
+}
+
+/* The file offsets a cursor spans, when both ends are in the same file. */
+typedef struct {
+  CXFile file;
+  unsigned begin, end;
+  unsigned line, col, end_line, end_col;
+} span;
+
+static bool cursor_span(CXCursor c, span *s) {
+  CXSourceRange r = clang_getCursorExtent(c);
+  CXFile f1, f2;
+  clang_getFileLocation(clang_getRangeStart(r), &f1, &s->line, &s->col, &s->begin);
+  clang_getFileLocation(clang_getRangeEnd(r), &f2, &s->end_line, &s->end_col, &s->end);
+  s->file = f1;
+  if (!f1) return false;
+  if (!f2 || !clang_File_isEqual(f1, f2) || s->end < s->begin) {
+    s->end = s->begin;
+    s->end_line = s->line;
+    s->end_col = s->col;
+  }
+  return true;
+}
+
+bool lower_cursor_loc(lower_files *files, strpool *pool, CXCursor c, ir_loc *out) {
+  (void)files;
+  span s;
+  memset(out, 0, sizeof *out);
+  if (!cursor_span(c, &s)) return false;
+  CXString name = clang_getFileName(s.file);
+  out->file = strpool_intern(pool, clang_getCString(name));
+  clang_disposeString(name);
+  out->line = s.line;
+  out->col = s.col;
+  out->end_line = s.end_line;
+  out->end_col = s.end_col;
+  return true;
+}
+
+/* Skips blanks and comments from `p` up to `end`. */
+static const char *skip_space(const char *p, const char *end) {
+  for (;;) {
+    while (p < end && isspace((unsigned char)*p)) p++;
+    if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+      const char *q = p + 2;
+      while (q + 1 < end && !(q[0] == '*' && q[1] == '/')) q++;
+      p = q + 2 <= end ? q + 2 : end;
+    } else if (p + 1 < end && p[0] == '/' && p[1] == '/') {
+      while (p < end && *p != '\n') p++;
+    } else if (p < end && *p == '\\' && p + 1 < end && p[1] == '\n') {
+      p += 2;
+    } else {
+      return p;
+    }
+  }
+}
+
+typedef enum {
+  OP_UNKNOWN, OP_ASSIGN, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_LAND, OP_LOR,
+  OP_COMMA, OP_ARITH, OP_NOT, OP_ADDR, OP_DEREF, OP_INC, OP_NEG,
+} op_kind;
+
+/* Reads the operator spelled at the start of [p, end). */
+static op_kind read_operator(const char *p, const char *end, bool binary) {
+  p = skip_space(p, end);
+  if (p >= end) return OP_UNKNOWN;
+  char c0 = p[0], c1 = p + 1 < end ? p[1] : '\0';
+  switch (c0) {
+  case '=': return c1 == '=' ? OP_EQ : OP_ASSIGN;
+  case '!': return c1 == '=' ? OP_NE : OP_NOT;
+  case '<': return c1 == '=' ? OP_LE : c1 == '<' ? OP_ARITH : OP_LT;
+  case '>': return c1 == '=' ? OP_GE : c1 == '>' ? OP_ARITH : OP_GT;
+  case '&': return c1 == '&' ? OP_LAND : binary ? OP_ARITH : OP_ADDR;
+  case '|': return c1 == '|' ? OP_LOR : OP_ARITH;
+  case ',': return OP_COMMA;
+  case '*': return binary ? OP_ARITH : OP_DEREF;
+  case '+': return c1 == '+' ? OP_INC : binary ? OP_ARITH : OP_NEG;
+  case '-': return c1 == '-' ? OP_INC : binary ? OP_ARITH : OP_NEG;
+  case '~': return OP_NEG;
+  case '/': case '%': case '^': return OP_ARITH;
+  default: return OP_UNKNOWN;
+  }
+}
+
+/* ---- the function being lowered ---- */
+
+typedef struct {
+  VEC(ir_op) ops;
+  ir_block b;
+} block_builder;
+
+typedef struct {
+  CXCursor label; /* a CaseStmt or DefaultStmt */
+  int block;
+} case_block;
+
+typedef VEC(case_block) case_list;
+
+typedef struct {
+  lower_files *files;
+  ir_summary *sum;
+  strpool *pool;
+  VEC(ir_var) vars;
+  VEC(CXCursor) var_decls; /* declaration of each non-temp variable, same index */
+  VEC(ir_call) calls;
+  VEC(block_builder) blocks;
+  int cur;             /* block receiving operations; -1 after a jump */
+  int break_to, continue_to;
+  case_list *cases; /* labels of the innermost switch */
+  strmap *labels;      /* goto label -> 1 + block */
+} lowerer;
+
+static int new_block(lowerer *l) {
+  block_builder bb;
+  memset(&bb, 0, sizeof bb);
+  bb.b.term = IR_TERM_STOP;
+  bb.b.succ[0] = bb.b.succ[1] = -1;
+  bb.b.cond_var = -1;
+  VEC_PUSH(l->blocks, bb);
+  return (int)l->blocks.len - 1;
+}
+
+static int current(lowerer *l) {
+  if (l->cur < 0) l->cur = new_block(l); /* unreachable code still gets lowered */
+  return l->cur;
+}
+
+static void emit(lowerer *l, ir_op op) { VEC_PUSH(l->blocks.items[current(l)].ops, op); }
+
+static void jump(lowerer *l, int target) {
+  if (l->cur < 0) return;
+  ir_block *b = &l->blocks.items[l->cur].b;
+  b->term = IR_TERM_GOTO;
+  b->succ[0] = target;
+  l->cur = -1;
+}
+
+static void branch(lowerer *l, int var, ir_cmp op, int64_t k, int t, int f, const ir_loc *loc) {
+  ir_block *b = &l->blocks.items[current(l)].b;
+  b->term = IR_TERM_COND;
+  b->cond_var = var;
+  b->cond_op = op;
+  b->cond_k = k;
+  b->succ[0] = t;
+  b->succ[1] = f;
+  if (loc) b->term_loc = *loc;
+  l->cur = -1;
+}
+
+static ir_loc loc_of(lowerer *l, CXCursor c) {
+  ir_loc loc;
+  lower_cursor_loc(l->files, l->pool, c, &loc);
+  return loc;
+}
+
+static int add_var(lowerer *l, CXCursor decl, const char *name, const char *type, bool param, bool temp,
+                   const ir_loc *loc) {
+  ir_var v;
+  memset(&v, 0, sizeof v);
+  v.name = strpool_intern(l->pool, name);
+  v.type = strpool_intern(l->pool, type);
+  v.is_param = param;
+  v.is_temp = temp;
+  if (loc) v.loc = *loc;
+  VEC_PUSH(l->vars, v);
+  VEC_PUSH(l->var_decls, decl);
+  return (int)l->vars.len - 1;
+}
+
+static int add_decl_var(lowerer *l, CXCursor decl, bool param) {
+  CXString name = clang_getCursorSpelling(decl);
+  CXString type = clang_getTypeSpelling(clang_getCursorType(decl));
+  ir_loc loc = loc_of(l, decl);
+  int v = add_var(l, decl, clang_getCString(name), clang_getCString(type), param, false, &loc);
+  clang_disposeString(name);
+  clang_disposeString(type);
+  return v;
+}
+
+static int find_var(lowerer *l, CXCursor decl) {
+  for (size_t i = l->var_decls.len; i-- > 0;)
+    if (!l->vars.items[i].is_temp && clang_equalCursors(l->var_decls.items[i], decl)) return (int)i;
+  return -1;
+}
+
+static int new_temp(lowerer *l, CXCursor expr) {
+  CXString type = clang_getTypeSpelling(clang_getCursorType(expr));
+  ir_loc loc = loc_of(l, expr);
+  int v = add_var(l, clang_getNullCursor(), "<tmp>", clang_getCString(type), false, true, &loc);
+  clang_disposeString(type);
+  return v;
+}
+
+/* ---- cursor helpers ---- */
+
+typedef VEC(CXCursor) cursor_list;
+
+static enum CXChildVisitResult collect_child(CXCursor c, CXCursor parent, CXClientData data) {
+  (void)parent;
+  cursor_list *list = data;
+  VEC_PUSH(*list, c);
+  return CXChildVisit_Continue;
+}
+
+static cursor_list children_of(CXCursor c) {
+  cursor_list list = {0};
+  clang_visitChildren(c, collect_child, &list);
+  return list;
+}
+
+/* Strips parentheses and implicit conversions (which libclang shows as a
+ * single-child UnexposedExpr). */
+static CXCursor unwrap(CXCursor c) {
+  for (;;) {
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr) return c;
+    cursor_list ch = children_of(c);
+    if (ch.len != 1 || !clang_isExpression(clang_getCursorKind(ch.items[0]))) {
+      VEC_FREE(ch);
+      return c;
+    }
+    c = ch.items[0];
+    VEC_FREE(ch);
+  }
+}
+
+static bool eval_int(CXCursor c, int64_t *out) {
+  enum CXCursorKind k = clang_getCursorKind(c);
+  if (k == CXCursor_CallExpr || k == CXCursor_StmtExpr) return false;
+  CXEvalResult r = clang_Cursor_Evaluate(c);
+  if (!r) return false;
+  bool ok = clang_EvalResult_getKind(r) == CXEval_Int;
+  if (ok) *out = clang_EvalResult_isUnsignedInt(r) ? (int64_t)clang_EvalResult_getAsUnsigned(r)
+                                                 : (int64_t)clang_EvalResult_getAsLongLong(r);
+  clang_EvalResult_dispose(r);
+  return ok;
+}
+
+static bool is_pointer_type(CXType t) {
+  t = clang_getCanonicalType(t);
+  return t.kind == CXType_Pointer || t.kind == CXType_NullPtr;
+}
+
+/* A null pointer constant: `0`, `NULL`, `(void *)0`, `nullptr`. */
+static bool is_null_constant(CXCursor c) {
+  c = unwrap(c);
+  enum CXCursorKind k = clang_getCursorKind(c);
+  if (k == CXCursor_GNUNullExpr || k == CXCursor_CXXNullPtrLiteralExpr) return true;
+  if (k == CXCursor_CStyleCastExpr && is_pointer_type(clang_getCursorType(c))) {
+    cursor_list ch = children_of(c);
+    bool null = ch.len > 0 && is_null_constant(ch.items[ch.len - 1]);
+    VEC_FREE(ch);
+    return null;
+  }
+  int64_t v;
+  return k == CXCursor_IntegerLiteral && eval_int(c, &v) && v == 0;
+}
+
+static op_kind binary_operator(lowerer *l, CXCursor lhs, CXCursor rhs) {
+  span a, b;
+  if (!cursor_span(lhs, &a) || !cursor_span(rhs, &b) || !clang_File_isEqual(a.file, b.file)) return OP_UNKNOWN;
+  if (b.begin <= a.end) return OP_UNKNOWN; /* both sides collapsed into one macro use */
+  size_t len;
+  const char *text = text_of(l->files, a.file, &len);
+  if (!text || b.begin > len) return OP_UNKNOWN;
+  return read_operator(text + a.end, text + b.begin, true);
+}
+
+static op_kind unary_operator(lowerer *l, CXCursor op, CXCursor operand) {
+  span a, b;
+  if (!cursor_span(op, &a) || !cursor_span(operand, &b) || !clang_File_isEqual(a.file, b.file)) return OP_UNKNOWN;
+  size_t len;
+  const char *text = text_of(l->files, a.file, &len);
+  if (!text || a.end > len) return OP_UNKNOWN;
+  if (a.begin < b.begin) return read_operator(text + a.begin, text + b.begin, false);
+  if (b.end < a.end) return read_operator(text + b.end, text + a.end, false) == OP_INC ? OP_INC : OP_UNKNOWN;
+  return OP_UNKNOWN;
+}
+
+static ir_cmp cmp_of(op_kind k) {
+  switch (k) {
+  case OP_EQ: return IR_CMP_EQ;
+  case OP_NE: return IR_CMP_NE;
+  case OP_LT: return IR_CMP_LT;
+  case OP_LE: return IR_CMP_LE;
+  case OP_GT: return IR_CMP_GT;
+  default: return IR_CMP_GE;
+  }
+}
+
+static ir_cmp cmp_flip(ir_cmp c) {
+  switch (c) {
+  case IR_CMP_LT: return IR_CMP_GT;
+  case IR_CMP_LE: return IR_CMP_GE;
+  case IR_CMP_GT: return IR_CMP_LT;
+  case IR_CMP_GE: return IR_CMP_LE;
+  default: return c;
+  }
+}
+
+static bool is_comparison(op_kind k) { return k >= OP_EQ && k <= OP_GE; }
+
+/* The name of a called function, when the call is direct. */
+static bool callee_decl(CXCursor call, CXCursor *decl) {
+  CXCursor ref = clang_getCursorReferenced(call);
+  if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl) return false;
+  *decl = ref;
+  return true;
+}
+
+static bool is_builtin_expect(CXCursor call) {
+  CXCursor decl;
+  if (clang_getCursorKind(call) != CXCursor_CallExpr || !callee_decl(call, &decl)) return false;
+  CXString n = clang_getCursorSpelling(decl);
+  bool yes = strcmp(clang_getCString(n), "__builtin_expect") == 0;
+  clang_disposeString(n);
+  return yes && clang_Cursor_getNumArguments(call) == 2;
+}
+
+/* ---- expressions ---- */
+
+typedef enum { WANT_VALUE, WANT_DISCARD, WANT_VOID } want;
+
+static ir_value lower_expr(lowerer *l, CXCursor e, want w);
+static void lower_cond(lowerer *l, CXCursor e, int t, int f);
+static void lower_stmt(lowerer *l, CXCursor s);
+
+static ir_value other(void) {
+  ir_value v;
+  memset(&v, 0, sizeof v);
+  v.var = -1;
+  return v;
+}
+
+static ir_value var_value(int var) {
+  ir_value v = other();
+  v.kind = IR_VAL_VAR;
+  v.var = var;
+  return v;
+}
+
+/* The value is consumed by an operation the IR does not model: its variable is read,
+ * or escapes if it was its address. */
+static void use_value(lowerer *l, ir_value v, CXCursor at) {
+  if (v.kind != IR_VAL_VAR) return;
+  ir_op op;
+  memset(&op, 0, sizeof op);
+  op.kind = v.addr_of ? IR_OP_ESCAPE : IR_OP_READ;
+  op.var = v.var;
+  op.call = -1;
+  op.loc = loc_of(l, at);
+  emit(l, op);
+}
+
+static void emit_assign(lowerer *l, int var, ir_value val, CXCursor at) {
+  ir_op op;
+  memset(&op, 0, sizeof op);
+  op.kind = IR_OP_ASSIGN;
+  op.var = var;
+  op.call = -1;
+  op.val = val;
+  op.loc = loc_of(l, at);
+  emit(l, op);
+}
+
+static void lower_children_as_values(lowerer *l, CXCursor e) {
+  cursor_list ch = children_of(e);
+  for (size_t i = 0; i < ch.len; i++)
+    if (clang_isExpression(clang_getCursorKind(ch.items[i]))) use_value(l, lower_expr(l, ch.items[i], WANT_VALUE), ch.items[i]);
+    else if (clang_isStatement(clang_getCursorKind(ch.items[i]))) lower_stmt(l, ch.items[i]);
+  VEC_FREE(ch);
+}
+
+static const char *short_text(lowerer *l, CXCursor c) {
+  span s;
+  if (!cursor_span(c, &s) || s.end <= s.begin || s.end - s.begin > 96) return NULL;
+  size_t len;
+  const char *text = text_of(l->files, s.file, &len);
+  if (!text || s.end > len) return NULL;
+  return strpool_internn(l->pool, text + s.begin, s.end - s.begin);
+}
+
+/* Lowers a call; `dest` >= 0 stores the result there directly. */
+static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
+  if (is_builtin_expect(e)) return lower_expr(l, clang_Cursor_getArgument(e, 0), w);
+
+  ir_call call;
+  memset(&call, 0, sizeof call);
+  call.dest = -1;
+  CXCursor decl;
+  if (callee_decl(e, &decl)) {
+    CXString usr = clang_getCursorUSR(decl), name = clang_getCursorSpelling(decl);
+    call.callee_usr = strpool_intern(l->pool, clang_getCString(usr));
+    call.callee_name = strpool_intern(l->pool, clang_getCString(name));
+    clang_disposeString(usr);
+    clang_disposeString(name);
+    call.callee_attrs = lower_function_attrs(decl);
+  } else {
+    /* an indirect call: the callee expression is evaluated like any operand */
+    cursor_list ch = children_of(e);
+    if (ch.len > 0) use_value(l, lower_expr(l, ch.items[0], WANT_VALUE), ch.items[0]);
+    const char *text = ch.len > 0 ? short_text(l, ch.items[0]) : NULL;
+    call.callee_name = text ? text : strpool_intern(l->pool, "<indirect>");
+    VEC_FREE(ch);
+  }
+  call.loc = loc_of(l, e);
+
+  int nargs = clang_Cursor_getNumArguments(e);
+  if (nargs > 0) {
+    call.nargs = (unsigned)nargs;
+    call.args = xcalloc((size_t)nargs, sizeof *call.args);
+    for (int i = 0; i < nargs; i++) {
+      CXCursor a = clang_Cursor_getArgument(e, (unsigned)i);
+      ir_value v = lower_expr(l, a, WANT_VALUE);
+      if (v.kind != IR_VAL_VAR && v.kind != IR_VAL_FUNC) v.text = short_text(l, a);
+      call.args[i] = v;
+    }
+  }
+
+  ir_value result = other();
+  CXType rt = clang_getCursorType(e);
+  if (rt.kind == CXType_Void) {
+    call.use = IR_USE_VOID_TYPE;
+  } else if (dest >= 0) {
+    call.use = IR_USE_VAR;
+    call.dest = dest;
+    result = var_value(dest);
+  } else if (w == WANT_DISCARD) {
+    call.use = IR_USE_DISCARDED;
+  } else if (w == WANT_VOID) {
+    call.use = IR_USE_VOIDED;
+  } else {
+    call.use = IR_USE_VAR;
+    call.dest = new_temp(l, e);
+    result = var_value(call.dest);
+  }
+  call.block = current(l);
+  VEC_PUSH(l->calls, call);
+
+  ir_op op;
+  memset(&op, 0, sizeof op);
+  op.kind = IR_OP_CALL;
+  op.call = (int)l->calls.len - 1;
+  op.var = -1;
+  op.loc = call.loc;
+  emit(l, op);
+  if (call.callee_attrs & IR_ATTR_NORETURN) {
+    l->blocks.items[l->cur].b.term = IR_TERM_STOP;
+    l->cur = -1;
+  }
+  return result;
+}
+
+/* `lhs = rhs`; returns the value of the assignment expression. */
+static ir_value lower_assign(lowerer *l, CXCursor e, CXCursor lhs, CXCursor rhs) {
+  CXCursor target = unwrap(lhs);
+  int var = -1;
+  if (clang_getCursorKind(target) == CXCursor_DeclRefExpr) var = find_var(l, clang_getCursorReferenced(target));
+  CXCursor value = unwrap(rhs);
+  if (var >= 0) {
+    if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(value) &&
+        clang_getCursorType(value).kind != CXType_Void)
+      return lower_call(l, value, WANT_VALUE, var);
+    ir_value v = lower_expr(l, rhs, WANT_VALUE);
+    if (v.kind == IR_VAL_VAR && v.addr_of) use_value(l, v, rhs); /* p = &x: x escapes */
+    emit_assign(l, var, v, e);
+    return var_value(var);
+  }
+  /* a store to memory: the stored variable escapes the function's control */
+  if (clang_getCursorKind(target) != CXCursor_DeclRefExpr) lower_children_as_values(l, target);
+  ir_value v = lower_expr(l, rhs, WANT_VALUE);
+  if (v.kind == IR_VAL_VAR) {
+    ir_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = IR_OP_ESCAPE;
+    op.var = v.var;
+    op.call = -1;
+    op.loc = loc_of(l, e);
+    emit(l, op);
+  }
+  return other();
+}
+
+static ir_value lower_binary(lowerer *l, CXCursor e, want w) {
+  cursor_list ch = children_of(e);
+  ir_value result = other();
+  if (ch.len != 2) {
+    VEC_FREE(ch);
+    lower_children_as_values(l, e);
+    return result;
+  }
+  CXCursor lhs = ch.items[0], rhs = ch.items[1];
+  VEC_FREE(ch);
+  op_kind op = binary_operator(l, lhs, rhs);
+  switch (op) {
+  case OP_ASSIGN:
+    return lower_assign(l, e, lhs, rhs);
+  case OP_COMMA:
+    lower_expr(l, lhs, WANT_DISCARD);
+    return lower_expr(l, rhs, w);
+  case OP_LAND:
+  case OP_LOR: {
+    int t = new_block(l), f = new_block(l), join = new_block(l);
+    lower_cond(l, e, t, f);
+    l->cur = t;
+    jump(l, join);
+    l->cur = f;
+    jump(l, join);
+    l->cur = join;
+    return result;
+  }
+  default:
+    use_value(l, lower_expr(l, lhs, WANT_VALUE), lhs);
+    use_value(l, lower_expr(l, rhs, WANT_VALUE), rhs);
+    return result;
+  }
+}
+
+static ir_value lower_unary(lowerer *l, CXCursor e) {
+  cursor_list ch = children_of(e);
+  if (ch.len != 1) {
+    VEC_FREE(ch);
+    lower_children_as_values(l, e);
+    return other();
+  }
+  CXCursor operand = ch.items[0];
+  VEC_FREE(ch);
+  op_kind op = unary_operator(l, e, operand);
+  ir_value v = lower_expr(l, operand, WANT_VALUE);
+  if (op == OP_ADDR && v.kind == IR_VAL_VAR && !v.addr_of) {
+    v.addr_of = true;
+    return v;
+  }
+  if (op == OP_ADDR && v.kind == IR_VAL_FUNC) return v;
+  if (op == OP_NEG && v.kind == IR_VAL_INT) {
+    int64_t k;
+    if (eval_int(e, &k)) v.ival = k;
+    return v;
+  }
+  use_value(l, v, operand);
+  if (op == OP_INC && v.kind == IR_VAL_VAR && !v.addr_of) emit_assign(l, v.var, other(), e);
+  return other();
+}
+
+static ir_value lower_decl_ref(lowerer *l, CXCursor e) {
+  CXCursor decl = clang_getCursorReferenced(e);
+  enum CXCursorKind k = clang_getCursorKind(decl);
+  if (k == CXCursor_FunctionDecl) {
+    ir_value v = other();
+    CXString usr = clang_getCursorUSR(decl), name = clang_getCursorSpelling(decl);
+    v.kind = IR_VAL_FUNC;
+    v.func_usr = strpool_intern(l->pool, clang_getCString(usr));
+    v.func_name = strpool_intern(l->pool, clang_getCString(name));
+    clang_disposeString(usr);
+    clang_disposeString(name);
+    return v;
+  }
+  if (k == CXCursor_VarDecl || k == CXCursor_ParmDecl) {
+    int var = find_var(l, decl);
+    if (var >= 0) return var_value(var);
+    return other(); /* a global or static: memory */
+  }
+  int64_t ival;
+  if (k == CXCursor_EnumConstantDecl && eval_int(e, &ival)) {
+    ir_value v = other();
+    v.kind = IR_VAL_INT;
+    v.ival = ival;
+    return v;
+  }
+  return other();
+}
+
+static ir_value lower_conditional(lowerer *l, CXCursor e, want w) {
+  cursor_list ch = children_of(e);
+  if (ch.len != 3) {
+    VEC_FREE(ch);
+    lower_children_as_values(l, e);
+    return other();
+  }
+  int t = new_block(l), f = new_block(l), join = new_block(l);
+  int tmp = w == WANT_VALUE ? new_temp(l, e) : -1;
+  lower_cond(l, ch.items[0], t, f);
+  for (int i = 0; i < 2; i++) {
+    l->cur = i == 0 ? t : f;
+    ir_value v = lower_expr(l, ch.items[1 + i], w);
+    if (tmp >= 0) emit_assign(l, tmp, v, ch.items[1 + i]);
+    jump(l, join);
+  }
+  VEC_FREE(ch);
+  l->cur = join;
+  return tmp >= 0 ? var_value(tmp) : other();
+}
+
+static ir_value lower_expr(lowerer *l, CXCursor e, want w) {
+  enum CXCursorKind k = clang_getCursorKind(e);
+  ir_value v = other();
+  int64_t ival;
+  switch (k) {
+  case CXCursor_ParenExpr:
+  case CXCursor_UnexposedExpr: {
+    cursor_list ch = children_of(e);
+    if (ch.len == 1 && clang_isExpression(clang_getCursorKind(ch.items[0]))) {
+      v = lower_expr(l, ch.items[0], w);
+      if (v.kind == IR_VAL_OTHER && eval_int(e, &ival)) {
+        v.kind = IR_VAL_INT;
+        v.ival = ival;
+      }
+    } else {
+      for (size_t i = 0; i < ch.len; i++)
+        if (clang_isExpression(clang_getCursorKind(ch.items[i]))) use_value(l, lower_expr(l, ch.items[i], WANT_VALUE), ch.items[i]);
+        else if (clang_isStatement(clang_getCursorKind(ch.items[i]))) lower_stmt(l, ch.items[i]);
+    }
+    VEC_FREE(ch);
+    return v;
+  }
+  case CXCursor_CStyleCastExpr: {
+    if (is_null_constant(e)) {
+      v.kind = IR_VAL_NULL;
+      return v;
+    }
+    cursor_list ch = children_of(e);
+    CXCursor inner = ch.len ? ch.items[ch.len - 1] : clang_getNullCursor();
+    VEC_FREE(ch);
+    if (clang_Cursor_isNull(inner)) return v;
+    bool to_void = clang_getCursorType(e).kind == CXType_Void;
+    v = lower_expr(l, inner, to_void ? WANT_VOID : w);
+    if (to_void) return other();
+    if (v.kind == IR_VAL_OTHER && eval_int(e, &ival)) {
+      v.kind = IR_VAL_INT;
+      v.ival = ival;
+    }
+    return v;
+  }
+  case CXCursor_IntegerLiteral:
+  case CXCursor_CharacterLiteral:
+    if (eval_int(e, &ival)) {
+      v.kind = IR_VAL_INT;
+      v.ival = ival;
+    }
+    return v;
+  case CXCursor_StringLiteral:
+    v.kind = IR_VAL_STRING;
+    return v;
+  case CXCursor_GNUNullExpr:
+  case CXCursor_CXXNullPtrLiteralExpr:
+    v.kind = IR_VAL_NULL;
+    return v;
+  case CXCursor_DeclRefExpr:
+    return lower_decl_ref(l, e);
+  case CXCursor_CallExpr:
+    return lower_call(l, e, w, -1);
+  case CXCursor_BinaryOperator:
+    return lower_binary(l, e, w);
+  case CXCursor_CompoundAssignOperator: {
+    cursor_list ch = children_of(e);
+    if (ch.len == 2) {
+      ir_value target = lower_expr(l, ch.items[0], WANT_VALUE);
+      use_value(l, lower_expr(l, ch.items[1], WANT_VALUE), ch.items[1]);
+      use_value(l, target, ch.items[0]);
+      if (target.kind == IR_VAL_VAR && !target.addr_of) emit_assign(l, target.var, other(), e);
+    } else {
+      lower_children_as_values(l, e);
+    }
+    VEC_FREE(ch);
+    return v;
+  }
+  case CXCursor_UnaryOperator:
+    return lower_unary(l, e);
+  case CXCursor_ConditionalOperator:
+    return lower_conditional(l, e, w);
+  case CXCursor_UnaryExpr: /* sizeof, _Alignof: operands are not evaluated */
+    if (eval_int(e, &ival)) {
+      v.kind = IR_VAL_INT;
+      v.ival = ival;
+    }
+    return v;
+  case CXCursor_InitListExpr: {
+    /* values placed in an aggregate escape into it */
+    cursor_list ch = children_of(e);
+    for (size_t i = 0; i < ch.len; i++) {
+      ir_value iv = lower_expr(l, ch.items[i], WANT_VALUE);
+      if (iv.kind == IR_VAL_VAR) iv.addr_of = true;
+      use_value(l, iv, ch.items[i]);
+    }
+    VEC_FREE(ch);
+    return v;
+  }
+  case CXCursor_StmtExpr:
+    lower_children_as_values(l, e);
+    return v;
+  default:
+    if (eval_int(e, &ival)) {
+      v.kind = IR_VAL_INT;
+      v.ival = ival;
+      return v;
+    }
+    lower_children_as_values(l, e);
+    return v;
+  }
+}
+
+/* ---- conditions ---- */
+
+static void lower_cond(lowerer *l, CXCursor e, int t, int f) {
+  CXCursor c = unwrap(e);
+  ir_loc loc = loc_of(l, c);
+  enum CXCursorKind k = clang_getCursorKind(c);
+  int64_t ival;
+
+  if (is_builtin_expect(c)) {
+    lower_cond(l, clang_Cursor_getArgument(c, 0), t, f);
+    return;
+  }
+  if (k != CXCursor_CallExpr && eval_int(c, &ival)) {
+    jump(l, ival ? t : f);
+    return;
+  }
+  if (k == CXCursor_UnaryOperator) {
+    cursor_list ch = children_of(c);
+    if (ch.len == 1 && unary_operator(l, c, ch.items[0]) == OP_NOT) {
+      CXCursor inner = ch.items[0];
+      VEC_FREE(ch);
+      lower_cond(l, inner, f, t);
+      return;
+    }
+    VEC_FREE(ch);
+  }
+  if (k == CXCursor_BinaryOperator) {
+    cursor_list ch = children_of(c);
+    if (ch.len == 2) {
+      CXCursor lhs = ch.items[0], rhs = ch.items[1];
+      VEC_FREE(ch);
+      op_kind op = binary_operator(l, lhs, rhs);
+      if (op == OP_LAND || op == OP_LOR) {
+        int mid = new_block(l);
+        if (op == OP_LAND) lower_cond(l, lhs, mid, f);
+        else lower_cond(l, lhs, t, mid);
+        l->cur = mid;
+        lower_cond(l, rhs, t, f);
+        return;
+      }
+      if (op == OP_COMMA) {
+        lower_expr(l, lhs, WANT_DISCARD);
+        lower_cond(l, rhs, t, f);
+        return;
+      }
+      if (is_comparison(op)) {
+        ir_value a = lower_expr(l, lhs, WANT_VALUE);
+        ir_value b = lower_expr(l, rhs, WANT_VALUE);
+        ir_cmp cmp = cmp_of(op);
+        bool a_var = a.kind == IR_VAL_VAR && !a.addr_of, b_var = b.kind == IR_VAL_VAR && !b.addr_of;
+        bool a_const = a.kind == IR_VAL_INT || a.kind == IR_VAL_NULL;
+        bool b_const = b.kind == IR_VAL_INT || b.kind == IR_VAL_NULL;
+        if (a_var && b_const) {
+          branch(l, a.var, cmp, b.kind == IR_VAL_INT ? b.ival : 0, t, f, &loc);
+          return;
+        }
+        if (b_var && a_const) {
+          branch(l, b.var, cmp_flip(cmp), a.kind == IR_VAL_INT ? a.ival : 0, t, f, &loc);
+          return;
+        }
+        use_value(l, a, lhs);
+        use_value(l, b, rhs);
+        branch(l, -1, IR_CMP_NE, 0, t, f, &loc);
+        return;
+      }
+      if (op == OP_ASSIGN) {
+        ir_value v = lower_assign(l, c, lhs, rhs);
+        if (v.kind == IR_VAL_VAR) branch(l, v.var, IR_CMP_NE, 0, t, f, &loc);
+        else branch(l, -1, IR_CMP_NE, 0, t, f, &loc);
+        return;
+      }
+    } else {
+      VEC_FREE(ch);
+    }
+  }
+  ir_value v = lower_expr(l, c, WANT_VALUE);
+  if (v.kind == IR_VAL_VAR && !v.addr_of) {
+    branch(l, v.var, IR_CMP_NE, 0, t, f, &loc);
+    return;
+  }
+  if (v.kind == IR_VAL_INT || v.kind == IR_VAL_NULL) {
+    jump(l, v.kind == IR_VAL_INT && v.ival ? t : f);
+    return;
+  }
+  use_value(l, v, c);
+  branch(l, -1, IR_CMP_NE, 0, t, f, &loc);
+}
+
+/* ---- statements ---- */
+
+static void lower_var_decl(lowerer *l, CXCursor d) {
+  enum CX_StorageClass sc = clang_Cursor_getStorageClass(d);
+  if (sc == CX_SC_Static || sc == CX_SC_Extern) return; /* memory, not a local */
+  int var = add_decl_var(l, d, false);
+  cursor_list ch = children_of(d);
+  CXCursor init = clang_getNullCursor();
+  for (size_t i = 0; i < ch.len; i++)
+    if (clang_isExpression(clang_getCursorKind(ch.items[i]))) init = ch.items[i];
+  VEC_FREE(ch);
+  if (clang_Cursor_isNull(init)) return;
+  CXCursor value = unwrap(init);
+  if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(value) &&
+      clang_getCursorType(value).kind != CXType_Void) {
+    lower_call(l, value, WANT_VALUE, var);
+    return;
+  }
+  ir_value v = lower_expr(l, init, WANT_VALUE);
+  if (v.kind == IR_VAL_VAR && v.addr_of) use_value(l, v, init);
+  emit_assign(l, var, v, d);
+}
+
+
+static enum CXChildVisitResult case_visitor(CXCursor c, CXCursor parent, CXClientData data) {
+  (void)parent;
+  void **args = data;
+  enum CXCursorKind k = clang_getCursorKind(c);
+  if (k == CXCursor_SwitchStmt) return CXChildVisit_Continue; /* its cases are its own */
+  if (k == CXCursor_CaseStmt || k == CXCursor_DefaultStmt) {
+    case_block cb = {c, new_block(args[1])};
+    case_list *out = args[0];
+    VEC_PUSH(*out, cb);
+  }
+  if (clang_isStatement(k) || k == CXCursor_CaseStmt || k == CXCursor_DefaultStmt) return CXChildVisit_Recurse;
+  return CXChildVisit_Continue;
+}
+
+static void collect_cases(CXCursor s, case_list *out, lowerer *l) {
+  void *args[2] = {out, l};
+  clang_visitChildren(s, case_visitor, args);
+}
+
+static int case_target(lowerer *l, CXCursor label) {
+  if (!l->cases) return -1;
+  for (size_t i = 0; i < l->cases->len; i++)
+    if (clang_equalCursors(l->cases->items[i].label, label)) return l->cases->items[i].block;
+  return -1;
+}
+
+static void lower_switch(lowerer *l, CXCursor s) {
+  cursor_list ch = children_of(s);
+  if (ch.len < 2) {
+    VEC_FREE(ch);
+    return;
+  }
+  CXCursor cond = ch.items[ch.len - 2], body = ch.items[ch.len - 1];
+  VEC_FREE(ch);
+  ir_value v = lower_expr(l, cond, WANT_VALUE);
+  if (v.kind == IR_VAL_VAR && v.addr_of) {
+    use_value(l, v, cond);
+    v = other();
+  }
+  ir_loc loc = loc_of(l, cond);
+  int after = new_block(l);
+  case_list cases = {0};
+  collect_cases(body, &cases, l);
+
+  int deflt = after;
+  for (size_t i = 0; i < cases.len; i++) {
+    CXCursor label = cases.items[i].label;
+    if (clang_getCursorKind(label) == CXCursor_DefaultStmt) {
+      deflt = cases.items[i].block;
+      continue;
+    }
+    int next = new_block(l);
+    cursor_list lc = children_of(label);
+    int64_t k;
+    bool known = lc.len > 0 && v.kind == IR_VAL_VAR && eval_int(lc.items[0], &k);
+    VEC_FREE(lc);
+    if (known) branch(l, v.var, IR_CMP_EQ, k, cases.items[i].block, next, &loc);
+    else branch(l, -1, IR_CMP_NE, 0, cases.items[i].block, next, &loc);
+    l->cur = next;
+  }
+  jump(l, deflt);
+
+  case_list *saved_cases = l->cases;
+  int saved_break = l->break_to;
+  l->cases = &cases;
+  l->break_to = after;
+  lower_stmt(l, body);
+  jump(l, after);
+  l->cases = saved_cases;
+  l->break_to = saved_break;
+  VEC_FREE(cases);
+  l->cur = after;
+}
+
+static void lower_loop_body(lowerer *l, CXCursor body, int brk, int cont) {
+  int saved_break = l->break_to, saved_continue = l->continue_to;
+  l->break_to = brk;
+  l->continue_to = cont;
+  lower_stmt(l, body);
+  l->break_to = saved_break;
+  l->continue_to = saved_continue;
+}
+
+/* A `for` header's parts are told apart by where its two semicolons are; libclang
+ * leaves absent parts out of the children. */
+static void lower_for(lowerer *l, CXCursor s) {
+  cursor_list ch = children_of(s);
+  if (ch.len == 0) {
+    VEC_FREE(ch);
+    return;
+  }
+  CXCursor body = ch.items[ch.len - 1];
+  CXCursor init = clang_getNullCursor(), cond = clang_getNullCursor(), inc = clang_getNullCursor();
+  size_t nparts = ch.len - 1;
+  span ss;
+  size_t len = 0;
+  const char *text = cursor_span(s, &ss) ? text_of(l->files, ss.file, &len) : NULL;
+  unsigned semi[2] = {0, 0};
+  bool found = false;
+  if (text && ss.end <= len && ss.end > ss.begin && strncmp(text + ss.begin, "for", 3) == 0) {
+    int depth = 0, n = 0;
+    for (unsigned i = ss.begin + 3; i < ss.end && n < 2; i++) {
+      char c = text[i];
+      if (c == '(') depth++;
+      else if (c == ')') {
+        if (--depth == 0) break;
+      } else if (c == ';' && depth == 1) semi[n++] = i;
+    }
+    found = n == 2;
+  }
+  if (found) {
+    for (size_t i = 0; i < nparts; i++) {
+      span ps;
+      if (!cursor_span(ch.items[i], &ps)) continue;
+      if (ps.begin < semi[0]) init = ch.items[i];
+      else if (ps.begin < semi[1]) cond = ch.items[i];
+      else inc = ch.items[i];
+    }
+  } else if (nparts == 3) {
+    init = ch.items[0];
+    cond = ch.items[1];
+    inc = ch.items[2];
+  } else {
+    /* a header we cannot read (macro): evaluate its parts up front and loop either way */
+    for (size_t i = 0; i < nparts; i++) lower_expr(l, ch.items[i], WANT_DISCARD);
+  }
+  VEC_FREE(ch);
+
+  if (!clang_Cursor_isNull(init)) {
+    if (clang_getCursorKind(init) == CXCursor_DeclStmt) lower_stmt(l, init);
+    else lower_expr(l, init, WANT_DISCARD);
+  }
+  int head = new_block(l), body_b = new_block(l), step = new_block(l), after = new_block(l);
+  jump(l, head);
+  l->cur = head;
+  if (!clang_Cursor_isNull(cond)) lower_cond(l, cond, body_b, after);
+  else if (found) jump(l, body_b);
+  else branch(l, -1, IR_CMP_NE, 0, body_b, after, NULL);
+  l->cur = body_b;
+  lower_loop_body(l, body, after, step);
+  jump(l, step);
+  l->cur = step;
+  if (!clang_Cursor_isNull(inc)) lower_expr(l, inc, WANT_DISCARD);
+  jump(l, head);
+  l->cur = after;
+}
+
+static int label_block(lowerer *l, const char *name) {
+  void *v;
+  if (strmap_get(l->labels, name, &v)) return (int)(intptr_t)v - 1;
+  int b = new_block(l);
+  strmap_put(l->labels, name, (void *)(intptr_t)(b + 1));
+  return b;
+}
+
+static void emit_return(lowerer *l, CXCursor s, ir_value v) {
+  ir_op op;
+  memset(&op, 0, sizeof op);
+  op.kind = IR_OP_RETURN;
+  op.call = -1;
+  op.var = -1;
+  op.val = v;
+  op.loc = loc_of(l, s);
+  emit(l, op);
+  ir_block *b = &l->blocks.items[l->cur].b;
+  b->term = IR_TERM_RETURN;
+  b->succ[0] = IR_EXIT;
+  b->term_loc = op.loc;
+  l->cur = -1;
+}
+
+static void lower_stmt(lowerer *l, CXCursor s) {
+  enum CXCursorKind k = clang_getCursorKind(s);
+  switch (k) {
+  case CXCursor_CompoundStmt: {
+    cursor_list ch = children_of(s);
+    for (size_t i = 0; i < ch.len; i++) lower_stmt(l, ch.items[i]);
+    VEC_FREE(ch);
+    return;
+  }
+  case CXCursor_DeclStmt: {
+    cursor_list ch = children_of(s);
+    for (size_t i = 0; i < ch.len; i++)
+      if (clang_getCursorKind(ch.items[i]) == CXCursor_VarDecl) lower_var_decl(l, ch.items[i]);
+    VEC_FREE(ch);
+    return;
+  }
+  case CXCursor_IfStmt: {
+    cursor_list ch = children_of(s);
+    if (ch.len < 2) {
+      VEC_FREE(ch);
+      return;
+    }
+    int t = new_block(l), join = new_block(l);
+    int f = ch.len > 2 ? new_block(l) : join;
+    lower_cond(l, ch.items[0], t, f);
+    l->cur = t;
+    lower_stmt(l, ch.items[1]);
+    jump(l, join);
+    if (ch.len > 2) {
+      l->cur = f;
+      lower_stmt(l, ch.items[2]);
+      jump(l, join);
+    }
+    VEC_FREE(ch);
+    l->cur = join;
+    return;
+  }
+  case CXCursor_WhileStmt: {
+    cursor_list ch = children_of(s);
+    if (ch.len < 2) {
+      VEC_FREE(ch);
+      return;
+    }
+    int head = new_block(l), body = new_block(l), after = new_block(l);
+    jump(l, head);
+    l->cur = head;
+    lower_cond(l, ch.items[0], body, after);
+    l->cur = body;
+    lower_loop_body(l, ch.items[1], after, head);
+    jump(l, head);
+    VEC_FREE(ch);
+    l->cur = after;
+    return;
+  }
+  case CXCursor_DoStmt: {
+    cursor_list ch = children_of(s);
+    if (ch.len < 2) {
+      VEC_FREE(ch);
+      return;
+    }
+    int body = new_block(l), cond = new_block(l), after = new_block(l);
+    jump(l, body);
+    l->cur = body;
+    lower_loop_body(l, ch.items[0], after, cond);
+    jump(l, cond);
+    l->cur = cond;
+    lower_cond(l, ch.items[1], body, after);
+    VEC_FREE(ch);
+    l->cur = after;
+    return;
+  }
+  case CXCursor_ForStmt:
+    lower_for(l, s);
+    return;
+  case CXCursor_SwitchStmt:
+    lower_switch(l, s);
+    return;
+  case CXCursor_CaseStmt:
+  case CXCursor_DefaultStmt: {
+    int target = case_target(l, s);
+    if (target >= 0) {
+      jump(l, target); /* fall through from the previous case */
+      l->cur = target;
+    }
+    cursor_list ch = children_of(s);
+    if (ch.len > 0) lower_stmt(l, ch.items[ch.len - 1]);
+    VEC_FREE(ch);
+    return;
+  }
+  case CXCursor_BreakStmt:
+    if (l->break_to >= 0) jump(l, l->break_to);
+    l->cur = -1;
+    return;
+  case CXCursor_ContinueStmt:
+    if (l->continue_to >= 0) jump(l, l->continue_to);
+    l->cur = -1;
+    return;
+  case CXCursor_ReturnStmt: {
+    cursor_list ch = children_of(s);
+    ir_value v = other();
+    if (ch.len > 0) {
+      v = lower_expr(l, ch.items[0], WANT_VALUE);
+      if (v.kind == IR_VAL_VAR && v.addr_of) use_value(l, v, ch.items[0]);
+    }
+    VEC_FREE(ch);
+    current(l);
+    emit_return(l, s, v);
+    return;
+  }
+  case CXCursor_GotoStmt: {
+    cursor_list ch = children_of(s);
+    if (ch.len > 0) {
+      CXString name = clang_getCursorSpelling(ch.items[0]);
+      jump(l, label_block(l, clang_getCString(name)));
+      clang_disposeString(name);
+    }
+    VEC_FREE(ch);
+    l->cur = -1;
+    return;
+  }
+  case CXCursor_LabelStmt: {
+    CXString name = clang_getCursorSpelling(s);
+    int b = label_block(l, clang_getCString(name));
+    clang_disposeString(name);
+    jump(l, b);
+    l->cur = b;
+    cursor_list ch = children_of(s);
+    if (ch.len > 0) lower_stmt(l, ch.items[ch.len - 1]);
+    VEC_FREE(ch);
+    return;
+  }
+  case CXCursor_IndirectGotoStmt:
+    lower_children_as_values(l, s);
+    l->cur = -1;
+    return;
+  case CXCursor_NullStmt:
+  case CXCursor_AsmStmt:
+  case CXCursor_MSAsmStmt:
+    return;
+  default:
+    if (clang_isExpression(k)) lower_expr(l, s, WANT_DISCARD);
+    return;
+  }
+}
+
+/* ---- CFG post-processing ---- */
+
+/* Marks edges that close a cycle (found by depth-first search from the entry) and the
+ * blocks they return to. */
+static void mark_loops(ir_block *blocks, unsigned n) {
+  unsigned char *state = xcalloc(n, 1); /* 0 new, 1 on stack, 2 done */
+  int *stack = xmalloc(n * sizeof *stack), *edge = xmalloc(n * sizeof *edge);
+  int top = 0;
+  stack[top] = IR_ENTRY;
+  edge[top] = 0;
+  state[IR_ENTRY] = 1;
+  while (top >= 0) {
+    int b = stack[top];
+    int e = edge[top]++;
+    if (e >= 2) {
+      state[b] = 2;
+      top--;
+      continue;
+    }
+    int s = blocks[b].succ[e];
+    if (s < 0 || (blocks[b].term != IR_TERM_COND && e == 1)) continue;
+    if (blocks[b].term == IR_TERM_STOP) continue;
+    if (state[s] == 1) {
+      blocks[b].back[e] = true;
+      blocks[s].loop_head = true;
+    } else if (state[s] == 0) {
+      state[s] = 1;
+      stack[++top] = s;
+      edge[top] = 0;
+    }
+  }
+  free(state);
+  free(stack);
+  free(edge);
+}
+
+/* ---- functions ---- */
+
+unsigned lower_function_attrs(CXCursor decl) {
+  unsigned attrs = 0;
+  cursor_list ch = children_of(decl);
+  for (size_t i = 0; i < ch.len; i++) {
+    if (clang_getCursorKind(ch.items[i]) != CXCursor_AnnotateAttr) continue;
+    CXString a = clang_getCursorSpelling(ch.items[i]);
+    const char *s = clang_getCString(a);
+    if (strcmp(s, "calm::async") == 0) attrs |= IR_ATTR_ASYNC;
+    else if (strcmp(s, "calm::blocking") == 0) attrs |= IR_ATTR_BLOCKING;
+    else if (strcmp(s, "calm::nonblocking") == 0) attrs |= IR_ATTR_NONBLOCKING;
+    clang_disposeString(a);
+  }
+  VEC_FREE(ch);
+  CXString t = clang_getTypeSpelling(clang_getCursorType(decl));
+  if (strstr(clang_getCString(t), "__attribute__((noreturn))")) attrs |= IR_ATTR_NORETURN;
+  clang_disposeString(t);
+  return attrs;
+}
+
+void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
+  lowerer l;
+  memset(&l, 0, sizeof l);
+  l.files = files;
+  l.sum = sum;
+  l.pool = sum->pool;
+  l.break_to = l.continue_to = -1;
+  l.labels = strmap_new();
+  new_block(&l); /* IR_ENTRY */
+  new_block(&l); /* IR_EXIT */
+  l.cur = IR_ENTRY;
+
+  ir_function f;
+  memset(&f, 0, sizeof f);
+  CXString usr = clang_getCursorUSR(fn), name = clang_getCursorSpelling(fn);
+  f.usr = strpool_intern(l.pool, clang_getCString(usr));
+  f.name = strpool_intern(l.pool, clang_getCString(name));
+  clang_disposeString(usr);
+  clang_disposeString(name);
+  ir_loc full = loc_of(&l, fn);
+  CXSourceLocation nl = clang_getCursorLocation(fn);
+  CXFile nf;
+  unsigned line, col;
+  clang_getFileLocation(nl, &nf, &line, &col, NULL);
+  f.loc = full;
+  f.loc.line = line;
+  f.loc.col = col;
+  f.end = full;
+  f.end.line = full.end_line;
+  f.end.col = full.end_col > 1 ? full.end_col - 1 : full.end_col;
+  f.attrs = lower_function_attrs(fn);
+  f.is_static = clang_Cursor_getStorageClass(fn) == CX_SC_Static;
+  f.returns_void = clang_getResultType(clang_getCursorType(fn)).kind == CXType_Void;
+
+  int nargs = clang_Cursor_getNumArguments(fn);
+  for (int i = 0; i < nargs; i++) add_decl_var(&l, clang_Cursor_getArgument(fn, (unsigned)i), true);
+  f.nparams = nargs > 0 ? (unsigned)nargs : 0;
+
+  cursor_list ch = children_of(fn);
+  for (size_t i = 0; i < ch.len; i++)
+    if (clang_getCursorKind(ch.items[i]) == CXCursor_CompoundStmt) lower_stmt(&l, ch.items[i]);
+  VEC_FREE(ch);
+  if (l.cur >= 0) { /* falling off the end */
+    ir_block *b = &l.blocks.items[l.cur].b;
+    b->term = IR_TERM_RETURN;
+    b->succ[0] = IR_EXIT;
+    b->term_loc = f.end;
+    ir_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = IR_OP_RETURN;
+    op.call = op.var = -1;
+    op.val = other();
+    op.loc = f.end;
+    VEC_PUSH(l.blocks.items[l.cur].ops, op);
+  }
+  l.blocks.items[IR_EXIT].b.term = IR_TERM_STOP;
+
+  f.nblocks = (unsigned)l.blocks.len;
+  f.blocks = xcalloc(f.nblocks, sizeof *f.blocks);
+  for (unsigned i = 0; i < f.nblocks; i++) {
+    f.blocks[i] = l.blocks.items[i].b;
+    f.blocks[i].ops = l.blocks.items[i].ops.items;
+    f.blocks[i].nops = (unsigned)l.blocks.items[i].ops.len;
+  }
+  mark_loops(f.blocks, f.nblocks);
+  f.vars = l.vars.items;
+  f.nvars = (unsigned)l.vars.len;
+  f.calls = l.calls.items;
+  f.ncalls = (unsigned)l.calls.len;
+  VEC_FREE(l.blocks);
+  VEC_FREE(l.var_decls);
+  strmap_free(l.labels);
+  ir_summary_add_function(sum, &f);
+}

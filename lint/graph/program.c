@@ -1,0 +1,260 @@
+/* Linking summaries into one program: functions by USR, callback registrations
+ * (including wrappers that pass a parameter on to a registering API), and the
+ * breadth-first spread of loop and worker context along calls, which keeps for each
+ * function the shortest chain from a root for traces. */
+#include "program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int program_find(const program *p, const char *usr) {
+  void *v;
+  if (!usr || !strmap_get(p->by_usr, usr, &v)) return -1;
+  return (int)(intptr_t)v - 1;
+}
+
+int program_callee(const program *p, const ir_call *call) { return program_find(p, call->callee_usr); }
+
+const model_fn *program_model(const program *p, const ir_call *call) {
+  return call->callee_usr ? model_db_lookup(p->models, call->callee_name) : NULL;
+}
+
+bool program_call_noreturn(const program *p, const ir_call *call) {
+  if (call->callee_attrs & IR_ATTR_NORETURN) return true;
+  const model_fn *m = program_model(p, call);
+  return m && m->noreturn;
+}
+
+/* A parameter a function hands on to a registering API: calls to the function
+ * register whatever they pass there. */
+typedef struct {
+  int param;
+  calm_context context;
+  int status_param;
+  const char *via; /* the API that finally receives it */
+} forwarded;
+
+typedef VEC(forwarded) forwarded_list;
+
+static bool forwards(const forwarded_list *l, int param, calm_context ctx) {
+  for (size_t i = 0; i < l->len; i++)
+    if (l->items[i].param == param && l->items[i].context == ctx) return true;
+  return false;
+}
+
+/* Calls `fn(spec, ctx)` for each callback argument of `call`: from the model, and
+ * from parameters the callee forwards. */
+typedef void (*callback_visit)(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via,
+                               void *data);
+
+static void each_callback_arg(const program *p, const forwarded_list *fwd, const ir_call *call, callback_visit visit,
+                              void *data) {
+  const model_fn *m = program_model(p, call);
+  if (m)
+    for (unsigned i = 0; i < m->ncallbacks; i++)
+      visit(call, m->callbacks[i].arg, m->callbacks[i].context, m->callbacks[i].status_param, call->callee_name, data);
+  int callee = program_callee(p, call);
+  if (callee >= 0)
+    for (size_t i = 0; i < fwd[callee].len; i++)
+      visit(call, fwd[callee].items[i].param, fwd[callee].items[i].context, fwd[callee].items[i].status_param,
+            fwd[callee].items[i].via, data);
+}
+
+typedef struct {
+  const program *p;
+  forwarded_list *fwd;
+  int fn;
+  bool changed;
+} forward_ctx;
+
+static void find_forward(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via, void *data) {
+  forward_ctx *fc = data;
+  const ir_function *f = fc->p->fns[fc->fn].fn;
+  if (arg < 0 || (unsigned)arg >= call->nargs) return;
+  const ir_value *v = &call->args[arg];
+  if (v->kind != IR_VAL_VAR || v->addr_of || v->var < 0 || (unsigned)v->var >= f->nparams) return;
+  if (forwards(&fc->fwd[fc->fn], v->var, ctx)) return;
+  forwarded w = {v->var, ctx, status_param, via};
+  VEC_PUSH(fc->fwd[fc->fn], w);
+  fc->changed = true;
+}
+
+typedef struct {
+  program *p;
+  VEC(root_info) roots;
+  VEC(int) root_fn;
+} root_ctx;
+
+static void find_root(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via, void *data) {
+  root_ctx *rc = data;
+  if (arg < 0 || (unsigned)arg >= call->nargs) return;
+  const ir_value *v = &call->args[arg];
+  if (v->kind != IR_VAL_FUNC) return;
+  int target = program_find(rc->p, v->func_usr);
+  if (target < 0) return;
+  root_info r = {ROOT_CALLBACK, ctx, via, call->loc, status_param};
+  VEC_PUSH(rc->roots, r);
+  VEC_PUSH(rc->root_fn, target);
+}
+
+static int cmp_root_order(const root_info *a, const root_info *b) {
+  if (ir_loc_less(&a->site, &b->site)) return -1;
+  if (ir_loc_less(&b->site, &a->site)) return 1;
+  return 0;
+}
+
+/* Roots sorted by site, so chains and reports do not depend on link order. */
+static void sort_roots(root_info *roots, int *fns, unsigned n) {
+  for (unsigned i = 1; i < n; i++) {
+    root_info r = roots[i];
+    int f = fns[i];
+    unsigned j = i;
+    while (j > 0 && cmp_root_order(&roots[j - 1], &r) > 0) {
+      roots[j] = roots[j - 1];
+      fns[j] = fns[j - 1];
+      j--;
+    }
+    roots[j] = r;
+    fns[j] = f;
+  }
+}
+
+static reach *reach_of(prog_fn *f, calm_context ctx) { return ctx == CTX_LOOP ? &f->loop : &f->worker; }
+
+/* Whether context spreads from a caller into this callee. */
+static bool descends_into(const program *p, const ir_call *call, int callee) {
+  unsigned attrs = call->callee_attrs | p->fns[callee].fn->attrs;
+  return !(attrs & (IR_ATTR_NONBLOCKING | IR_ATTR_BLOCKING));
+}
+
+static void spread(program *p, const int *root_fn, calm_context ctx) {
+  int *queue = xmalloc((p->nfns + 1) * sizeof *queue);
+  unsigned head = 0, tail = 0;
+  for (unsigned r = 0; r < p->nroots; r++) {
+    if (p->roots[r].context != ctx) continue;
+    prog_fn *f = &p->fns[root_fn[r]];
+    reach *re = reach_of(f, ctx);
+    if (re->reached) continue;
+    *re = (reach){true, (int)r, -1, -1, 0};
+    f->contexts |= ctx;
+    queue[tail++] = root_fn[r];
+  }
+  while (head < tail) {
+    int fi = queue[head++];
+    const ir_function *fn = p->fns[fi].fn;
+    unsigned depth = reach_of(&p->fns[fi], ctx)->depth;
+    for (unsigned c = 0; c < fn->ncalls; c++) {
+      const ir_call *call = &fn->calls[c];
+      int targets[1 + 8];
+      unsigned nt = 0;
+      targets[nt++] = program_callee(p, call);
+      const model_fn *m = program_model(p, call);
+      for (unsigned i = 0; m && i < m->ninvokes && nt < 9; i++) {
+        int a = m->invokes[i];
+        if (a >= 0 && (unsigned)a < call->nargs && call->args[a].kind == IR_VAL_FUNC)
+          targets[nt++] = program_find(p, call->args[a].func_usr);
+      }
+      for (unsigned t = 0; t < nt; t++) {
+        int callee = targets[t];
+        if (callee < 0 || !descends_into(p, call, callee)) continue;
+        reach *re = reach_of(&p->fns[callee], ctx);
+        if (re->reached) continue;
+        *re = (reach){true, -1, fi, (int)c, depth + 1};
+        p->fns[callee].contexts |= ctx;
+        queue[tail++] = callee;
+      }
+    }
+  }
+  free(queue);
+}
+
+program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
+  program *p = xcalloc(1, sizeof *p);
+  p->tus = tus;
+  p->ntus = ntus;
+  p->models = models;
+  p->by_usr = strmap_new();
+  VEC(prog_fn) fns = {0};
+  for (unsigned t = 0; t < ntus; t++) {
+    for (unsigned i = 0; i < tus[t]->nfuncs; i++) {
+      const ir_function *f = &tus[t]->funcs[i];
+      if (strmap_get(p->by_usr, f->usr, NULL)) continue;
+      prog_fn pf;
+      memset(&pf, 0, sizeof pf);
+      pf.fn = f;
+      pf.tu = tus[t];
+      pf.loop.root = pf.worker.root = -1;
+      VEC_PUSH(fns, pf);
+      strmap_put(p->by_usr, f->usr, (void *)(intptr_t)fns.len);
+    }
+  }
+  p->fns = fns.items;
+  p->nfns = (unsigned)fns.len;
+
+  /* parameters forwarded to registering APIs, to a fixed point */
+  forwarded_list *fwd = xcalloc(p->nfns + 1, sizeof *fwd);
+  for (int round = 0; round < 16; round++) {
+    forward_ctx fc = {p, fwd, 0, false};
+    for (unsigned f = 0; f < p->nfns; f++) {
+      fc.fn = (int)f;
+      for (unsigned c = 0; c < p->fns[f].fn->ncalls; c++)
+        each_callback_arg(p, fwd, &p->fns[f].fn->calls[c], find_forward, &fc);
+    }
+    if (!fc.changed) break;
+  }
+
+  root_ctx rc = {p, {0}, {0}};
+  for (unsigned f = 0; f < p->nfns; f++) {
+    const ir_function *fn = p->fns[f].fn;
+    if (fn->attrs & IR_ATTR_ASYNC) {
+      root_info r = {ROOT_ANNOTATED, CTX_LOOP, NULL, fn->loc, -1};
+      VEC_PUSH(rc.roots, r);
+      VEC_PUSH(rc.root_fn, (int)f);
+    }
+    for (unsigned c = 0; c < fn->ncalls; c++) each_callback_arg(p, fwd, &fn->calls[c], find_root, &rc);
+  }
+  for (unsigned f = 0; f < p->nfns; f++) VEC_FREE(fwd[f]);
+  free(fwd);
+
+  p->roots = rc.roots.items;
+  p->nroots = (unsigned)rc.roots.len;
+  sort_roots(p->roots, rc.root_fn.items, p->nroots);
+  spread(p, rc.root_fn.items, CTX_LOOP);
+  spread(p, rc.root_fn.items, CTX_WORKER);
+  VEC_FREE(rc.root_fn);
+  return p;
+}
+
+void program_free(program *p) {
+  if (!p) return;
+  free(p->fns);
+  free(p->roots);
+  strmap_free(p->by_usr);
+  free(p);
+}
+
+unsigned program_chain(const program *p, int f, calm_context ctx, chain_step **steps, int *root) {
+  unsigned n = 0;
+  for (int cur = f; cur >= 0;) {
+    const reach *re = ctx == CTX_LOOP ? &p->fns[cur].loop : &p->fns[cur].worker;
+    if (!re->reached) break;
+    n++;
+    if (re->caller < 0) break;
+    cur = re->caller;
+  }
+  *steps = xcalloc(n ? n : 1, sizeof **steps);
+  *root = -1;
+  unsigned i = n;
+  int next_call = -1;
+  for (int cur = f; cur >= 0 && i > 0;) {
+    const reach *re = ctx == CTX_LOOP ? &p->fns[cur].loop : &p->fns[cur].worker;
+    (*steps)[--i] = (chain_step){cur, next_call};
+    if (re->caller < 0) {
+      *root = re->root;
+      break;
+    }
+    next_call = re->call;
+    cur = re->caller;
+  }
+  return n;
+}

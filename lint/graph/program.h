@@ -1,0 +1,79 @@
+/* The linked program: every function of every summary by USR, the call graph
+ * between them, and the context each function can run in (DESIGN "Contexts"), with
+ * the chain that puts it there. Rules read only this and the IR. */
+#ifndef CALM_LINT_PROGRAM_H
+#define CALM_LINT_PROGRAM_H
+
+#include "../ir/ir.h"
+#include "models.h"
+
+/* Why a function is a root of a context. */
+typedef enum {
+  ROOT_CALLBACK,  /* passed to a registering API (`via` names it) */
+  ROOT_ANNOTATED, /* annotated CALM_ASYNC */
+} root_kind;
+
+typedef struct {
+  root_kind kind;
+  calm_context context;
+  const char *via;   /* the API it was passed to (ROOT_CALLBACK) */
+  ir_loc site;       /* where it was passed, or the annotated definition */
+  int status_param;  /* from the model's callback, or -1 */
+} root_info;
+
+/* How a function was reached in one context: from a root, or by a call. */
+typedef struct {
+  bool reached;
+  int root;        /* index into program.roots when this function is a root; else -1 */
+  int caller;      /* function index of the caller on the shortest chain; -1 for a root */
+  int call;        /* call index in the caller */
+  unsigned depth;  /* calls from the root */
+} reach;
+
+typedef struct {
+  const ir_function *fn;
+  const ir_summary *tu;
+  unsigned contexts; /* calm_context bits */
+  reach loop, worker;
+} prog_fn;
+
+typedef struct {
+  ir_summary **tus;
+  unsigned ntus;
+  prog_fn *fns;
+  unsigned nfns;
+  strmap *by_usr; /* usr -> 1 + index into fns */
+  model_db *models;
+  root_info *roots;
+  unsigned nroots;
+} program;
+
+/* Links `tus` (borrowed: they must outlive the program) with `models` (borrowed).
+ * A function defined in several translation units (static inline in a header) is
+ * kept once: the definition from the first summary in `tus` order. */
+program *program_link(ir_summary **tus, unsigned ntus, model_db *models);
+void program_free(program *p);
+
+/* Index of the function with this USR, or -1. */
+int program_find(const program *p, const char *usr);
+
+/* The called function's definition in the program, or -1. */
+int program_callee(const program *p, const ir_call *call);
+
+/* Model knowledge of the callee of `call`, or NULL. */
+const model_fn *program_model(const program *p, const ir_call *call);
+
+/* Whether control never returns from `call` (noreturn declaration or model). */
+bool program_call_noreturn(const program *p, const ir_call *call);
+
+/* The chain that puts function `f` in context `ctx`, root first: a list of
+ * (function, call) steps, each step the call in that function that leads on.
+ * Returns the number of steps; *steps is malloc'd. The root is p->fns[f] reached
+ * through p->roots[(*root)]. */
+typedef struct {
+  int fn;
+  int call;
+} chain_step;
+unsigned program_chain(const program *p, int f, calm_context ctx, chain_step **steps, int *root);
+
+#endif

@@ -1,0 +1,67 @@
+/* Construction and destruction of IR summaries, and small IR helpers. */
+#include "ir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+ir_summary *ir_summary_new(const char *main_file) {
+  ir_summary *s = xcalloc(1, sizeof *s);
+  s->pool = strpool_new();
+  s->main_file = strpool_intern(s->pool, main_file);
+  return s;
+}
+
+static void free_function(ir_function *f) {
+  for (unsigned i = 0; i < f->ncalls; i++) free(f->calls[i].args);
+  for (unsigned i = 0; i < f->nblocks; i++) free(f->blocks[i].ops);
+  free(f->calls);
+  free(f->blocks);
+  free(f->vars);
+}
+
+void ir_summary_free(ir_summary *s) {
+  if (!s) return;
+  for (unsigned i = 0; i < s->nfuncs; i++) free_function(&s->funcs[i]);
+  free(s->funcs);
+  free(s->errors);
+  strpool_free(s->pool);
+  free(s);
+}
+
+ir_function *ir_summary_add_function(ir_summary *s, const ir_function *f) {
+  s->funcs = xrealloc(s->funcs, (s->nfuncs + 1) * sizeof *s->funcs);
+  s->funcs[s->nfuncs] = *f;
+  return &s->funcs[s->nfuncs++];
+}
+
+void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message) {
+  s->errors = xrealloc(s->errors, (s->nerrors + 1) * sizeof *s->errors);
+  loc.file = strpool_intern(s->pool, loc.file);
+  s->errors[s->nerrors].loc = loc;
+  s->errors[s->nerrors].message = strpool_intern(s->pool, message);
+  s->nerrors++;
+}
+
+const char *ir_cmp_spelling(ir_cmp op) {
+  static const char *const names[] = {"==", "!=", "<", "<=", ">", ">="};
+  return names[op];
+}
+
+bool ir_cmp_holds(ir_cmp op, int64_t v, int64_t k) {
+  switch (op) {
+  case IR_CMP_EQ: return v == k;
+  case IR_CMP_NE: return v != k;
+  case IR_CMP_LT: return v < k;
+  case IR_CMP_LE: return v <= k;
+  case IR_CMP_GT: return v > k;
+  case IR_CMP_GE: return v >= k;
+  }
+  return false;
+}
+
+bool ir_loc_less(const ir_loc *a, const ir_loc *b) {
+  int c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+  if (c) return c < 0;
+  if (a->line != b->line) return a->line < b->line;
+  return a->col < b->col;
+}

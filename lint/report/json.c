@@ -1,0 +1,80 @@
+/* JSON output for editors and scripts: one object, stable field names, fields and
+ * findings in a fixed order, so the same input gives the same bytes. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../rules/rule.h"
+#include "report.h"
+
+#ifndef CALM_VERSION
+#define CALM_VERSION "0"
+#endif
+
+static void add_loc(cJSON *o, const char *cwd, const ir_loc *loc, bool with_end) {
+  char *path = report_display_path(loc->file, cwd);
+  cJSON_AddStringToObject(o, "file", path);
+  free(path);
+  cJSON_AddNumberToObject(o, "line", loc->line);
+  cJSON_AddNumberToObject(o, "column", loc->col);
+  if (with_end) {
+    cJSON_AddNumberToObject(o, "end_line", loc->end_line ? loc->end_line : loc->line);
+    cJSON_AddNumberToObject(o, "end_column", loc->end_col ? loc->end_col : loc->col);
+  }
+}
+
+char *report_json(const report_input *r) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddNumberToObject(root, "version", 1);
+  cJSON *tool = cJSON_AddObjectToObject(root, "tool");
+  cJSON_AddStringToObject(tool, "name", "calm-lint");
+  cJSON_AddStringToObject(tool, "version", CALM_VERSION);
+  cJSON *rules = cJSON_AddArrayToObject(tool, "rules");
+  for (unsigned i = 0; i < lint_rule_count; i++) cJSON_AddItemToArray(rules, cJSON_CreateString(lint_rules[i]->id));
+
+  cJSON *diags = cJSON_AddArrayToObject(root, "diagnostics");
+  for (size_t i = 0; i < r->diags->len; i++) {
+    const diag *d = &r->diags->items[i];
+    if (d->suppressed || d->baselined) continue;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "rule", d->rule);
+    cJSON_AddStringToObject(o, "severity", severity_name(d->severity));
+    cJSON_AddStringToObject(o, "message", d->message);
+    add_loc(o, r->cwd, &d->loc, true);
+    cJSON *trace = cJSON_AddArrayToObject(o, "trace");
+    for (unsigned k = 0; k < d->ntrace; k++) {
+      cJSON *t = cJSON_CreateObject();
+      add_loc(t, r->cwd, &d->trace[k].loc, false);
+      cJSON_AddStringToObject(t, "message", d->trace[k].message);
+      cJSON_AddItemToArray(trace, t);
+    }
+    cJSON_AddArrayToObject(o, "fixes");
+    cJSON_AddItemToArray(diags, o);
+  }
+
+  cJSON *errors = cJSON_AddArrayToObject(root, "errors");
+  for (size_t i = 0; i < r->nerrors; i++) {
+    cJSON *o = cJSON_CreateObject();
+    char *path = report_display_path(r->errors[i].file, r->cwd);
+    cJSON_AddStringToObject(o, "file", path);
+    free(path);
+    cJSON_AddNumberToObject(o, "line", r->errors[i].line);
+    cJSON_AddNumberToObject(o, "column", r->errors[i].col);
+    cJSON_AddStringToObject(o, "message", r->errors[i].message);
+    cJSON_AddItemToArray(errors, o);
+  }
+
+  cJSON *summary = cJSON_AddObjectToObject(root, "summary");
+  cJSON_AddNumberToObject(summary, "files", r->files);
+  cJSON_AddNumberToObject(summary, "functions", r->functions);
+  cJSON_AddNumberToObject(summary, "diagnostics", (double)report_count_shown(r));
+  cJSON_AddNumberToObject(summary, "suppressed", (double)report_count_suppressed(r));
+  cJSON_AddNumberToObject(summary, "baselined", (double)report_count_baselined(r));
+  cJSON_AddNumberToObject(summary, "errors", (double)r->nerrors);
+
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  char *out = xasprintf("%s\n", text);
+  cJSON_free(text);
+  return out;
+}

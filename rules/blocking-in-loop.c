@@ -1,0 +1,66 @@
+/* blocking-in-loop: a call that blocks the thread, made in loop context (a loop
+ * callback, a task body, a CALM_ASYNC function, or anything they call). */
+#include <stdlib.h>
+
+#include "rule.h"
+
+static bool call_blocks(const program *p, const ir_call *call) {
+  int callee = program_callee(p, call);
+  unsigned attrs = call->callee_attrs | (callee >= 0 ? p->fns[callee].fn->attrs : 0);
+  if (attrs & IR_ATTR_NONBLOCKING) return false;
+  if (attrs & IR_ATTR_BLOCKING) return true;
+  const model_fn *m = program_model(p, call);
+  return m && model_cond_holds(&m->blocking, call);
+}
+
+static void add_trace(const program *p, diag *d, int f) {
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, f, CTX_LOOP, &steps, &root);
+  if (n > 0 && root >= 0) {
+    const root_info *r = &p->roots[root];
+    const char *name = p->fns[steps[0].fn].fn->name;
+    if (r->kind == ROOT_ANNOTATED)
+      diag_note_add(d, r->site, xasprintf("'%s' runs on the loop: it is annotated CALM_ASYNC", name));
+    else
+      diag_note_add(d, r->site, xasprintf("'%s' runs on the loop as a %s: passed to '%s' here", name,
+                                          rule_root_role(p, r), r->via));
+  }
+  for (unsigned i = 0; i + 1 < n; i++) {
+    const ir_function *fn = p->fns[steps[i].fn].fn;
+    const ir_call *call = &fn->calls[steps[i].call];
+    diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
+  }
+  free(steps);
+}
+
+static void run(const program *p, diag_list *out) {
+  for (unsigned f = 0; f < p->nfns; f++) {
+    const prog_fn *pf = &p->fns[f];
+    if (!(pf->contexts & CTX_LOOP) || (pf->fn->attrs & IR_ATTR_NONBLOCKING)) continue;
+    for (unsigned c = 0; c < pf->fn->ncalls; c++) {
+      const ir_call *call = &pf->fn->calls[c];
+      if (!call_blocks(p, call)) continue;
+      chain_step *steps;
+      int root;
+      unsigned n = program_chain(p, (int)f, CTX_LOOP, &steps, &root);
+      const char *root_name = n ? p->fns[steps[0].fn].fn->name : pf->fn->name;
+      const char *role = root >= 0 ? rule_root_role(p, &p->roots[root]) : "loop callback";
+      free(steps);
+      char *msg = n <= 1 ? xasprintf("blocking call '%s' in %s '%s' stalls the event loop and every other task on it",
+                                     call->callee_name, role, root_name)
+                         : xasprintf("blocking call '%s' in '%s', reached from %s '%s', stalls the event loop and "
+                                     "every other task on it",
+                                     call->callee_name, pf->fn->name, role, root_name);
+      diag *d = diag_add(out, "blocking-in-loop", SEV_WARNING, call->loc, msg);
+      add_trace(p, d, (int)f);
+    }
+  }
+}
+
+const lint_rule rule_blocking_in_loop = {
+    .id = "blocking-in-loop",
+    .summary = "a blocking call reachable from a loop callback or task body",
+    .severity = SEV_WARNING,
+    .run = run,
+};

@@ -1,0 +1,40 @@
+/* The table of rules, generated from rules.def, and lookups over it. */
+#include <string.h>
+
+#include "rule.h"
+
+#define CALM_RULE(name, id) extern const lint_rule rule_##name;
+#include "rules.def"
+#undef CALM_RULE
+
+const lint_rule *const lint_rules[] = {
+#define CALM_RULE(name, id) &rule_##name,
+#include "rules.def"
+#undef CALM_RULE
+    NULL,
+};
+
+const unsigned lint_rule_count = sizeof lint_rules / sizeof lint_rules[0] - 1;
+
+const lint_rule *lint_rule_find(const char *id) {
+  for (unsigned i = 0; i < lint_rule_count; i++)
+    if (strcmp(lint_rules[i]->id, id) == 0) return lint_rules[i];
+  return NULL;
+}
+
+extern const char *const calm_rule_doc_names[];
+extern const char *const calm_rule_doc_texts[];
+extern const unsigned calm_rule_doc_count;
+
+const char *lint_rule_doc(const char *id) {
+  for (unsigned i = 0; i < calm_rule_doc_count; i++)
+    if (strcmp(calm_rule_doc_names[i], id) == 0) return calm_rule_doc_texts[i];
+  return NULL;
+}
+
+const char *rule_root_role(const program *p, const root_info *root) {
+  if (root->kind == ROOT_ANNOTATED) return "CALM_ASYNC function";
+  const model_fn *m = root->via ? model_db_lookup(p->models, root->via) : NULL;
+  if (root->context == CTX_LOOP && m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED)) return "task";
+  return root->context == CTX_WORKER ? "worker function" : "loop callback";
+}

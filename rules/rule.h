@@ -1,0 +1,29 @@
+/* The rule interface: each rule is one descriptor in rules/<id>.c, listed once in
+ * rules.def. A rule reads the linked program (IR, call graph, contexts, models) and
+ * adds findings; it never sees libclang. */
+#ifndef CALM_RULE_H
+#define CALM_RULE_H
+
+#include "../lint/graph/diag.h"
+#include "../lint/graph/program.h"
+
+typedef struct {
+  const char *id;      /* stable, kebab-case: what users write in NOLINT and configs */
+  const char *summary; /* one line, lowercase, for --list-rules and SARIF */
+  diag_severity severity;
+  void (*run)(const program *p, diag_list *out);
+} lint_rule;
+
+/* Every rule, in rules.def order; NULL-terminated. */
+extern const lint_rule *const lint_rules[];
+extern const unsigned lint_rule_count;
+
+const lint_rule *lint_rule_find(const char *id);
+
+/* The rule's documentation (rules/<id>.md, compiled in), or NULL. */
+const char *lint_rule_doc(const char *id);
+
+/* Helpers shared by rules: a readable name for the role of a loop-context root. */
+const char *rule_root_role(const program *p, const root_info *root);
+
+#endif
