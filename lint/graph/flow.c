@@ -1,0 +1,106 @@
+/* Depth-first path search over a function's blocks. */
+#include "flow.h"
+
+#include <stdlib.h>
+
+flow_pos flow_after_call(const ir_function *f, int call) {
+  flow_pos pos = {-1, 0};
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++)
+      if (f->blocks[b].ops[i].kind == IR_OP_CALL && f->blocks[b].ops[i].call == call) {
+        pos.block = (int)b;
+        pos.op = (int)i + 1;
+        return pos;
+      }
+  return pos;
+}
+
+bool flow_edge_admits(const ir_block *b, int which, int var, int64_t value) {
+  if (b->term != IR_TERM_COND || b->cond_var != var || var < 0) return true;
+  bool holds = ir_cmp_holds(b->cond_op, value, b->cond_k);
+  return which == 0 ? holds : !holds;
+}
+
+bool flow_edge_admits_other(const ir_block *b, int which, int var, int64_t value) {
+  if (b->term != IR_TERM_COND || b->cond_var != var || var < 0) return true;
+  /* a comparison with one constant admits some other value on both edges, except
+     equality: `v == k` true admits only k, `v != k` false admits only k */
+  if (b->cond_op == IR_CMP_EQ && which == 0) return b->cond_k != value;
+  if (b->cond_op == IR_CMP_NE && which == 1) return b->cond_k != value;
+  return true;
+}
+
+bool flow_call_uses_var(const ir_call *call, int var) {
+  for (unsigned i = 0; i < call->nargs; i++)
+    if (call->args[i].kind == IR_VAL_VAR && call->args[i].var == var) return true;
+  return false;
+}
+
+typedef struct {
+  flow_pos *items;
+  size_t len, cap;
+} pos_stack;
+
+static void push(pos_stack *s, flow_pos p) {
+  if (s->len == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 32;
+    s->items = xrealloc(s->items, s->cap * sizeof *s->items);
+  }
+  s->items[s->len++] = p;
+}
+
+bool flow_search(const program *p, const ir_function *f, flow_pos start, const flow_visitor *v, void *ctx,
+                 flow_pos *found) {
+  if (start.block < 0 || (unsigned)start.block >= f->nblocks) return false;
+  unsigned char *seen = xcalloc(f->nblocks, 1);
+  pos_stack stack = {0};
+  push(&stack, start);
+  bool hit = false;
+  while (stack.len && !hit) {
+    flow_pos at = stack.items[--stack.len];
+    const ir_block *b = &f->blocks[at.block];
+    flow_action action = FLOW_CONTINUE;
+    for (unsigned i = (unsigned)at.op; i < b->nops && action == FLOW_CONTINUE; i++) {
+      const ir_op *op = &b->ops[i];
+      flow_pos here = {at.block, (int)i};
+      if (v->op) action = v->op(f, op, here, ctx);
+      if (action == FLOW_FOUND) {
+        hit = true;
+        if (found) *found = here;
+      }
+      if (action == FLOW_CONTINUE && op->kind == IR_OP_CALL && program_call_noreturn(p, &f->calls[op->call]))
+        action = FLOW_STOP;
+    }
+    if (action != FLOW_CONTINUE) continue;
+    if (at.block == IR_EXIT || b->term == IR_TERM_RETURN) {
+      action = v->exit ? v->exit(f, ctx) : FLOW_STOP;
+      if (action == FLOW_FOUND) {
+        hit = true;
+        if (found) *found = (flow_pos){at.block, (int)b->nops};
+      }
+      continue;
+    }
+    if (b->term == IR_TERM_STOP) continue;
+    int nsucc = b->term == IR_TERM_COND ? 2 : 1;
+    for (int s = nsucc - 1; s >= 0; s--) {
+      int next = b->succ[s];
+      if (next < 0) continue;
+      if (b->term == IR_TERM_COND && v->edge && !v->edge(f, b, s, ctx)) continue;
+      if (b->back[s] && v->back) {
+        flow_action ba = v->back(f, b, ctx);
+        if (ba == FLOW_FOUND) {
+          hit = true;
+          if (found) *found = (flow_pos){at.block, (int)b->nops};
+          break;
+        }
+        if (ba == FLOW_STOP) continue;
+      }
+      if (seen[next]) continue;
+      seen[next] = 1;
+      push(&stack, (flow_pos){next, 0});
+    }
+  }
+  free(stack.items);
+  free(seen);
+  return hit;
+}

@@ -1,0 +1,54 @@
+/* Path queries over one function's control-flow graph, shared by the rules that
+ * need control flow: "is there a path from here on which X happens before Y".
+ * A search walks operations in order along every path from a start point, asking
+ * a visitor about each operation, each conditional edge and each path end. It
+ * visits each block once, so a visitor keeps no per-path state: what matters must
+ * be decided by the operation or edge at hand. */
+#ifndef CALM_LINT_FLOW_H
+#define CALM_LINT_FLOW_H
+
+#include "program.h"
+
+typedef enum {
+  FLOW_CONTINUE, /* keep walking this path */
+  FLOW_STOP,     /* this path is settled: do not follow it further */
+  FLOW_FOUND,    /* the property holds on this path: end the search */
+} flow_action;
+
+typedef struct {
+  int block;
+  int op; /* index of the next operation to look at; nops means the terminator */
+} flow_pos;
+
+typedef struct {
+  /* Each operation on the way (may be NULL: continue). */
+  flow_action (*op)(const ir_function *f, const ir_op *op, flow_pos at, void *ctx);
+  /* Whether to follow edge `which` (0: condition true, 1: false) of a conditional
+     block (may be NULL: follow every edge). */
+  bool (*edge)(const ir_function *f, const ir_block *b, int which, void *ctx);
+  /* A path reaches the function's exit (may be NULL: stop). */
+  flow_action (*exit)(const ir_function *f, void *ctx);
+  /* A path takes a loop's back edge (may be NULL: continue into the loop). */
+  flow_action (*back)(const ir_function *f, const ir_block *from, void *ctx);
+} flow_visitor;
+
+/* Walks every path from `start`. Calls that never return end their path. Returns
+ * true when some path reached FLOW_FOUND; *found (may be NULL) is where. */
+bool flow_search(const program *p, const ir_function *f, flow_pos start, const flow_visitor *v, void *ctx,
+                 flow_pos *found);
+
+/* The position just after the operation that makes call `call`. */
+flow_pos flow_after_call(const ir_function *f, int call);
+
+/* Whether edge `which` of conditional block `b` can be taken when its variable
+ * holds `value`. True for conditions on other variables or opaque ones. */
+bool flow_edge_admits(const ir_block *b, int which, int var, int64_t value);
+
+/* Whether the edge admits some value other than `value` (e.g. a status that is not
+ * 0 on the edge of `if (rc != 0)`). */
+bool flow_edge_admits_other(const ir_block *b, int which, int var, int64_t value);
+
+/* Whether `call` passes variable `var` (or its address) as an argument. */
+bool flow_call_uses_var(const ir_call *call, int var);
+
+#endif

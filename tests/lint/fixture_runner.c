@@ -1,0 +1,308 @@
+/* The fixture harness: runs calm-lint over tests/fixtures/<rule>/ and compares its
+ * findings with the expectations written in the fixtures themselves.
+ *
+ *   sleep(1);  // expect: blocking-in-loop       a finding of the rule on this line
+ *   foo(a, b); // expect: blocking-in-loop, blocking-in-loop   two of them
+ *   cb(x);     // expect-note: blocking-in-loop  some finding's trace passes here
+ *
+ * Each .c file directly in the rule's directory is one program; each subdirectory
+ * is one program of all its .c files (for chains across translation units). Only
+ * the rule under test is enabled. A missing finding and an unexpected finding both
+ * fail, and so does a fixture that does not parse.
+ *
+ * usage: fixture_runner CALM_LINT RULE_DIR [compiler flags...] */
+#define _GNU_SOURCE
+#include <CUnit/Basic.h>
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *calm_lint;
+static const char *rule;
+static char **flags;
+static int nflags;
+
+typedef struct {
+  char *dir;     /* working directory for the run */
+  char **files;  /* names relative to dir */
+  int nfiles;
+  char *name;    /* for the test name */
+} program;
+
+static program *programs;
+static int nprograms;
+
+static char *xstrdup_(const char *s) {
+  char *d = strdup(s);
+  if (!d) abort();
+  return d;
+}
+
+static char *join(const char *a, const char *b) {
+  char *s;
+  if (asprintf(&s, "%s/%s", a, b) < 0) abort();
+  return s;
+}
+
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char **list_dir(const char *dir, int *n) {
+  DIR *d = opendir(dir);
+  char **names = NULL;
+  *n = 0;
+  if (!d) return NULL;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    names = realloc(names, (size_t)(*n + 1) * sizeof *names);
+    names[(*n)++] = xstrdup_(e->d_name);
+  }
+  closedir(d);
+  if (*n) qsort(names, (size_t)*n, sizeof *names, cmp_names);
+  return names;
+}
+
+static bool is_c(const char *name) {
+  size_t n = strlen(name);
+  return n > 2 && strcmp(name + n - 2, ".c") == 0;
+}
+
+static bool is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void add_program(const char *dir, char **files, int nfiles, const char *name) {
+  programs = realloc(programs, (size_t)(nprograms + 1) * sizeof *programs);
+  programs[nprograms++] = (program){xstrdup_(dir), files, nfiles, xstrdup_(name)};
+}
+
+static void discover(const char *rule_dir) {
+  int n;
+  char **names = list_dir(rule_dir, &n);
+  for (int i = 0; i < n; i++) {
+    char *path = join(rule_dir, names[i]);
+    if (is_dir(path)) {
+      int m, k = 0;
+      char **sub = list_dir(path, &m);
+      char **files = calloc((size_t)m + 1, sizeof *files);
+      for (int j = 0; j < m; j++) {
+        if (is_c(sub[j])) files[k++] = sub[j];
+        else free(sub[j]);
+      }
+      free(sub);
+      if (k) add_program(path, files, k, names[i]);
+      else free(files);
+    } else if (is_c(names[i])) {
+      char **files = calloc(2, sizeof *files);
+      files[0] = xstrdup_(names[i]);
+      add_program(rule_dir, files, 1, names[i]);
+    }
+    free(path);
+    free(names[i]);
+  }
+  free(names);
+}
+
+/* Runs calm-lint in `dir` and returns its stdout. */
+static char *run_lint(const program *p, int *status) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], 1);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    if (chdir(p->dir) != 0) _exit(127);
+    char **argv = calloc((size_t)(p->nfiles + nflags + 10), sizeof *argv);
+    int a = 0;
+    argv[a++] = (char *)calm_lint;
+    argv[a++] = "--format=json";
+    argv[a++] = "-j1";
+    argv[a++] = "--enable";
+    argv[a++] = (char *)rule;
+    for (int i = 0; i < p->nfiles; i++) argv[a++] = p->files[i];
+    argv[a++] = "--";
+    for (int i = 0; i < nflags; i++) argv[a++] = flags[i];
+    argv[a] = NULL;
+    execv(calm_lint, argv);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  size_t len = 0, cap = 4096;
+  char *out = malloc(cap);
+  ssize_t r;
+  while ((r = read(pipefd[0], out + len, cap - len - 1)) > 0) {
+    len += (size_t)r;
+    if (cap - len < 1024) out = realloc(out, cap *= 2);
+  }
+  out[len] = '\0';
+  close(pipefd[0]);
+  int st;
+  waitpid(pid, &st, 0);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  return out;
+}
+
+/* Expectation markers: how many findings (or notes) of `rule` each line expects. */
+typedef struct {
+  char *file;
+  int line;
+  int count;
+  bool note;
+  int seen;
+} mark;
+
+typedef struct {
+  mark *items;
+  int len;
+} marks;
+
+static void add_mark(marks *m, const char *file, int line, bool note) {
+  for (int i = 0; i < m->len; i++)
+    if (m->items[i].line == line && m->items[i].note == note && strcmp(m->items[i].file, file) == 0) {
+      m->items[i].count++;
+      return;
+    }
+  m->items = realloc(m->items, (size_t)(m->len + 1) * sizeof *m->items);
+  m->items[m->len++] = (mark){xstrdup_(file), line, 1, note, 0};
+}
+
+static void read_marks(const program *p, marks *m) {
+  for (int f = 0; f < p->nfiles; f++) {
+    char *path = join(p->dir, p->files[f]);
+    FILE *in = fopen(path, "r");
+    free(path);
+    if (!in) continue;
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0;
+    while (getline(&line, &cap, in) > 0) {
+      lineno++;
+      const char *keys[] = {"expect-note:", "expect:"};
+      for (int k = 0; k < 2; k++) {
+        const char *at = strstr(line, keys[k]);
+        if (!at || (k == 1 && at > line && at[-1] == '-')) continue;
+        if (k == 1 && strstr(line, "expect-note:")) continue;
+        const char *q = at + strlen(keys[k]);
+        while (*q) {
+          while (*q == ' ' || *q == ',' || *q == '\t') q++;
+          const char *start = q;
+          while (*q && *q != ',' && *q != ' ' && *q != '\n' && *q != '\t' && *q != '*') q++;
+          if (q > start && (size_t)(q - start) == strlen(rule) && strncmp(start, rule, strlen(rule)) == 0)
+            add_mark(m, p->files[f], lineno, k == 0);
+          if (*q == '*' || *q == '\n') break;
+        }
+      }
+    }
+    free(line);
+    fclose(in);
+  }
+}
+
+static mark *find_mark(marks *m, const char *file, int line, bool note) {
+  for (int i = 0; i < m->len; i++)
+    if (m->items[i].line == line && m->items[i].note == note && strcmp(m->items[i].file, file) == 0) return &m->items[i];
+  return NULL;
+}
+
+static void check_program(const program *p) {
+  int status;
+  char *out = run_lint(p, &status);
+  cJSON *root = cJSON_Parse(out);
+  if (!root) {
+    fprintf(stderr, "\n  %s: calm-lint exited %d without JSON output:\n%s\n", p->name, status, out);
+    CU_FAIL("calm-lint output is not JSON");
+    free(out);
+    return;
+  }
+  marks m = {0};
+  read_marks(p, &m);
+  bool ok = true;
+  const cJSON *errors = cJSON_GetObjectItem(root, "errors");
+  const cJSON *e;
+  cJSON_ArrayForEach(e, errors) {
+    fprintf(stderr, "\n  %s: parse error %s:%d: %s", p->name, cJSON_GetObjectItem(e, "file")->valuestring,
+            cJSON_GetObjectItem(e, "line")->valueint, cJSON_GetObjectItem(e, "message")->valuestring);
+    ok = false;
+  }
+  const cJSON *d;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) {
+    const char *file = cJSON_GetObjectItem(d, "file")->valuestring;
+    int line = cJSON_GetObjectItem(d, "line")->valueint;
+    mark *mk = find_mark(&m, file, line, false);
+    if (mk && mk->seen < mk->count) {
+      mk->seen++;
+    } else {
+      fprintf(stderr, "\n  %s: unexpected finding %s:%d: %s", p->name, file, line,
+              cJSON_GetObjectItem(d, "message")->valuestring);
+      ok = false;
+    }
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(d, "trace")) {
+      mark *nm = find_mark(&m, cJSON_GetObjectItem(t, "file")->valuestring, cJSON_GetObjectItem(t, "line")->valueint, true);
+      if (nm) nm->seen = nm->count;
+    }
+  }
+  for (int i = 0; i < m.len; i++) {
+    if (m.items[i].seen < m.items[i].count) {
+      fprintf(stderr, "\n  %s: missing %s %s:%d (expected %d, got %d)", p->name, m.items[i].note ? "trace note" : "finding",
+              m.items[i].file, m.items[i].line, m.items[i].count, m.items[i].seen);
+      ok = false;
+    }
+    free(m.items[i].file);
+  }
+  free(m.items);
+  int expected_status = 0;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) expected_status = 1;
+  if (status != expected_status && ok) {
+    fprintf(stderr, "\n  %s: exit status %d, expected %d", p->name, status, expected_status);
+    ok = false;
+  }
+  if (!ok) fputc('\n', stderr);
+  CU_ASSERT(ok);
+  cJSON_Delete(root);
+  free(out);
+}
+
+static int current;
+static void run_current(void) { check_program(&programs[current++]); }
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s CALM_LINT RULE_DIR [compiler flags...]\n", argv[0]);
+    return 2;
+  }
+  calm_lint = argv[1];
+  const char *rule_dir = argv[2];
+  const char *slash = strrchr(rule_dir, '/');
+  rule = slash ? slash + 1 : rule_dir;
+  flags = argv + 3;
+  nflags = argc - 3;
+  discover(rule_dir);
+  if (nprograms == 0) {
+    fprintf(stderr, "no fixtures in %s\n", rule_dir);
+    return 1;
+  }
+  if (CU_initialize_registry() != CUE_SUCCESS) return 2;
+  CU_pSuite suite = CU_add_suite(rule, NULL, NULL);
+  for (int i = 0; i < nprograms; i++) CU_add_test(suite, programs[i].name, run_current);
+  CU_basic_set_mode(CU_BRM_VERBOSE);
+  CU_basic_run_tests();
+  unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
+  CU_cleanup_registry();
+  for (int i = 0; i < nprograms; i++) {
+    for (int k = 0; k < programs[i].nfiles; k++) free(programs[i].files[k]);
+    free(programs[i].files);
+    free(programs[i].dir);
+    free(programs[i].name);
+  }
+  free(programs);
+  return failed ? 1 : 0;
+}
