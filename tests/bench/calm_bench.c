@@ -1,0 +1,278 @@
+/* calm_bench: libcalm's figures for tests/bench/runtime-bench.sh, one per run.
+ *   calm_bench switch [n]    ns per switch: two tasks calm_yield to each other n times each
+ *   calm_bench spawn [n]     ns per task: spawn 1000 empty tasks, await them all, repeat
+ *   calm_bench memory [n]    resident bytes per task: n tasks parked on one event
+ *   calm_bench pingpong [n]  one-way 64-byte messages per second over a socketpair
+ * asyncio_bench.py and uv_pingpong.c do the same work on the peers. */
+#define _GNU_SOURCE /* socketpair, clock_gettime under -std=c11 */
+#include <calm.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+    SPAWN_BATCH = 1000,
+    MSG_SIZE = 64,
+    READ_BUF_SIZE = 64 * 1024,
+    WAIT_MS = 60000, /* deadline of every wait: a stuck benchmark fails instead of hanging */
+};
+
+struct bench {
+    int (*body)(struct bench *b); /* the benchmark, run in a task */
+    long count;          /* the n of the usage line */
+    double figure;       /* what the benchmark measured */
+    int status;          /* the driver task's outcome */
+};
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static long resident_bytes(void)
+{
+    long pages = -1, resident = -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = -1;
+        fclose(f);
+    }
+    return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE);
+}
+
+/* Spawns fn(arg) count times into tasks[], then awaits them all. */
+static int spawn_and_await(calm_task **tasks, long count, calm_task_fn fn, void *arg)
+{
+    int status = 0;
+    long spawned = 0;
+    for (; spawned < count; spawned++) {
+        tasks[spawned] = calm_spawn(calm_loop_current(), fn, arg);
+        if (tasks[spawned] == NULL) {
+            status = -ENOMEM;
+            break;
+        }
+    }
+    for (long i = 0; i < spawned; i++) {
+        int result = 0;
+        int waited = calm_await(tasks[i], calm_after(WAIT_MS), &result);
+        if (status == 0)
+            status = waited < 0 ? waited : result;
+    }
+    return status;
+}
+
+/* ---- switch ------------------------------------------------------------------------------ */
+
+static int yielder(void *arg)
+{
+    long n = *(long *)arg;
+    for (long i = 0; i < n; i++) {
+        int status = calm_yield();
+        if (status < 0)
+            return status;
+    }
+    return 0;
+}
+
+static int bench_switch(struct bench *b)
+{
+    calm_task *tasks[2];
+    double start = now_ns();
+    int status = spawn_and_await(tasks, 2, yielder, &b->count);
+    b->figure = (now_ns() - start) / (2.0 * (double)b->count);
+    return status;
+}
+
+/* ---- spawn + await ---------------------------------------------------------------------- */
+
+static int noop(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static int bench_spawn(struct bench *b)
+{
+    static calm_task *tasks[SPAWN_BATCH];
+    long rounds = b->count / SPAWN_BATCH > 0 ? b->count / SPAWN_BATCH : 1;
+    int status = 0;
+    double start = now_ns();
+    for (long r = 0; r < rounds && status == 0; r++)
+        status = spawn_and_await(tasks, SPAWN_BATCH, noop, NULL);
+    b->figure = (now_ns() - start) / (double)(rounds * SPAWN_BATCH);
+    return status;
+}
+
+/* ---- memory per idle task --------------------------------------------------------------- */
+
+static int idle(void *arg)
+{
+    return calm_event_wait(arg, calm_after(WAIT_MS));
+}
+
+static int bench_memory(struct bench *b)
+{
+    calm_task **tasks = calloc((size_t)b->count, sizeof *tasks);
+    calm_event *wake = calm_event_new(calm_loop_current());
+    int status = tasks && wake ? 0 : -ENOMEM;
+    long before = resident_bytes(), spawned = 0;
+    for (; status == 0 && spawned < b->count; spawned++)
+        if ((tasks[spawned] = calm_spawn(calm_loop_current(), idle, wake)) == NULL)
+            status = -ENOMEM;
+    if (status == 0)
+        status = calm_yield(); /* every task runs up to its wait */
+    b->figure = (double)(resident_bytes() - before) / (double)b->count;
+    if (wake)
+        calm_event_set(wake);
+    for (long i = 0; i < spawned; i++) {
+        int result = 0, waited = calm_await(tasks[i], calm_after(WAIT_MS), &result);
+        if (status == 0)
+            status = waited < 0 ? waited : result;
+    }
+    if (wake)
+        calm_event_free(wake);
+    free(tasks);
+    return status;
+}
+
+/* ---- socketpair ping-pong --------------------------------------------------------------- */
+
+struct side {
+    int fd;
+    int first;           /* sends the first message */
+    long *remaining;     /* messages still to receive, shared by both sides */
+};
+
+/* Receives one whole message; 0, -EPIPE at end of stream, or the wait's status. */
+static int receive_message(int fd, char *buf)
+{
+    size_t have = 0;
+    while (have < MSG_SIZE) {
+        ssize_t n = read(fd, buf, READ_BUF_SIZE);
+        if (n > 0) {
+            have += (size_t)n;
+            continue;
+        }
+        if (n == 0)
+            return -EPIPE;
+        if (errno != EAGAIN)
+            return -errno;
+        int status = calm_wait_fd(fd, CALM_READABLE, calm_after(WAIT_MS));
+        if (status < 0)
+            return status;
+    }
+    return 0;
+}
+
+static int send_message(int fd, const char *message)
+{
+    ssize_t n = write(fd, message, MSG_SIZE);
+    return n == MSG_SIZE ? 0 : n < 0 ? -errno : -EIO; /* 64 bytes always fit an empty socket */
+}
+
+static int bounce(void *arg)
+{
+    struct side *side = arg;
+    static char buf[READ_BUF_SIZE];
+    char message[MSG_SIZE];
+    memset(message, 'x', sizeof message);
+    int status = side->first ? send_message(side->fd, message) : 0;
+    while (status == 0) {
+        status = receive_message(side->fd, buf);
+        if (status == 0 && --*side->remaining <= 0) {
+            shutdown(side->fd, SHUT_WR); /* the other side sees the end of the stream */
+            return 0;
+        }
+        if (status == 0)
+            status = send_message(side->fd, message);
+    }
+    return status == -EPIPE ? 0 : status;
+}
+
+static int bench_pingpong(struct bench *b)
+{
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) < 0)
+        return -errno;
+    long remaining = b->count;
+    struct side sides[2] = {{fds[0], 1, &remaining}, {fds[1], 0, &remaining}};
+    calm_task *tasks[2];
+    double start = now_ns();
+    tasks[0] = calm_spawn(calm_loop_current(), bounce, &sides[0]);
+    tasks[1] = tasks[0] ? calm_spawn(calm_loop_current(), bounce, &sides[1]) : NULL;
+    int status = tasks[1] ? 0 : -ENOMEM;
+    for (int i = 0; i < 2; i++) {
+        int result = 0, waited = tasks[i] ? calm_await(tasks[i], calm_after(WAIT_MS), &result) : 0;
+        if (status == 0)
+            status = waited < 0 ? waited : result;
+    }
+    b->figure = (double)b->count / ((now_ns() - start) / 1e9);
+    calm_close(fds[0]);
+    calm_close(fds[1]);
+    return status;
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    int (*body)(struct bench *b);
+    long default_count;
+    const char *format;
+} benches[] = {
+    {"switch", bench_switch, 2000000, "%.2f\n"},
+    {"spawn", bench_spawn, 1000000, "%.1f\n"},
+    {"memory", bench_memory, 100000, "%.0f\n"},
+    {"pingpong", bench_pingpong, 200000, "%.0f\n"},
+};
+
+/* Task: runs one benchmark body and keeps its status. */
+static int drive(void *arg)
+{
+    struct bench *b = arg;
+    b->status = b->body(b);
+    return b->status;
+}
+
+static int run_bench(struct bench *b)
+{
+    calm_loop *loop = calm_loop_new(NULL);
+    if (loop == NULL)
+        return -errno;
+    calm_task *driver = calm_spawn(loop, drive, b);
+    int status = driver ? 0 : -ENOMEM;
+    if (driver) {
+        calm_detach(driver); /* its outcome lands in b->status */
+        status = calm_loop_run(loop);
+    }
+    calm_loop_free(loop);
+    return status < 0 ? status : b->status;
+}
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; argc >= 2 && argc <= 3 && i < sizeof benches / sizeof *benches; i++) {
+        if (strcmp(argv[1], benches[i].name) != 0)
+            continue;
+        struct bench b = {.body = benches[i].body, .status = -EINPROGRESS,
+                          .count = argc == 3 ? atol(argv[2]) : benches[i].default_count};
+        if (b.count <= 0)
+            break;
+        int status = run_bench(&b);
+        if (status < 0) {
+            fprintf(stderr, "calm_bench %s: %s\n", argv[1], calm_strerror(status));
+            return 1;
+        }
+        printf(benches[i].format, b.figure);
+        return 0;
+    }
+    fprintf(stderr, "usage: calm_bench switch|spawn|memory|pingpong [count]\n");
+    return 2;
+}
