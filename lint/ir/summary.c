@@ -277,8 +277,9 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
   }
   if (f->nparams > f->nvars) return fail(r, "parameter count");
 
-  f->nblocks = (unsigned)cJSON_GetArraySize(blocks);
-  if (f->nblocks < 2) return fail(r, "block count");
+  /* f->nblocks is set only once f->blocks exists, so a failure before that frees cleanly */
+  unsigned nblocks = (unsigned)cJSON_GetArraySize(blocks);
+  if (nblocks < 2) return fail(r, "block count");
 
   f->ncalls = (unsigned)cJSON_GetArraySize(calls);
   f->calls = xcalloc(f->ncalls, sizeof *f->calls);
@@ -306,10 +307,11 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
     c->dest = (int)get_num(r, it, "dest", -1, true);
     if (c->use == IR_USE_VAR && !var_ok(f, c->dest)) return fail(r, "call destination");
     c->block = (int)get_num(r, it, "block", 0, true);
-    if (c->block < 0 || (unsigned)c->block >= f->nblocks) return fail(r, "call block");
+    if (c->block < 0 || (unsigned)c->block >= nblocks) return fail(r, "call block");
   }
 
-  f->blocks = xcalloc(f->nblocks, sizeof *f->blocks);
+  f->blocks = xcalloc(nblocks, sizeof *f->blocks);
+  f->nblocks = nblocks;
   i = 0;
   cJSON_ArrayForEach(it, blocks) {
     ir_block *b = &f->blocks[i++];

@@ -1,0 +1,187 @@
+/* The front end: what the IR says about small C snippets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lint/frontend/frontend.h"
+#include "unit.h"
+
+ir_summary *unit_parse(const char *name, const char *code);
+const ir_function *unit_function(const ir_summary *s, const char *name);
+
+ir_summary *unit_parse(const char *name, const char *code) {
+  char *path = unit_write(name, code);
+  char *args[] = {"-std=c11", "-D_GNU_SOURCE"};
+  compile_job job = {path, (char *)unit_scratch(), args, 2};
+  CXIndex index = clang_createIndex(0, 0);
+  ir_summary *s = frontend_parse(index, &job, NULL, 0);
+  clang_disposeIndex(index);
+  free(path);
+  return s;
+}
+
+const ir_function *unit_function(const ir_summary *s, const char *name) {
+  for (unsigned i = 0; i < s->nfuncs; i++)
+    if (strcmp(s->funcs[i].name, name) == 0) return &s->funcs[i];
+  return NULL;
+}
+
+static int var_named(const ir_function *f, const char *name) {
+  for (unsigned i = 0; i < f->nvars; i++)
+    if (strcmp(f->vars[i].name, name) == 0) return (int)i;
+  return -1;
+}
+
+static const ir_call *call_named(const ir_function *f, const char *name) {
+  for (unsigned i = 0; i < f->ncalls; i++)
+    if (strcmp(f->calls[i].callee_name, name) == 0) return &f->calls[i];
+  return NULL;
+}
+
+/* The conditional block testing `var`, or NULL. */
+static const ir_block *cond_on(const ir_function *f, int var) {
+  for (unsigned i = 0; i < f->nblocks; i++)
+    if (f->blocks[i].term == IR_TERM_COND && f->blocks[i].cond_var == var) return &f->blocks[i];
+  return NULL;
+}
+
+static void test_calls_and_results(void) {
+  ir_summary *s = unit_parse("calls.c",
+                             "int get(void); void put(int);\n"
+                             "typedef void (*cb)(int);\n"
+                             "int reg(cb f, void *p, int n);\n"
+                             "int f(int *out) {\n"
+                             "  int rc = get();\n"
+                             "  get();\n"
+                             "  (void)get();\n"
+                             "  put(get());\n"
+                             "  reg(put, (void *)0, -125);\n"
+                             "  *out = rc;\n"
+                             "  return rc;\n"
+                             "}\n");
+  const ir_function *f = unit_function(s, "f");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_FALSE(s->failed);
+  CU_ASSERT_EQUAL(f->nparams, 1);
+  CU_ASSERT_EQUAL_FATAL(f->ncalls, 6);
+  int rc = var_named(f, "rc");
+  CU_ASSERT(f->calls[0].use == IR_USE_VAR && f->calls[0].dest == rc);
+  CU_ASSERT_EQUAL(f->calls[1].use, IR_USE_DISCARDED);
+  CU_ASSERT_EQUAL(f->calls[2].use, IR_USE_VOIDED);
+  /* get() as an argument lands in a temp that put() reads */
+  CU_ASSERT_EQUAL(f->calls[3].use, IR_USE_VAR);
+  CU_ASSERT(f->vars[f->calls[3].dest].is_temp);
+  CU_ASSERT_EQUAL(f->calls[4].use, IR_USE_VOID_TYPE);
+  CU_ASSERT(f->calls[4].nargs == 1 && f->calls[4].args[0].kind == IR_VAL_VAR);
+  const ir_call *r = &f->calls[5];
+  CU_ASSERT_STRING_EQUAL(r->callee_name, "reg");
+  CU_ASSERT_EQUAL(r->args[0].kind, IR_VAL_FUNC);
+  CU_ASSERT_STRING_EQUAL(r->args[0].func_name, "put");
+  CU_ASSERT_EQUAL(r->args[1].kind, IR_VAL_NULL);
+  CU_ASSERT(r->args[2].kind == IR_VAL_INT && r->args[2].ival == -125);
+  CU_ASSERT_STRING_EQUAL(r->args[2].text, "-125");
+  /* `*out = rc` stores rc into memory */
+  bool escaped = false, returned = false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+      const ir_op *op = &f->blocks[b].ops[i];
+      escaped |= op->kind == IR_OP_ESCAPE && op->var == rc;
+      returned |= op->kind == IR_OP_RETURN && op->val.kind == IR_VAL_VAR && op->val.var == rc;
+    }
+  CU_ASSERT(escaped);
+  CU_ASSERT(returned);
+  ir_summary_free(s);
+}
+
+static void test_conditions_split(void) {
+  ir_summary *s = unit_parse("cond.c",
+                             "#define ECANCELED_ (-125)\n"
+                             "int step(void);\n"
+                             "int f(void) {\n"
+                             "  int rc = step();\n"
+                             "  if (rc == ECANCELED_ || !rc) return rc;\n"
+                             "  if ((rc = step()) < 0) return rc;\n"
+                             "  return 0;\n"
+                             "}\n");
+  const ir_function *f = unit_function(s, "f");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  int rc = var_named(f, "rc");
+  int eq = 0, ne = 0, lt = 0;
+  for (unsigned i = 0; i < f->nblocks; i++) {
+    const ir_block *b = &f->blocks[i];
+    if (b->term != IR_TERM_COND || b->cond_var != rc) continue;
+    if (b->cond_op == IR_CMP_EQ && b->cond_k == -125) eq++;
+    if (b->cond_op == IR_CMP_NE && b->cond_k == 0) ne++; /* !rc: rc != 0 with the edges swapped */
+    if (b->cond_op == IR_CMP_LT && b->cond_k == 0) lt++;
+  }
+  CU_ASSERT_EQUAL(eq, 1);
+  CU_ASSERT_EQUAL(ne, 1);
+  CU_ASSERT_EQUAL(lt, 1);
+  ir_summary_free(s);
+}
+
+static void test_loops_switch_goto(void) {
+  ir_summary *s = unit_parse("flow.c",
+                             "int step(int);\n"
+                             "int f(int n) {\n"
+                             "  int rc = 0;\n"
+                             "  for (int i = 0; i < 10; i++) {\n"
+                             "    rc = step(i);\n"
+                             "    if (rc) goto out;\n"
+                             "  }\n"
+                             "  switch (rc) { case 1: rc = 2; break; case -125: return rc; default: break; }\n"
+                             "out:\n"
+                             "  return rc;\n"
+                             "}\n");
+  const ir_function *f = unit_function(s, "f");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  unsigned backs = 0, heads = 0;
+  for (unsigned i = 0; i < f->nblocks; i++) {
+    backs += f->blocks[i].back[0] + f->blocks[i].back[1];
+    heads += f->blocks[i].loop_head;
+  }
+  CU_ASSERT_EQUAL(backs, 1);
+  CU_ASSERT_EQUAL(heads, 1);
+  int i = var_named(f, "i"), rc = var_named(f, "rc");
+  const ir_block *loop = cond_on(f, i);
+  CU_ASSERT(loop && loop->cond_op == IR_CMP_LT);
+  int cases = 0;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    if (f->blocks[b].term == IR_TERM_COND && f->blocks[b].cond_var == rc && f->blocks[b].cond_op == IR_CMP_EQ) cases++;
+  CU_ASSERT_EQUAL(cases, 2);
+  ir_summary_free(s);
+}
+
+static void test_noreturn_and_attrs(void) {
+  ir_summary *s = unit_parse("attrs.c",
+                             "#include <stdlib.h>\n"
+                             "__attribute__((annotate(\"calm::async\"))) void cb(int x);\n"
+                             "__attribute__((annotate(\"calm::blocking\"))) int slow(void);\n"
+                             "void cb(int x) { if (x) abort(); slow(); }\n");
+  const ir_function *f = unit_function(s, "cb");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT(f->attrs & IR_ATTR_ASYNC);
+  const ir_call *a = call_named(f, "abort"), *sl = call_named(f, "slow");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+  CU_ASSERT(a->callee_attrs & IR_ATTR_NORETURN);
+  CU_ASSERT_EQUAL(f->blocks[a->block].term, IR_TERM_STOP);
+  CU_ASSERT(sl && (sl->callee_attrs & IR_ATTR_BLOCKING));
+  ir_summary_free(s);
+}
+
+static void test_parse_error(void) {
+  ir_summary *s = unit_parse("broken.c", "#include \"missing-header.h\"\nint f(void) { return 0; }\n");
+  CU_ASSERT(s->failed);
+  CU_ASSERT(s->nerrors >= 1);
+  CU_ASSERT(s->nerrors && strstr(s->errors[0].message, "missing-header.h") != NULL);
+  CU_ASSERT_PTR_NOT_NULL(unit_function(s, "f")); /* clang kept going */
+  ir_summary_free(s);
+}
+
+void unit_register_frontend(void) {
+  CU_pSuite s = CU_add_suite("frontend", NULL, NULL);
+  CU_add_test(s, "calls and results", test_calls_and_results);
+  CU_add_test(s, "conditions are split and reduced", test_conditions_split);
+  CU_add_test(s, "loops, switch, goto", test_loops_switch_goto);
+  CU_add_test(s, "noreturn and annotations", test_noreturn_and_attrs);
+  CU_add_test(s, "a parse error is recorded", test_parse_error);
+}

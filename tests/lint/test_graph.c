@@ -1,0 +1,72 @@
+/* Linking: contexts from model callbacks, wrappers, annotations, and chains. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lint/graph/program.h"
+#include "unit.h"
+
+ir_summary *unit_parse(const char *name, const char *code);
+
+static const char *model =
+    "{\"model\": \"t\", \"functions\": {\n"
+    "  \"loop_register\": {\"callbacks\": [{\"arg\": 0, \"context\": \"loop\"}]},\n"
+    "  \"offload\": {\"callbacks\": [{\"arg\": 0, \"context\": \"worker\"}]},\n"
+    "  \"each\": {\"invokes\": [0]}}}";
+
+static int fn_named(const program *p, const char *name) {
+  for (unsigned i = 0; i < p->nfns; i++)
+    if (strcmp(p->fns[i].fn->name, name) == 0) return (int)i;
+  return -1;
+}
+
+static void test_contexts(void) {
+  ir_summary *a = unit_parse("ga.c",
+                             "void loop_register(void (*)(void)); void offload(void (*)(void)); void each(void (*)(void));\n"
+                             "void shared(void); void deep(void);\n"
+                             "static void on_event(void) { shared(); }\n"
+                             "static void in_thread(void) { shared(); }\n"
+                             "static void visitor(void) {}\n"
+                             "static void wrap(void (*cb)(void)) { loop_register(cb); }\n"
+                             "static void later(void) { each(visitor); }\n"
+                             "__attribute__((annotate(\"calm::async\"))) void annotated(void) {}\n"
+                             "int main(void) { loop_register(on_event); offload(in_thread); wrap(later); return 0; }\n");
+  ir_summary *b = unit_parse("gb.c", "void deep(void) {}\nvoid shared(void) { deep(); }\nvoid unused(void) {}\n");
+  ir_summary *tus[] = {a, b};
+  model_db *db = model_db_new();
+  char *err = NULL;
+  CU_ASSERT_EQUAL_FATAL(model_db_load(db, model, "t.json", &err), 0);
+  program *p = program_link(tus, 2, db);
+  int on_event = fn_named(p, "on_event"), in_thread = fn_named(p, "in_thread"), deep = fn_named(p, "deep");
+  int later = fn_named(p, "later"), visitor = fn_named(p, "visitor"), annotated = fn_named(p, "annotated");
+  int mainf = fn_named(p, "main"), unused = fn_named(p, "unused");
+  CU_ASSERT_FATAL(on_event >= 0 && in_thread >= 0 && deep >= 0 && later >= 0 && visitor >= 0 && mainf >= 0);
+  CU_ASSERT_EQUAL(p->fns[on_event].contexts, CTX_LOOP);
+  CU_ASSERT_EQUAL(p->fns[in_thread].contexts, CTX_WORKER);
+  CU_ASSERT_EQUAL(p->fns[deep].contexts, CTX_LOOP | CTX_WORKER); /* across translation units */
+  CU_ASSERT_EQUAL(p->fns[later].contexts, CTX_LOOP);            /* through the wrapper's parameter */
+  CU_ASSERT_EQUAL(p->fns[visitor].contexts, CTX_LOOP);          /* invoked synchronously */
+  CU_ASSERT_EQUAL(p->fns[annotated].contexts, CTX_LOOP);
+  CU_ASSERT_EQUAL(p->fns[mainf].contexts, 0);
+  CU_ASSERT_EQUAL(p->fns[unused].contexts, 0);
+
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, deep, CTX_LOOP, &steps, &root);
+  CU_ASSERT_EQUAL_FATAL(n, 3);
+  CU_ASSERT_EQUAL(steps[0].fn, on_event);
+  CU_ASSERT_STRING_EQUAL(p->fns[steps[1].fn].fn->name, "shared");
+  CU_ASSERT_EQUAL(steps[2].fn, deep);
+  CU_ASSERT_FATAL(root >= 0);
+  CU_ASSERT_STRING_EQUAL(p->roots[root].via, "loop_register");
+  CU_ASSERT_EQUAL(p->roots[root].site.line, 9);
+  free(steps);
+  program_free(p);
+  model_db_free(db);
+  ir_summary_free(a);
+  ir_summary_free(b);
+}
+
+void unit_register_graph(void) {
+  CU_pSuite s = CU_add_suite("graph", NULL, NULL);
+  CU_add_test(s, "contexts and chains", test_contexts);
+}
