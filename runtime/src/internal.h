@@ -1,0 +1,247 @@
+/* internal.h -- libcalm's private structures and the calls its modules share.
+ * Everything here runs on the loop's thread unless a comment says otherwise. */
+#ifndef CALM_INTERNAL_H
+#define CALM_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "calm.h"
+#include "ctx.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CALM__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CALM__ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CALM__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CALM__TSAN 1
+#endif
+#endif
+
+/* ---- intrusive doubly linked list; a node linked to itself is "not in a list" */
+typedef struct calm__list {
+    struct calm__list *prev, *next;
+} calm__list;
+
+static inline void calm__list_init(calm__list *n) { n->prev = n->next = n; }
+static inline int calm__list_empty(const calm__list *h) { return h->next == h; }
+static inline void calm__list_push(calm__list *h, calm__list *n)
+{
+    n->prev = h->prev;
+    n->next = h;
+    h->prev->next = n;
+    h->prev = n;
+}
+static inline void calm__list_remove(calm__list *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = n;
+}
+#define calm__container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* ---- allocation: every allocation goes through here so tests can inject
+ * failures and check that nothing is left live (alloc.c) */
+void *calm__malloc(size_t size);
+void *calm__calloc(size_t n, size_t size);
+void *calm__realloc(void *p, size_t size);
+void  calm__free(void *p);
+int   calm__alloc_should_fail(void);      /* consumes one step of the failure counter */
+void  calm__alloc_note(long delta);       /* count a non-malloc allocation (stack slabs) */
+/* test hooks, exported */
+void calm__alloc_fail_after(long n);      /* the n-th next allocation (0 = next) fails; -1 off */
+long calm__alloc_live(void);              /* allocations not yet freed */
+
+/* ---- timer heap (timer.c) */
+typedef struct calm__tnode {
+    calm_time when;                       /* absolute expiry */
+    uint64_t seq;                         /* FIFO order among equal expiries */
+    size_t index;                         /* slot in the heap, SIZE_MAX when not armed */
+    void (*fire)(calm_loop *loop, struct calm__tnode *node);
+} calm__tnode;
+
+#define CALM__UNARMED ((size_t)-1)
+int  calm__heap_push(calm_loop *loop, calm__tnode *node);  /* 0 or -ENOMEM */
+void calm__heap_remove(calm_loop *loop, calm__tnode *node);
+void calm__run_timers(calm_loop *loop);
+void calm__timers_free(calm_loop *loop);
+void calm__timer_free_node(calm__tnode *node);
+
+/* ---- readiness sources registered with epoll (loop.c, io.c, signal.c, pools) */
+typedef struct calm__io {
+    void (*on_event)(calm_loop *loop, struct calm__io *io, uint32_t events);
+} calm__io;
+
+typedef struct calm__fd calm__fd;
+
+/* ---- stacks (stack.c) */
+typedef struct calm__slab calm__slab;
+typedef struct calm__stacks {
+    size_t size;                          /* usable bytes per stack */
+    void *free_top;                       /* free stacks, linked through their top word */
+    calm__slab *slabs;                    /* every mapping, unmapped at loop free */
+} calm__stacks;
+
+/* lowest usable address, NULL with errno; *canary: no guard page, check the canary */
+void *calm__stack_get(calm__stacks *s, int *canary);
+void  calm__stack_put(calm__stacks *s, void *lo, int canary);
+int   calm__stack_check(void *lo, int canary); /* 0, or -1 when the canary was overwritten */
+void  calm__stacks_free(calm__stacks *s);
+
+/* ---- tasks (task.c) */
+enum calm__task_state { CALM__NEW, CALM__READY, CALM__RUNNING, CALM__WAITING, CALM__DONE };
+
+struct calm_task {
+    calm__ctx ctx;                        /* saved registers while not running */
+    calm_loop *loop;
+    calm_task_fn fn;
+    void *arg;
+    const char *name;                     /* NULL: named by dladdr in reports */
+    int state;                            /* enum calm__task_state */
+    int result;                           /* fn's status once DONE */
+    unsigned cancelled : 1;               /* calm_cancel was called */
+    unsigned cancel_seen : 1;             /* a suspension returned CALM_ECANCELED */
+    unsigned owned : 1;                   /* awaited, grouped or detached */
+    unsigned detached : 1;
+    int shield;                           /* calm_shield_enter depth */
+    calm_scope *scope;                    /* innermost deadline scope */
+    calm_scope *shield_base;              /* innermost scope when the outer shield began */
+    /* waiting */
+    int wake_status;                      /* what the current suspension returns */
+    int timeout_status;                   /* status if the deadline node fires */
+    calm__list wait_node;                 /* in a primitive's waiter list */
+    calm__tnode deadline;                 /* armed while waiting with a deadline */
+    void *wait_item;                      /* queue item handed over */
+    int wait_events;                      /* calm_wait_fd events */
+    calm_task *awaiter;                   /* task in calm_await on this one */
+    calm_task *next_ready;                /* ready queue link */
+    calm_group *group;                    /* owning group, if any */
+    calm__list group_node;                /* in group->members */
+    calm__list all_node;                  /* in loop->tasks */
+    void *stack;                          /* lowest usable stack address */
+    int stack_canary;                     /* stack has no guard page */
+#ifdef CALM__ASAN
+    void *asan_fake;                      /* ASan fake stack saved across switches */
+#endif
+#ifdef CALM__TSAN
+    void *tsan_fiber;
+#endif
+};
+
+calm_task *calm__current(void);           /* running task or NULL */
+calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg);
+/* First half of every suspension call: CALM_ECANCELED, CALM_ETIMEDOUT (scope) or 0. */
+int  calm__check(calm_task *t);
+/* Parks t until calm__wake or the deadline; returns the wake status. The caller
+ * links t->wait_node first if it waits on a list. */
+int  calm__suspend(calm_task *t, calm_time deadline, int on_deadline);
+void calm__wake(calm_task *t, int status);
+void calm__wake_all(calm__list *waiters, int status);
+int  calm__deadline_passed(calm_loop *loop, calm_time deadline);
+void calm__task_resume(calm_loop *loop, calm_task *t);
+void calm__task_free(calm_task *t);
+void calm__tasks_free(calm_loop *loop);
+
+/* ---- groups (group.c) */
+void calm__group_member_done(calm_group *g, calm_task *t); /* frees t */
+void calm__group_member_drop(calm_group *g, calm_task *t); /* loop free: unlink only */
+
+/* ---- fds (io.c) */
+void calm__fds_free(calm_loop *loop);
+void calm__fds_flush(calm_loop *loop);    /* frees fd states dropped during a poll batch */
+
+/* ---- signals (signal.c) */
+void calm__signals_free(calm_loop *loop);
+void calm__signals_reset_child(void);      /* in a forked worker */
+
+/* ---- thread pool (threadpool.c) */
+typedef struct calm__threadpool calm__threadpool;
+void calm__threadpool_complete(calm_loop *loop); /* loop side of the completion eventfd */
+void calm__threadpool_free(calm_loop *loop);
+
+/* ---- process pool (procpool.c) */
+typedef struct calm__procpool calm__procpool;
+void calm__procpool_free(calm_loop *loop);
+
+/* ---- debug and error reports (debug.c) */
+void calm__report(calm_loop *loop, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *calm__fn_name(const void *fn, char *buf, size_t len);
+const char *calm__task_name(const calm_task *t, char *buf, size_t len);
+void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const char *name,
+                      int64_t ms);
+int64_t calm__clock_us(void);
+
+/* ---- the loop */
+typedef struct calm__soon {
+    calm_callback cb;
+    void *arg;
+} calm__soon;
+
+typedef struct calm__sighandler calm__sighandler;
+
+struct calm_loop {
+    int epfd;                             /* epoll instance */
+    int wakefd;                           /* eventfd: stop requests and thread-pool completions */
+    calm__io wake_io;
+    atomic_int stop;                      /* calm_loop_stop was called */
+    atomic_int wake_pending;              /* an eventfd write is outstanding */
+    int running;                          /* inside calm_loop_run / shutdown */
+    int in_poll;                          /* dispatching an epoll batch */
+    int shutting_down;                    /* new tasks start cancelled */
+    calm_time now;                        /* cached at the top of every iteration */
+    /* timers */
+    calm__tnode **heap;                   /* binary min-heap on (when, seq) */
+    size_t heap_len, heap_cap;
+    uint64_t timer_seq;
+    /* call_soon ring */
+    calm__soon *soon;
+    size_t soon_head, soon_len, soon_cap;
+    /* tasks */
+    calm_task *ready_head, *ready_tail;
+    calm__list tasks;                     /* every task not yet freed */
+    size_t live_tasks;                    /* spawned and not finished */
+    calm_task *current;                   /* task running now */
+    calm__ctx ctx;                        /* the loop's registers while a task runs */
+    calm__stacks stacks;
+    /* what keeps calm_loop_run going besides tasks and queued work */
+    size_t refs;                          /* user timers, watchers, fd waits, offloaded jobs */
+    /* fds */
+    calm__fd **fds;                       /* indexed by descriptor */
+    int fds_len;
+    calm__fd *fds_dead;                   /* dropped during a poll batch */
+    /* signals */
+    int sigpipe[2];                       /* self-pipe written by the signal handler */
+    calm__io sig_io;
+    calm__sighandler *sighandlers;
+    /* offload */
+    calm__threadpool *threads;
+    calm__procpool *procs;
+    /* options */
+    int debug;
+    int64_t slow_ms;
+    unsigned nthreads, nprocs;
+    calm_error_fn on_error;
+    void *on_error_arg;
+#ifdef CALM__ASAN
+    const void *asan_stack_lo;            /* the loop thread's stack, learned at the first switch */
+    size_t asan_stack_size;
+#endif
+#ifdef CALM__TSAN
+    void *tsan_fiber;                     /* the loop thread's own fiber */
+#endif
+};
+
+extern __thread calm_loop *calm__tls_loop;
+void calm__loop_wake(calm_loop *loop);    /* any thread: makes epoll_wait return */
+int  calm__epoll_add(calm_loop *loop, int fd, uint32_t events, calm__io *io);
+
+#endif /* CALM_INTERNAL_H */

@@ -1,0 +1,328 @@
+/* loop.c -- the event loop: creation, the run function as a list of phases
+ * (timers, queued callbacks and ready tasks, I/O poll), stop, shutdown, free. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread calm_loop *calm__tls_loop;
+
+#define CALM__POLL_BATCH 256 /* epoll events taken per wait */
+
+calm_loop *calm_loop_current(void)
+{
+    return calm__tls_loop;
+}
+
+static void calm__default_on_error(calm_loop *loop, int status, const char *message, void *arg)
+{
+    (void)loop;
+    (void)status;
+    (void)arg;
+    fprintf(stderr, "calm: %s\n", message);
+}
+
+/* eventfd readable: a stop request or finished thread-pool jobs. */
+static void calm__on_wake(calm_loop *loop, calm__io *io, uint32_t events)
+{
+    uint64_t n;
+
+    (void)io;
+    (void)events;
+    atomic_store(&loop->wake_pending, 0);
+    while (read(loop->wakefd, &n, sizeof(n)) > 0)
+        ;
+    calm__threadpool_complete(loop);
+}
+
+void calm__loop_wake(calm_loop *loop)
+{
+    uint64_t one = 1;
+
+    /* one outstanding write is enough to make epoll_wait return */
+    if (atomic_exchange(&loop->wake_pending, 1))
+        return;
+    if (write(loop->wakefd, &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is already non-zero, the loop will wake anyway */
+    }
+}
+
+int calm__epoll_add(calm_loop *loop, int fd, uint32_t events, calm__io *io)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = events;
+    ev.data.ptr = io;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        return -errno;
+    return 0;
+}
+
+static int calm__env_debug(void)
+{
+    const char *v = getenv("CALM_DEBUG");
+
+    return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+calm_loop *calm_loop_new(const calm_options *opts)
+{
+    calm_options defaults;
+    calm_loop *loop;
+    long ncpu;
+    int err;
+
+    memset(&defaults, 0, sizeof(defaults));
+    if (opts == NULL)
+        opts = &defaults;
+    loop = calm__calloc(1, sizeof(*loop));
+    if (loop == NULL)
+        return NULL;
+    loop->epfd = -1;
+    loop->wakefd = -1;
+    loop->sigpipe[0] = loop->sigpipe[1] = -1;
+    calm__list_init(&loop->tasks);
+    loop->debug = opts->debug > 0 || (opts->debug == 0 && calm__env_debug());
+    loop->slow_ms = opts->slow_ms > 0 ? opts->slow_ms : 100;
+    loop->stacks.size = opts->stack_size ? opts->stack_size : 64 * 1024;
+    loop->nthreads = opts->threads ? opts->threads : 4;
+    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    loop->nprocs = opts->processes ? opts->processes : (unsigned)(ncpu > 0 ? ncpu : 1);
+    loop->on_error = opts->on_error ? opts->on_error : calm__default_on_error;
+    loop->on_error_arg = opts->on_error_arg;
+    loop->now = calm_now();
+
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->epfd < 0)
+        goto fail;
+    loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (loop->wakefd < 0)
+        goto fail;
+    loop->wake_io.on_event = calm__on_wake;
+    err = calm__epoll_add(loop, loop->wakefd, EPOLLIN, &loop->wake_io);
+    if (err < 0) {
+        errno = -err;
+        goto fail;
+    }
+    return loop;
+fail:
+    err = errno;
+    if (loop->wakefd >= 0)
+        close(loop->wakefd);
+    if (loop->epfd >= 0)
+        close(loop->epfd);
+    calm__free(loop);
+    errno = err;
+    return NULL;
+}
+
+int calm_call_soon(calm_loop *loop, calm_callback cb, void *arg)
+{
+    size_t tail;
+
+    if (loop->soon_len == loop->soon_cap) {
+        size_t cap = loop->soon_cap ? loop->soon_cap * 2 : 64, i;
+        calm__soon *v = calm__malloc(cap * sizeof(*v));
+        if (v == NULL)
+            return -ENOMEM;
+        for (i = 0; i < loop->soon_len; i++)
+            v[i] = loop->soon[(loop->soon_head + i) % loop->soon_cap];
+        calm__free(loop->soon);
+        loop->soon = v;
+        loop->soon_cap = cap;
+        loop->soon_head = 0;
+    }
+    tail = (loop->soon_head + loop->soon_len) % loop->soon_cap;
+    loop->soon[tail].cb = cb;
+    loop->soon[tail].arg = arg;
+    loop->soon_len++;
+    return 0;
+}
+
+/* ---- phases -------------------------------------------------------------- */
+
+static void calm__update_time(calm_loop *loop)
+{
+    loop->now = calm_now();
+}
+
+/* Runs the callbacks queued before this phase began, then the tasks that were
+ * ready when it began; work queued meanwhile waits for the next iteration, so
+ * a task that yields in a loop still lets I/O be polled. */
+static void calm__run_ready(calm_loop *loop)
+{
+    size_t n = loop->soon_len;
+    calm_task *last = loop->ready_tail;
+
+    while (n-- > 0 && loop->soon_len > 0) {
+        calm__soon s = loop->soon[loop->soon_head];
+        int64_t t0 = loop->debug ? calm__clock_us() : 0;
+
+        loop->soon_head = (loop->soon_head + 1) % loop->soon_cap;
+        loop->soon_len--;
+        s.cb(loop, s.arg);
+        if (loop->debug)
+            calm__debug_slow(loop, "callback", (const void *)s.cb, NULL,
+                             (calm__clock_us() - t0) / 1000);
+    }
+    while (last != NULL && loop->ready_head != NULL) {
+        calm_task *t = loop->ready_head;
+        int was_last = (t == last);
+
+        loop->ready_head = t->next_ready;
+        if (loop->ready_head == NULL)
+            loop->ready_tail = NULL;
+        t->next_ready = NULL;
+        calm__task_resume(loop, t);
+        if (was_last)
+            break;
+    }
+}
+
+static int calm__poll_timeout(calm_loop *loop, calm_time until)
+{
+    calm_time next = CALM_FOREVER;
+
+    if (loop->ready_head != NULL || loop->soon_len > 0 || atomic_load(&loop->stop))
+        return 0;
+    if (loop->heap_len > 0)
+        next = loop->heap[0]->when;
+    if (until != CALM_FOREVER && (next == CALM_FOREVER || until < next))
+        next = until;
+    if (next == CALM_FOREVER)
+        return -1;
+    if (next <= loop->now)
+        return 0;
+    return next - loop->now > 1000000 ? 1000000 : (int)(next - loop->now);
+}
+
+static void calm__poll_io(calm_loop *loop, int timeout)
+{
+    struct epoll_event ev[CALM__POLL_BATCH];
+    int n, i;
+
+    n = epoll_wait(loop->epfd, ev, CALM__POLL_BATCH, timeout);
+    if (n < 0) {
+        if (errno != EINTR)
+            calm__report(loop, -errno, "epoll_wait failed: %s", strerror(errno));
+        return;
+    }
+    calm__update_time(loop);
+    loop->in_poll = 1;
+    for (i = 0; i < n; i++) {
+        calm__io *io = ev[i].data.ptr;
+        io->on_event(loop, io, ev[i].events);
+    }
+    loop->in_poll = 0;
+    calm__fds_flush(loop);
+}
+
+static int calm__has_work(calm_loop *loop)
+{
+    return loop->ready_head != NULL || loop->soon_len > 0;
+}
+
+/* Tasks remain, yet no timer, fd, offloaded job or signal could ever wake one. */
+static int calm__deadlocked(calm_loop *loop)
+{
+    return loop->live_tasks > 0 && !calm__has_work(loop) && loop->refs == 0 &&
+           loop->heap_len == 0 && loop->sighandlers == NULL;
+}
+
+enum { CALM__RUN_ALL, CALM__RUN_TASKS };
+
+/* The loop itself. RUN_ALL: until stopped or nothing is left. RUN_TASKS
+ * (shutdown): until no task is left or `until` passes. */
+static int calm__run(calm_loop *loop, int mode, calm_time until)
+{
+    calm_loop *outer = calm__tls_loop;
+    int rc = 0;
+
+    if (loop->running)
+        return -EBUSY;
+    loop->running = 1;
+    calm__tls_loop = loop;
+    for (;;) {
+        calm__update_time(loop);
+        calm__run_timers(loop);
+        calm__run_ready(loop);
+
+        if (mode == CALM__RUN_ALL) {
+            if (atomic_load(&loop->stop))
+                break;
+            if (!calm__has_work(loop) && loop->refs == 0 && loop->live_tasks == 0)
+                break;
+        } else {
+            if (loop->live_tasks == 0)
+                break;
+            if (until != CALM_FOREVER && calm_now() >= until) {
+                rc = CALM_ETIMEDOUT;
+                break;
+            }
+        }
+        if (calm__deadlocked(loop)) {
+            rc = CALM_EDEADLK;
+            break;
+        }
+        calm__poll_io(loop, calm__poll_timeout(loop, mode == CALM__RUN_TASKS ? until : CALM_FOREVER));
+    }
+    atomic_store(&loop->stop, 0);
+    calm__tls_loop = outer;
+    loop->running = 0;
+    return rc;
+}
+
+int calm_loop_run(calm_loop *loop)
+{
+    return calm__run(loop, CALM__RUN_ALL, CALM_FOREVER);
+}
+
+void calm_loop_stop(calm_loop *loop)
+{
+    atomic_store(&loop->stop, 1);
+    calm__loop_wake(loop);
+}
+
+int calm_loop_shutdown(calm_loop *loop, calm_time deadline)
+{
+    calm__list *n;
+    int rc;
+
+    if (loop->running)
+        return -EBUSY;
+    loop->shutting_down = 1;
+    for (n = loop->tasks.next; n != &loop->tasks; n = n->next)
+        calm_cancel(calm__container_of(n, calm_task, all_node));
+    rc = calm__run(loop, CALM__RUN_TASKS, deadline);
+    loop->shutting_down = 0;
+    if (rc == CALM_EDEADLK)
+        rc = CALM_ETIMEDOUT;
+    return loop->live_tasks == 0 ? 0 : rc;
+}
+
+void calm_loop_free(calm_loop *loop)
+{
+    if (loop == NULL)
+        return;
+    /* the pools first: their jobs point at tasks that are about to go */
+    calm__procpool_free(loop);
+    calm__threadpool_free(loop);
+    calm__tasks_free(loop);
+    calm__timers_free(loop);
+    calm__fds_free(loop);
+    calm__signals_free(loop);
+    calm__stacks_free(&loop->stacks);
+    calm__free(loop->soon);
+    close(loop->wakefd);
+    close(loop->epfd);
+    if (calm__tls_loop == loop)
+        calm__tls_loop = NULL;
+    calm__free(loop);
+}

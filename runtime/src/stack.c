@@ -1,0 +1,172 @@
+/* stack.c -- task stacks: mapped in slabs, reused through a free list, with a
+ * guard page set once per stack. The kernel caps a process at max_map_count
+ * mappings and every guard page splits one off, so past a budget of a quarter
+ * of that cap new stacks get a canary word instead, checked at every switch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifdef CALM__ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#define CALM__SLAB_STACKS 16              /* stacks per mapping */
+#define CALM__CANARY 0x63616c6d5f737467ULL  /* "calm_stg" */
+
+struct calm__slab {
+    calm__slab *next;
+    void *base;                           /* the mapping */
+    size_t len;
+};
+
+static atomic_long calm__guard_budget = -1; /* guarded stacks left in this process */
+
+static size_t calm__page(void)
+{
+    static size_t page;
+
+    if (page == 0)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+static long calm__initial_budget(void)
+{
+    long max = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &max) != 1)
+            max = 65530;
+        fclose(f);
+    }
+    return max / 4;
+}
+
+/* Takes one guard page from the process-wide budget; 0 when it is spent. */
+static int calm__take_guard(void)
+{
+    long b = atomic_load(&calm__guard_budget);
+
+    if (b < 0) {
+        long init = calm__initial_budget();
+        atomic_compare_exchange_strong(&calm__guard_budget, &b, init);
+        b = atomic_load(&calm__guard_budget);
+    }
+    while (b > 0) {
+        if (atomic_compare_exchange_weak(&calm__guard_budget, &b, b - 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* A free stack keeps its list link and its canary flag in its top words, the
+ * page a task touches first anyway; the bottom page is touched only for a
+ * canary, so a guarded idle task costs one resident page. */
+static void **calm__top_word(const calm__stacks *s, void *lo)
+{
+    return (void **)((char *)lo + s->size - sizeof(void *));
+}
+
+static uintptr_t *calm__flag_word(const calm__stacks *s, void *lo)
+{
+    return (uintptr_t *)((char *)lo + s->size - 2 * sizeof(void *));
+}
+
+static int calm__slab_new(calm__stacks *s)
+{
+    size_t page = calm__page(), stride, i;
+    calm__slab *slab = NULL;
+    char *base = MAP_FAILED;
+
+    s->size = (s->size + page - 1) / page * page;
+    if (s->size < 4 * page)
+        s->size = 4 * page;
+    stride = s->size + page;
+    slab = calm__malloc(sizeof(*slab));
+    if (slab == NULL)
+        goto fail;
+    if (calm__alloc_should_fail()) {
+        errno = ENOMEM;
+        goto fail;
+    }
+    base = mmap(NULL, stride * CALM__SLAB_STACKS, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        goto fail;
+    calm__alloc_note(1);
+    slab->base = base;
+    slab->len = stride * CALM__SLAB_STACKS;
+    slab->next = s->slabs;
+    s->slabs = slab;
+    /* Layout per stack: [guard page][stack]; the stack grows down into the guard. */
+    for (i = CALM__SLAB_STACKS; i-- > 0;) {
+        char *guard = base + i * stride;
+        void *lo = guard + page;
+        int guarded = calm__take_guard();
+        if (guarded && mprotect(guard, page, PROT_NONE) < 0) {
+            atomic_fetch_add(&calm__guard_budget, 1);
+            guarded = 0;
+        }
+        if (!guarded)
+            *(uint64_t *)lo = CALM__CANARY;
+        *calm__flag_word(s, lo) = (uintptr_t)!guarded;
+        *calm__top_word(s, lo) = s->free_top;
+        s->free_top = lo;
+    }
+    return 0;
+fail:
+    calm__free(slab);
+    return -1;
+}
+
+void *calm__stack_get(calm__stacks *s, int *canary)
+{
+    void *lo;
+
+    if (s->free_top == NULL && calm__slab_new(s) < 0)
+        return NULL;
+    lo = s->free_top;
+    s->free_top = *calm__top_word(s, lo);
+    *canary = (int)*calm__flag_word(s, lo);
+    return lo;
+}
+
+void calm__stack_put(calm__stacks *s, void *lo, int canary)
+{
+#ifdef CALM__ASAN
+    /* frames abandoned by the switch leave poisoned redzones behind */
+    __asan_unpoison_memory_region(lo, s->size);
+#endif
+    *calm__flag_word(s, lo) = (uintptr_t)canary;
+    *calm__top_word(s, lo) = s->free_top;
+    s->free_top = lo;
+}
+
+int calm__stack_check(void *lo, int canary)
+{
+    return (!canary || *(volatile uint64_t *)lo == CALM__CANARY) ? 0 : -1;
+}
+
+void calm__stacks_free(calm__stacks *s)
+{
+    long guarded = 0;
+    void *lo;
+
+    for (lo = s->free_top; lo != NULL; lo = *calm__top_word(s, lo))
+        guarded += *calm__flag_word(s, lo) == 0;
+    atomic_fetch_add(&calm__guard_budget, guarded);
+    while (s->slabs != NULL) {
+        calm__slab *slab = s->slabs;
+        s->slabs = slab->next;
+        munmap(slab->base, slab->len);
+        calm__alloc_note(-1);
+        calm__free(slab);
+    }
+    s->free_top = NULL;
+}

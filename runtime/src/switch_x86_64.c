@@ -1,0 +1,65 @@
+/* switch_x86_64.c -- task context switch for x86-64 (System V ABI): push the six
+ * callee-saved registers, swap stack pointers, pop, and jump to the saved return
+ * address instead of `ret`, which the return predictor always gets wrong here. */
+#include "ctx.h"
+
+#if defined(__x86_64__) && !defined(CALM_CTX_UCONTEXT)
+#include <stdint.h>
+
+__asm__(
+    ".text\n"
+    ".globl calm__ctx_jump\n"
+    ".hidden calm__ctx_jump\n"
+    ".type calm__ctx_jump,@function\n"
+    ".p2align 4\n"
+    "calm__ctx_jump:\n"
+    "    pushq %rbp\n"
+    "    pushq %rbx\n"
+    "    pushq %r12\n"
+    "    pushq %r13\n"
+    "    pushq %r14\n"
+    "    pushq %r15\n"
+    "    movq %rsp, (%rdi)\n"
+    "    movq %rsi, %rsp\n"
+    "    popq %r15\n"
+    "    popq %r14\n"
+    "    popq %r13\n"
+    "    popq %r12\n"
+    "    popq %rbx\n"
+    "    popq %rbp\n"
+    "    popq %rcx\n"
+    "    jmpq *%rcx\n"
+    ".size calm__ctx_jump,.-calm__ctx_jump\n"
+    /* First frame of every task: entry(arg) from r13/r12; entry never returns. */
+    ".globl calm__ctx_start\n"
+    ".hidden calm__ctx_start\n"
+    ".type calm__ctx_start,@function\n"
+    ".p2align 4\n"
+    "calm__ctx_start:\n"
+    "    .cfi_startproc\n"
+    "    .cfi_undefined rip\n"
+    "    movq %r12, %rdi\n"
+    "    callq *%r13\n"
+    "    ud2\n"
+    "    .cfi_endproc\n"
+    ".size calm__ctx_start,.-calm__ctx_start\n");
+
+void calm__ctx_start(void);
+
+void calm__ctx_make(calm__ctx *ctx, void *lo, size_t size, void (*entry)(void *), void *arg)
+{
+    uintptr_t top = ((uintptr_t)lo + size) & ~(uintptr_t)15;
+    /* After the 6 pops and the pop of the address, rsp = sp + 56 must be
+     * 16-byte aligned so that entry sees a normally aligned call frame. */
+    uint64_t *sp = (uint64_t *)(top - 72);
+
+    sp[0] = 0;                            /* r15 */
+    sp[1] = 0;                            /* r14 */
+    sp[2] = (uint64_t)(uintptr_t)entry;   /* r13 */
+    sp[3] = (uint64_t)(uintptr_t)arg;     /* r12 */
+    sp[4] = 0;                            /* rbx */
+    sp[5] = 0;                            /* rbp: ends frame-pointer unwinding */
+    sp[6] = (uint64_t)(uintptr_t)calm__ctx_start;
+    ctx->sp = sp;
+}
+#endif

@@ -1,0 +1,443 @@
+/* task.c -- stackful tasks: spawn, the switch in and out of a task (with the
+ * sanitizer fiber annotations), suspension and wake-up, await, detach,
+ * cancellation, sleep/yield, deadline scopes and shields. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#ifdef CALM__ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef CALM__TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+calm_task *calm__current(void)
+{
+    calm_loop *loop = calm__tls_loop;
+
+    return loop ? loop->current : NULL;
+}
+
+calm_task *calm_task_current(void)
+{
+    return calm__current();
+}
+
+/* ---- switching ----------------------------------------------------------- */
+
+static void calm__switch_to_task(calm_loop *loop, calm_task *t)
+{
+#ifdef CALM__ASAN
+    void *fake = NULL;
+    __sanitizer_start_switch_fiber(&fake, t->stack, loop->stacks.size);
+#endif
+#ifdef CALM__TSAN
+    loop->tsan_fiber = __tsan_get_current_fiber();
+    __tsan_switch_to_fiber(t->tsan_fiber, 0);
+#endif
+    calm__ctx_switch(&loop->ctx, &t->ctx);
+#ifdef CALM__ASAN
+    __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+}
+
+/* finished: the task will never run again, so ASan may drop its fake stack */
+static void calm__switch_to_loop(calm_task *t, int finished)
+{
+    calm_loop *loop = t->loop;
+
+#ifdef CALM__ASAN
+    __sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake, loop->asan_stack_lo,
+                                   loop->asan_stack_size);
+#else
+    (void)finished;
+#endif
+#ifdef CALM__TSAN
+    __tsan_switch_to_fiber(loop->tsan_fiber, 0);
+#endif
+    calm__ctx_switch(&t->ctx, &loop->ctx);
+#ifdef CALM__ASAN
+    __sanitizer_finish_switch_fiber(t->asan_fake, &loop->asan_stack_lo, &loop->asan_stack_size);
+#endif
+}
+
+static void calm__task_entry(void *arg)
+{
+    calm_task *t = arg;
+
+#ifdef CALM__ASAN
+    __sanitizer_finish_switch_fiber(NULL, &t->loop->asan_stack_lo, &t->loop->asan_stack_size);
+#endif
+    t->result = t->fn(t->arg);
+    t->state = CALM__DONE;
+    t->loop->live_tasks--;
+    calm__switch_to_loop(t, 1);
+    abort(); /* unreachable: a finished task is never resumed */
+}
+
+static void calm__ready_push(calm_loop *loop, calm_task *t)
+{
+    t->next_ready = NULL;
+    if (loop->ready_tail)
+        loop->ready_tail->next_ready = t;
+    else
+        loop->ready_head = t;
+    loop->ready_tail = t;
+}
+
+static void calm__release_stack(calm_task *t)
+{
+    if (t->stack == NULL)
+        return;
+    calm__stack_put(&t->loop->stacks, t->stack, t->stack_canary);
+    t->stack = NULL;
+#ifdef CALM__TSAN
+    __tsan_destroy_fiber(t->tsan_fiber);
+    t->tsan_fiber = NULL;
+#endif
+}
+
+void calm__task_free(calm_task *t)
+{
+    calm__list_remove(&t->all_node);
+    calm__list_remove(&t->wait_node);
+    calm__heap_remove(t->loop, &t->deadline);
+    calm__release_stack(t);
+    calm__free(t);
+}
+
+/* A task has just finished: hand its status to whoever owns the handle. */
+static void calm__task_retire(calm_loop *loop, calm_task *t)
+{
+    char name[128];
+
+    calm__release_stack(t);
+    if (loop->debug && t->cancel_seen && t->result == 0)
+        calm__report(loop, 0, "task '%s' was cancelled but finished with status 0: "
+                     "the cancellation was swallowed", calm__task_name(t, name, sizeof(name)));
+    if (t->awaiter != NULL) {
+        calm__wake(t->awaiter, 0);
+        return;
+    }
+    if (t->group != NULL) {
+        calm__group_member_done(t->group, t);
+        return;
+    }
+    if (t->detached) {
+        if (t->result < 0 && t->result != CALM_ECANCELED)
+            calm__report(loop, t->result, "detached task '%s' failed: %s",
+                         calm__task_name(t, name, sizeof(name)), calm_strerror(t->result));
+        calm__task_free(t);
+    }
+}
+
+void calm__task_resume(calm_loop *loop, calm_task *t)
+{
+    int64_t t0 = loop->debug ? calm__clock_us() : 0;
+
+    loop->current = t;
+    t->state = CALM__RUNNING;
+    calm__switch_to_task(loop, t);
+    loop->current = NULL;
+    if (calm__stack_check(t->stack, t->stack_canary) < 0) {
+        char name[128];
+        /* memory is already corrupt: continuing would only spread it */
+        calm__report(loop, -EFAULT, "task '%s' overflowed its stack; raise stack_size",
+                     calm__task_name(t, name, sizeof(name)));
+        abort();
+    }
+    if (loop->debug)
+        calm__debug_slow(loop, "task step", (const void *)t->fn, t->name,
+                         (calm__clock_us() - t0) / 1000);
+    if (t->state == CALM__DONE)
+        calm__task_retire(loop, t);
+}
+
+/* ---- spawn ----------------------------------------------------------------- */
+
+static void calm__deadline_fire(calm_loop *loop, calm__tnode *node)
+{
+    calm_task *t = calm__container_of(node, calm_task, deadline);
+
+    (void)loop;
+    calm__wake(t, t->timeout_status);
+}
+
+calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg)
+{
+    calm_task *t;
+
+    t = calm__calloc(1, sizeof(*t));
+    if (t == NULL)
+        goto fail;
+    t->stack = calm__stack_get(&loop->stacks, &t->stack_canary);
+    if (t->stack == NULL)
+        goto fail;
+    t->loop = loop;
+    t->fn = fn;
+    t->arg = arg;
+    t->name = name;
+    t->state = CALM__NEW;
+    t->cancelled = loop->shutting_down;
+    calm__list_init(&t->wait_node);
+    calm__list_init(&t->group_node);
+    t->deadline.index = CALM__UNARMED;
+    t->deadline.fire = calm__deadline_fire;
+    calm__ctx_make(&t->ctx, t->stack, loop->stacks.size, calm__task_entry, t);
+#ifdef CALM__TSAN
+    t->tsan_fiber = __tsan_create_fiber(0);
+#endif
+    calm__list_push(&loop->tasks, &t->all_node);
+    loop->live_tasks++;
+    calm__ready_push(loop, t);
+    return t;
+fail:
+    calm__free(t);
+    errno = ENOMEM;
+    return NULL;
+}
+
+calm_task *calm_spawn(calm_loop *loop, calm_task_fn fn, void *arg)
+{
+    return calm__spawn(loop, NULL, fn, arg);
+}
+
+calm_task *calm_spawn_named(calm_loop *loop, const char *name, calm_task_fn fn, void *arg)
+{
+    return calm__spawn(loop, name, fn, arg);
+}
+
+/* ---- suspension and wake-up ------------------------------------------------- */
+
+static calm_time calm__scope_deadline(const calm_task *t)
+{
+    if (t->scope == NULL || (t->shield > 0 && t->scope == t->shield_base))
+        return CALM_FOREVER;
+    return t->scope->effective;
+}
+
+int calm__deadline_passed(calm_loop *loop, calm_time deadline)
+{
+    (void)loop;
+    return deadline != CALM_FOREVER && deadline <= calm_now();
+}
+
+int calm__check(calm_task *t)
+{
+    calm_time scope;
+
+    if (t->cancelled && t->shield == 0) {
+        t->cancel_seen = 1;
+        return CALM_ECANCELED;
+    }
+    scope = calm__scope_deadline(t);
+    if (scope != CALM_FOREVER && scope <= calm_now())
+        return CALM_ETIMEDOUT;
+    return 0;
+}
+
+int calm__suspend(calm_task *t, calm_time deadline, int on_deadline)
+{
+    calm_time scope = calm__scope_deadline(t);
+
+    t->timeout_status = on_deadline;
+    if (scope != CALM_FOREVER && (deadline == CALM_FOREVER || scope < deadline)) {
+        deadline = scope;
+        t->timeout_status = CALM_ETIMEDOUT;
+    }
+    if (deadline != CALM_FOREVER) {
+        t->deadline.when = deadline;
+        if (calm__heap_push(t->loop, &t->deadline) < 0) {
+            calm__list_remove(&t->wait_node);
+            return -ENOMEM;
+        }
+    }
+    t->state = CALM__WAITING;
+    calm__switch_to_loop(t, 0);
+    if (t->wake_status == CALM_ECANCELED)
+        t->cancel_seen = 1;
+    return t->wake_status;
+}
+
+void calm__wake(calm_task *t, int status)
+{
+    if (t->state != CALM__WAITING)
+        return;
+    calm__list_remove(&t->wait_node);
+    calm__heap_remove(t->loop, &t->deadline);
+    t->wake_status = status;
+    t->state = CALM__READY;
+    calm__ready_push(t->loop, t);
+}
+
+void calm__wake_all(calm__list *waiters, int status)
+{
+    while (!calm__list_empty(waiters))
+        calm__wake(calm__container_of(waiters->next, calm_task, wait_node), status);
+}
+
+int calm_sleep(int64_t ms)
+{
+    calm_task *t = calm__current();
+    int rc;
+
+    if (t == NULL)
+        return CALM_ENOTASK;
+    rc = calm__check(t);
+    if (rc != 0)
+        return rc;
+    if (ms <= 0)
+        return calm_yield();
+    return calm__suspend(t, calm_now() + ms, 0);
+}
+
+int calm_yield(void)
+{
+    calm_task *t = calm__current();
+    int rc;
+
+    if (t == NULL)
+        return CALM_ENOTASK;
+    rc = calm__check(t);
+    if (rc != 0)
+        return rc;
+    t->state = CALM__WAITING;
+    calm__wake(t, 0);
+    calm__switch_to_loop(t, 0);
+    return t->wake_status;
+}
+
+/* ---- await, detach, cancel ------------------------------------------------ */
+
+int calm_await(calm_task *task, calm_time deadline, int *result)
+{
+    calm_task *self = calm__current();
+    int rc;
+
+    if (self == NULL)
+        return CALM_ENOTASK;
+    if (task == self)
+        return -EDEADLK;
+    task->owned = 1;
+    rc = calm__check(self);
+    if (rc == 0 && task->state != CALM__DONE) {
+        if (calm__deadline_passed(self->loop, deadline)) {
+            rc = CALM_ETIMEDOUT;
+        } else {
+            task->awaiter = self;
+            rc = calm__suspend(self, deadline, CALM_ETIMEDOUT);
+            task->awaiter = NULL;
+        }
+    }
+    if (rc == 0) {
+        if (result != NULL)
+            *result = task->result;
+        calm__task_free(task);
+        return 0;
+    }
+    /* the caller stops waiting: the task must not outlive its purpose unseen */
+    calm_cancel(task);
+    calm_detach(task);
+    return rc;
+}
+
+void calm_detach(calm_task *task)
+{
+    char name[128];
+
+    if (task == NULL)
+        return;
+    task->owned = 1;
+    task->detached = 1;
+    if (task->state != CALM__DONE || task->stack != NULL)
+        return;
+    if (task->result < 0 && task->result != CALM_ECANCELED)
+        calm__report(task->loop, task->result, "detached task '%s' failed: %s",
+                     calm__task_name(task, name, sizeof(name)), calm_strerror(task->result));
+    calm__task_free(task);
+}
+
+void calm_cancel(calm_task *task)
+{
+    if (task == NULL || task->state == CALM__DONE)
+        return;
+    task->cancelled = 1;
+    if (task->state == CALM__WAITING && task->shield == 0)
+        calm__wake(task, CALM_ECANCELED);
+}
+
+/* ---- scopes and shields ------------------------------------------------------ */
+
+void calm_scope_enter(calm_scope *scope, calm_time deadline)
+{
+    calm_task *t = calm__current();
+    calm_time outer;
+
+    scope->deadline = deadline;
+    scope->effective = deadline;
+    scope->task = t;
+    scope->outer = NULL;
+    if (t == NULL)
+        return;
+    scope->outer = t->scope;
+    outer = calm__scope_deadline(t);
+    if (outer != CALM_FOREVER && (deadline == CALM_FOREVER || outer < deadline))
+        scope->effective = outer;
+    t->scope = scope;
+}
+
+void calm_scope_exit(calm_scope *scope)
+{
+    if (scope->task != NULL && scope->task->scope == scope)
+        scope->task->scope = scope->outer;
+}
+
+void calm_shield_enter(void)
+{
+    calm_task *t = calm__current();
+
+    if (t != NULL && t->shield++ == 0)
+        t->shield_base = t->scope;
+}
+
+void calm_shield_exit(void)
+{
+    calm_task *t = calm__current();
+
+    if (t != NULL && t->shield > 0 && --t->shield == 0)
+        t->shield_base = NULL;
+}
+
+/* ---- loop teardown ---------------------------------------------------------- */
+
+/* Destroys every task without running it: first cut every link between tasks
+ * and the primitives they wait on, then free, so no free touches freed memory. */
+void calm__tasks_free(calm_loop *loop)
+{
+    calm__list *n;
+    char name[128];
+
+    for (n = loop->tasks.next; n != &loop->tasks; n = n->next) {
+        calm_task *t = calm__container_of(n, calm_task, all_node);
+        calm__list_remove(&t->wait_node);
+        calm__heap_remove(loop, &t->deadline);
+        t->awaiter = NULL;
+        if (loop->debug && !t->owned)
+            calm__report(loop, 0, "task '%s' was never awaited, grouped or detached",
+                         calm__task_name(t, name, sizeof(name)));
+        else if (loop->debug && t->state != CALM__DONE)
+            calm__report(loop, 0, "task '%s' was still alive at loop free; "
+                         "call calm_loop_shutdown first", calm__task_name(t, name, sizeof(name)));
+    }
+    while (!calm__list_empty(&loop->tasks)) {
+        calm_task *t = calm__container_of(loop->tasks.next, calm_task, all_node);
+        if (t->state != CALM__DONE)
+            loop->live_tasks--;
+        if (t->group != NULL)
+            calm__group_member_drop(t->group, t);
+        calm__task_free(t);
+    }
+    loop->ready_head = loop->ready_tail = NULL;
+}
