@@ -13,6 +13,11 @@ void calm__alloc_fail_after(long n)
     atomic_store(&calm__fail_countdown, n);
 }
 
+long calm__alloc_fail_pending(void)
+{
+    return atomic_load(&calm__fail_countdown);
+}
+
 long calm__alloc_live(void)
 {
     return atomic_load(&calm__live);

@@ -59,6 +59,7 @@ void  calm__alloc_note(long delta);       /* count a non-malloc allocation (stac
 /* test hooks, exported */
 void calm__alloc_fail_after(long n);      /* the n-th next allocation (0 = next) fails; -1 off */
 long calm__alloc_live(void);              /* allocations not yet freed */
+long calm__alloc_fail_pending(void);      /* >= 0: the injected failure has not happened yet */
 
 /* ---- timer heap (timer.c) */
 typedef struct calm__tnode {

@@ -1,0 +1,134 @@
+/* test_debug.c -- debug mode, the run-time twin of calm-lint: slow callbacks
+ * and task steps named, handles never owned, swallowed cancellations. */
+#include <string.h>
+#include <time.h>
+
+#include "helpers.h"
+
+static calm_loop *L;
+
+static void busy_ms(int ms)
+{
+    calm_time end = calm_now() + ms;
+
+    while (calm_now() < end)
+        ;
+}
+
+/* not static: dladdr names exported symbols (the test links with -rdynamic) */
+void calm_test_slow_callback(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    busy_ms(40);
+}
+
+static calm_loop *debug_loop(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.debug = 1;
+    opts.slow_ms = 20;
+    return test_loop_opts(&opts);
+}
+
+void test_debug_slow_callback_named(void)
+{
+    L = debug_loop();
+    ASSERT_EQ(calm_call_soon(L, calm_test_slow_callback, NULL), 0);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    ASSERT_EQ(test_errors, 1);
+    ASSERT_TRUE(strstr(test_error_message, "calm_test_slow_callback") != NULL);
+    ASSERT_TRUE(strstr(test_error_message, "slow") != NULL);
+    close_loop_clean(L);
+}
+
+static int busy_task(void *arg)
+{
+    int rc;
+
+    (void)arg;
+    busy_ms(40);
+    rc = calm_yield();
+    return rc;
+}
+
+void test_debug_slow_task_step_named(void)
+{
+    calm_task *t;
+
+    L = debug_loop();
+    t = calm_spawn_named(L, "checksum-job", busy_task, NULL);
+    calm_detach(t);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    ASSERT_EQ(test_errors, 1);
+    ASSERT_TRUE(strstr(test_error_message, "checksum-job") != NULL);
+    close_loop_clean(L);
+}
+
+static int nothing(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+void test_debug_unowned_handle_reported(void)
+{
+    L = debug_loop();
+    ASSERT_FATAL(calm_spawn_named(L, "forgotten", nothing, NULL) != NULL);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    ASSERT_EQ(test_errors, 0);
+    calm_loop_free(L);
+    ASSERT_EQ(test_errors, 1);
+    ASSERT_TRUE(strstr(test_error_message, "forgotten") != NULL);
+    ASSERT_TRUE(strstr(test_error_message, "never awaited") != NULL);
+    ASSERT_EQ(calm__alloc_live(), 0);
+}
+
+static int swallow(void *arg)
+{
+    int rc = calm_sleep(60000);
+
+    (void)arg;
+    (void)rc;
+    return 0;                             /* the mistake: cancelled, reports success */
+}
+
+static int cancel_swallower(void *arg)
+{
+    calm_task *t = calm_spawn_named(L, "swallower", swallow, NULL);
+
+    (void)arg;
+    ASSERT_EQ(calm_sleep(2), 0);
+    calm_cancel(t);
+    ASSERT_EQ(calm_await(t, calm_after(1000), NULL), 0);
+    return 0;
+}
+
+void test_debug_swallowed_cancel_reported(void)
+{
+    L = debug_loop();
+    spawn_detached(L, cancel_swallower, NULL);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    ASSERT_EQ(test_errors, 1);
+    ASSERT_TRUE(strstr(test_error_message, "swallower") != NULL);
+    ASSERT_TRUE(strstr(test_error_message, "swallowed") != NULL);
+    close_loop_clean(L);
+}
+
+void test_debug_off_reports_only_failures(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.debug = -1;
+    opts.slow_ms = 1;
+    L = test_loop_opts(&opts);
+    ASSERT_EQ(calm_call_soon(L, calm_test_slow_callback, NULL), 0);
+    ASSERT_FATAL(calm_spawn(L, nothing, NULL) != NULL); /* never owned, not reported */
+    ASSERT_EQ(calm_loop_run(L), 0);
+    calm_loop_free(L);
+    ASSERT_EQ(test_errors, 0);
+    ASSERT_EQ(calm__alloc_live(), 0);
+}

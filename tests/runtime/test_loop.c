@@ -1,0 +1,360 @@
+/* test_loop.c -- the loop itself: running dry, call_soon, stop, deadlock
+ * detection, timers, fd watchers, fd waits and signals. */
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static int order[64];
+static int norder;
+
+static void record(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    order[norder++] = (int)(long)arg;
+}
+
+void test_loop_empty_run(void)
+{
+    calm_loop *loop = test_loop();
+
+    close_loop_clean(loop);
+}
+
+void test_loop_call_soon_fifo(void)
+{
+    calm_loop *loop = test_loop();
+    long i;
+
+    norder = 0;
+    for (i = 0; i < 10; i++)
+        ASSERT_EQ(calm_call_soon(loop, record, (void *)i), 0);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(norder, 10);
+    for (i = 0; i < 10; i++)
+        ASSERT_EQ(order[i], i);
+    close_loop_clean(loop);
+}
+
+static int ticks;
+static void tick_and_stop(calm_loop *loop, void *arg)
+{
+    (void)arg;
+    if (++ticks == 3)
+        calm_loop_stop(loop);
+}
+
+void test_loop_stop(void)
+{
+    calm_loop *loop = test_loop();
+    calm_timer *t;
+
+    ticks = 0;
+    t = calm_timer_start(loop, 1, 1, tick_and_stop, NULL);
+    ASSERT_FATAL(t != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(ticks, 3);
+    calm_timer_stop(t);
+    close_loop_clean(loop);
+}
+
+static void *stop_later(void *arg)
+{
+    usleep(20000);
+    calm_loop_stop(arg);
+    return NULL;
+}
+
+static void never(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    CU_FAIL("timer should not fire");
+}
+
+void test_loop_stop_from_thread(void)
+{
+    calm_loop *loop = test_loop();
+    calm_timer *t = calm_timer_start(loop, 60000, 0, never, NULL);
+    pthread_t th;
+    calm_time t0 = calm_now();
+
+    ASSERT_FATAL(t != NULL);
+    pthread_create(&th, NULL, stop_later, loop);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    pthread_join(th, NULL);
+    ASSERT_TRUE(calm_now() - t0 < 5000);
+    calm_timer_stop(t);
+    close_loop_clean(loop);
+}
+
+static int wait_forever(void *arg)
+{
+    return calm_sem_acquire(arg, CALM_FOREVER);
+}
+
+void test_loop_deadlock_detected(void)
+{
+    calm_loop *loop = test_loop();
+    calm_sem *sem = calm_sem_new(loop, 0);
+    calm_task *t = calm_spawn(loop, wait_forever, sem);
+
+    calm_detach(t);
+    ASSERT_EQ(calm_loop_run(loop), CALM_EDEADLK);
+    ASSERT_EQ(calm_loop_shutdown(loop, calm_after(1000)), 0);
+    calm_sem_free(sem);
+    close_loop_clean(loop);
+}
+
+void test_loop_strerror(void)
+{
+    ASSERT_TRUE(strcmp(calm_strerror(CALM_ECANCELED), "cancelled") == 0);
+    ASSERT_TRUE(strcmp(calm_strerror(CALM_ETIMEDOUT), "deadline passed") == 0);
+    ASSERT_TRUE(strcmp(calm_strerror(0), "ok") == 0);
+    ASSERT_TRUE(calm_strerror(-ENOENT) != NULL && strlen(calm_strerror(-ENOENT)) > 0);
+    ASSERT_TRUE(calm_strerror(12345) != NULL);
+}
+
+/* ---- timers */
+
+void test_timer_order(void)
+{
+    calm_loop *loop = test_loop();
+
+    norder = 0;
+    ASSERT_FATAL(calm_timer_start(loop, 30, 0, record, (void *)3L) != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 10, 0, record, (void *)1L) != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 20, 0, record, (void *)2L) != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 20, 0, record, (void *)22L) != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(norder, 4);
+    ASSERT_EQ(order[0], 1);
+    ASSERT_EQ(order[1], 2);
+    ASSERT_EQ(order[2], 22);
+    ASSERT_EQ(order[3], 3);
+    close_loop_clean(loop);
+}
+
+static calm_timer *self_stopper;
+static void stop_self_after_3(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    if (++ticks == 3)
+        calm_timer_stop(self_stopper);
+}
+
+void test_timer_repeat_stop_in_callback(void)
+{
+    calm_loop *loop = test_loop();
+
+    ticks = 0;
+    self_stopper = calm_timer_start(loop, 1, 1, stop_self_after_3, NULL);
+    ASSERT_FATAL(self_stopper != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(ticks, 3);
+    close_loop_clean(loop);
+}
+
+void test_timer_stop_before_fire(void)
+{
+    calm_loop *loop = test_loop();
+    calm_timer *t = calm_timer_start(loop, 10, 0, never, NULL);
+
+    ASSERT_FATAL(t != NULL);
+    calm_timer_stop(t);
+    close_loop_clean(loop);
+}
+
+static int fired;
+static void count_fire(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    fired++;
+}
+
+void test_timer_batch_expiry(void)
+{
+    calm_loop *loop = test_loop();
+    int i;
+
+    fired = 0;
+    for (i = 0; i < 5000; i++)
+        ASSERT_FATAL(calm_timer_start(loop, 5, 0, count_fire, NULL) != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(fired, 5000);
+    close_loop_clean(loop);
+}
+
+/* ---- fd watchers and waits */
+
+static int sv[2];
+static char got[16];
+
+static void on_readable(calm_loop *loop, int fd, int revents, void *arg)
+{
+    (void)loop;
+    ASSERT_TRUE(revents & CALM_READABLE);
+    ASSERT_EQ(read(fd, got, sizeof(got)), 5);
+    calm_watch_stop(arg ? *(calm_watch **)arg : NULL);
+}
+
+static void send_hello(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    ASSERT_EQ(write(sv[1], "hello", 5), 5);
+}
+
+void test_io_watch_readable(void)
+{
+    calm_loop *loop = test_loop();
+    static calm_watch *w;
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    memset(got, 0, sizeof(got));
+    w = calm_watch_fd(loop, sv[0], CALM_READABLE, on_readable, &w);
+    ASSERT_FATAL(w != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 5, 0, send_hello, NULL) != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_TRUE(memcmp(got, "hello", 5) == 0);
+    close(sv[0]);
+    close(sv[1]);
+    close_loop_clean(loop);
+}
+
+void test_io_watch_conflicts_with_wait(void)
+{
+    calm_loop *loop = test_loop();
+    calm_watch *w;
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    w = calm_watch_fd(loop, sv[0], CALM_READABLE, on_readable, NULL);
+    ASSERT_FATAL(w != NULL);
+    ASSERT_TRUE(calm_watch_fd(loop, sv[0], CALM_READABLE, on_readable, NULL) == NULL);
+    ASSERT_EQ(errno, EEXIST);
+    calm_watch_stop(w);
+    close(sv[0]);
+    close(sv[1]);
+    close_loop_clean(loop);
+}
+
+#define PINGS 2000
+static int pinger(void *arg)
+{
+    int fd = *(int *)arg, i, rc;
+    char c = 'x';
+
+    for (i = 0; i < PINGS; i++) {
+        while (write(fd, &c, 1) != 1)
+            if ((rc = calm_wait_fd(fd, CALM_WRITABLE, calm_after(5000))) != 0)
+                return rc;
+        while (read(fd, &c, 1) != 1)
+            if ((rc = calm_wait_fd(fd, CALM_READABLE, calm_after(5000))) != 0)
+                return rc;
+    }
+    return 0;
+}
+
+static int ponger(void *arg)
+{
+    int fd = *(int *)arg, i, rc;
+    char c;
+
+    for (i = 0; i < PINGS; i++) {
+        while (read(fd, &c, 1) != 1)
+            if ((rc = calm_wait_fd(fd, CALM_READABLE, calm_after(5000))) != 0)
+                return rc;
+        while (write(fd, &c, 1) != 1)
+            if ((rc = calm_wait_fd(fd, CALM_WRITABLE, calm_after(5000))) != 0)
+                return rc;
+    }
+    return 0;
+}
+
+static int ping_main(void *arg)
+{
+    calm_loop *loop = arg;
+    calm_task *a = calm_spawn(loop, pinger, &sv[0]);
+    calm_task *b = calm_spawn(loop, ponger, &sv[1]);
+    int ra = -1, rb = -1, rc;
+
+    rc = calm_await(a, calm_after(10000), &ra);
+    ASSERT_EQ(rc, 0);
+    rc = calm_await(b, calm_after(10000), &rb);
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(ra, 0);
+    ASSERT_EQ(rb, 0);
+    return 0;
+}
+
+void test_io_wait_fd_ping_pong(void)
+{
+    calm_loop *loop = test_loop();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    spawn_detached(loop, ping_main, loop);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(calm_close(sv[0]), 0);
+    ASSERT_EQ(calm_close(sv[1]), 0);
+    ASSERT_EQ(test_errors, 0);
+    close_loop_clean(loop);
+}
+
+static int wait_silent_fd(void *arg)
+{
+    calm_time t0 = calm_now();
+    int rc = calm_wait_fd(*(int *)arg, CALM_READABLE, calm_after(30));
+
+    ASSERT_EQ(rc, CALM_ETIMEDOUT);
+    ASSERT_TRUE(calm_now() - t0 >= 29);
+    return 0;
+}
+
+void test_io_wait_fd_timeout(void)
+{
+    calm_loop *loop = test_loop();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    spawn_detached(loop, wait_silent_fd, &sv[0]);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(calm_close(sv[0]), 0);
+    ASSERT_EQ(calm_close(sv[1]), 0);
+    close_loop_clean(loop);
+}
+
+/* ---- signals */
+
+static int signals_seen;
+static void on_usr1(calm_loop *loop, void *arg)
+{
+    (void)arg;
+    signals_seen++;
+    calm_loop_stop(loop);
+}
+
+static void raise_usr1(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    kill(getpid(), SIGUSR1);
+}
+
+void test_signal_delivered_as_callback(void)
+{
+    calm_loop *loop = test_loop();
+    calm_timer *guard = calm_timer_start(loop, 10000, 0, never, NULL);
+
+    signals_seen = 0;
+    ASSERT_EQ(calm_on_signal(loop, SIGUSR1, on_usr1, NULL), 0);
+    ASSERT_FATAL(calm_timer_start(loop, 5, 0, raise_usr1, NULL) != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(signals_seen, 1);
+    calm_timer_stop(guard);
+    ASSERT_EQ(calm_on_signal(loop, SIGKILL, on_usr1, NULL), -EINVAL);
+    close_loop_clean(loop);
+}

@@ -1,0 +1,286 @@
+/* test_offload.c -- calm_to_thread and calm_to_process: results, deadlines
+ * that return at once, dropped queued jobs, and worker processes that die. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static calm_loop *L;
+
+static int square(void *arg)
+{
+    long v = (long)arg;
+
+    usleep(1000);
+    return (int)(v * v);
+}
+
+static int thread_results(void *arg)
+{
+    int res = -1;
+
+    ASSERT_EQ(calm_to_thread(square, arg, calm_after(5000), &res), 0);
+    ASSERT_EQ(res, (long)arg * (long)arg);
+    return 0;
+}
+
+void test_thread_results(void)
+{
+    long i;
+
+    L = test_loop();
+    for (i = 0; i < 20; i++)
+        spawn_detached(L, thread_results, (void *)i);
+    close_loop_clean(L);
+    ASSERT_EQ(test_errors, 0);
+}
+
+static int slow_ms(void *arg)
+{
+    usleep((useconds_t)(long)arg * 1000);
+    return 0;
+}
+
+static int thread_timeout(void *arg)
+{
+    calm_time t0 = calm_now();
+
+    (void)arg;
+    ASSERT_EQ(calm_to_thread(slow_ms, (void *)300L, calm_after(20), NULL), CALM_ETIMEDOUT);
+    ASSERT_TRUE(calm_now() - t0 < 200);   /* returned at once, not when the work ended */
+    return 0;
+}
+
+void test_thread_timeout_returns_at_once(void)
+{
+    L = test_loop();
+    spawn_detached(L, thread_timeout, NULL);
+    close_loop_clean(L);
+}
+
+static volatile int dropped_ran;
+static int mark_ran(void *arg)
+{
+    (void)arg;
+    dropped_ran = 1;
+    return 0;
+}
+
+static int queued_then_cancelled(void *arg)
+{
+    (void)arg;
+    return calm_to_thread(mark_ran, NULL, calm_after(5000), NULL);
+}
+
+static int thread_drop_main(void *arg)
+{
+    calm_task *blocker, *victim;
+    int r = 0;
+
+    (void)arg;
+    blocker = calm_spawn(L, thread_timeout, NULL); /* occupies the one thread for 300 ms */
+    ASSERT_EQ(calm_sleep(5), 0);
+    victim = calm_spawn(L, queued_then_cancelled, NULL);
+    ASSERT_EQ(calm_sleep(5), 0);
+    calm_cancel(victim);
+    ASSERT_EQ(calm_await(victim, calm_after(5000), &r), 0);
+    ASSERT_EQ(r, CALM_ECANCELED);
+    ASSERT_EQ(calm_await(blocker, calm_after(5000), &r), 0);
+    return 0;
+}
+
+void test_thread_cancelled_queued_job_never_runs(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.threads = 1;
+    L = test_loop_opts(&opts);
+    dropped_ran = 0;
+    spawn_detached(L, thread_drop_main, NULL);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    calm_loop_free(L);                    /* joins the thread: the slow job has ended */
+    ASSERT_EQ(dropped_ran, 0);
+    ASSERT_EQ(calm__alloc_live(), 0);
+}
+
+/* ---- process pool */
+
+static int reverse(const void *in, size_t in_len, void **out, size_t *out_len)
+{
+    const char *s = in;
+    char *r = malloc(in_len);
+    size_t i;
+
+    if (r == NULL)
+        return -ENOMEM;
+    for (i = 0; i < in_len; i++)
+        r[i] = s[in_len - 1 - i];
+    *out = r;
+    *out_len = in_len;
+    return 3;
+}
+
+static int crash(const void *in, size_t in_len, void **out, size_t *out_len)
+{
+    (void)in;
+    (void)in_len;
+    (void)out;
+    (void)out_len;
+    kill(getpid(), SIGKILL);
+    return 0;
+}
+
+static int hang(const void *in, size_t in_len, void **out, size_t *out_len)
+{
+    (void)in_len;
+    (void)out;
+    (void)out_len;
+    /* tell the test which process to kill, then hang */
+    if (in != NULL) {
+        FILE *f = fopen(in, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)getpid());
+            fclose(f);
+        }
+    }
+    sleep(60);
+    return 0;
+}
+
+static int proc_roundtrip(void *arg)
+{
+    void *out = NULL;
+    size_t len = 0;
+
+    (void)arg;
+    ASSERT_EQ(calm_to_process(reverse, "abcdef", 6, &out, &len, calm_after(5000)), 3);
+    ASSERT_EQ(len, 6);
+    ASSERT_TRUE(out != NULL && memcmp(out, "fedcba", 6) == 0);
+    free(out);
+    return 0;
+}
+
+void test_proc_roundtrip(void)
+{
+    int i;
+
+    L = test_loop();
+    for (i = 0; i < 8; i++)
+        spawn_detached(L, proc_roundtrip, NULL);
+    close_loop_clean(L);
+    ASSERT_EQ(test_errors, 0);
+}
+
+static int proc_large(void *arg)
+{
+    size_t n = 1 << 20, i, len = 0;
+    char *buf = malloc(n);
+    void *out = NULL;
+
+    (void)arg;
+    ASSERT_FATAL(buf != NULL);
+    for (i = 0; i < n; i++)
+        buf[i] = (char)(i * 7);
+    ASSERT_EQ(calm_to_process(reverse, buf, n, &out, &len, calm_after(10000)), 3);
+    ASSERT_EQ(len, n);
+    for (i = 0; out != NULL && i < n; i += 4093)
+        ASSERT_EQ(((char *)out)[i], buf[n - 1 - i]);
+    free(out);
+    free(buf);
+    return 0;
+}
+
+void test_proc_large_message(void)
+{
+    L = test_loop();
+    spawn_detached(L, proc_large, NULL);
+    close_loop_clean(L);
+}
+
+static int proc_crash(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(calm_to_process(crash, "x", 1, NULL, NULL, calm_after(5000)), CALM_EWORKER);
+    /* only that job failed: the pool carries on with a new worker */
+    return proc_roundtrip(NULL);
+}
+
+void test_proc_crashed_worker_fails_only_its_job(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.processes = 1;
+    L = test_loop_opts(&opts);
+    spawn_detached(L, proc_crash, NULL);
+    close_loop_clean(L);
+}
+
+static char pidfile[64];
+static int proc_hang(void *arg)
+{
+    (void)arg;
+    return calm_to_process(hang, pidfile, strlen(pidfile) + 1, NULL, NULL, calm_after(10000));
+}
+
+static int proc_kill_main(void *arg)
+{
+    calm_task *t = calm_spawn(L, proc_hang, NULL);
+    int r = 0, pid = 0, i;
+
+    (void)arg;
+    for (i = 0; i < 500 && pid <= 0; i++) {
+        FILE *f;
+        ASSERT_EQ(calm_sleep(10), 0);
+        f = fopen(pidfile, "r");
+        if (f != NULL) {
+            if (fscanf(f, "%d", &pid) != 1)
+                pid = 0;
+            fclose(f);
+        }
+    }
+    ASSERT_FATAL(pid > 0);
+    kill(pid, SIGKILL);
+    ASSERT_EQ(calm_await(t, calm_after(5000), &r), 0);
+    ASSERT_EQ(r, CALM_EWORKER);
+    return proc_roundtrip(NULL);
+}
+
+void test_proc_killed_worker_is_replaced(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.processes = 1;
+    snprintf(pidfile, sizeof(pidfile), "/tmp/calm-test-worker.%d", (int)getpid());
+    unlink(pidfile);
+    L = test_loop_opts(&opts);
+    spawn_detached(L, proc_kill_main, NULL);
+    close_loop_clean(L);
+    unlink(pidfile);
+}
+
+static int proc_timeout(void *arg)
+{
+    calm_time t0 = calm_now();
+
+    (void)arg;
+    ASSERT_EQ(calm_to_process(hang, NULL, 0, NULL, NULL, calm_after(30)), CALM_ETIMEDOUT);
+    ASSERT_TRUE(calm_now() - t0 < 1000);
+    /* the hung worker was killed and replaced: the single slot works again */
+    return proc_roundtrip(NULL);
+}
+
+void test_proc_timeout_kills_and_replaces_worker(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.processes = 1;
+    L = test_loop_opts(&opts);
+    spawn_detached(L, proc_timeout, NULL);
+    close_loop_clean(L);
+}

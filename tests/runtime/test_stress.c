@@ -1,0 +1,134 @@
+/* test_stress.c -- 100 000 concurrent tasks, and a cancellation storm over
+ * every kind of wait. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static calm_loop *L;
+static long finished;
+
+static int idle_task(void *arg)
+{
+    int rc = calm_sleep((long)arg);
+
+    if (rc == 0)
+        finished++;
+    return rc;
+}
+
+static int hundred_k_main(void *arg)
+{
+    calm_group *g = calm_group_new(L, 100000);
+    long i;
+
+    (void)arg;
+    for (i = 0; i < 100000; i++)
+        ASSERT_EQ(calm_group_spawn(g, idle_task, (void *)(200 + i % 50), calm_after(60000)), 0);
+    ASSERT_EQ(calm_group_wait(g, calm_after(60000)), 0);
+    calm_group_free(g);
+    return 0;
+}
+
+void test_stress_100k_concurrent_tasks(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.stack_size = 16 * 1024;
+    L = test_loop_opts(&opts);
+    finished = 0;
+    spawn_detached(L, hundred_k_main, NULL);
+    close_loop_clean(L);
+    ASSERT_EQ(finished, 100000);
+}
+
+/* ---- cancellation storm */
+
+#define STORM 5000
+static calm_sem *S;
+static calm_queue *Q;
+static calm_event *E;
+static calm_task *victims[STORM];
+static long outcome_cancelled, outcome_ok, outcome_other;
+
+static int storm_victim(void *arg)
+{
+    long i = (long)arg;
+    void *item;
+    int rc;
+
+    switch (i % 5) {
+    case 0:
+        rc = calm_sleep(60000);
+        break;
+    case 1:
+        rc = calm_sem_acquire(S, calm_after(60000));
+        if (rc == 0)
+            calm_sem_release(S);
+        break;
+    case 2:
+        rc = calm_queue_get(Q, &item, calm_after(60000));
+        break;
+    case 3:
+        rc = calm_event_wait(E, calm_after(60000));
+        break;
+    default:
+        while ((rc = calm_yield()) == 0)
+            ;
+        break;
+    }
+    if (rc == CALM_ECANCELED)
+        outcome_cancelled++;
+    else if (rc == 0)
+        outcome_ok++;
+    else
+        outcome_other++;
+    return rc;
+}
+
+static int storm_main(void *arg)
+{
+    long i;
+    int rc;
+
+    (void)arg;
+    for (i = 0; i < STORM; i++) {
+        victims[i] = calm_spawn(L, storm_victim, (void *)i);
+        ASSERT_FATAL(victims[i] != NULL);
+    }
+    ASSERT_EQ(calm_sleep(5), 0);
+    /* cancel in a scrambled order, some twice, while others are still arriving */
+    srand(7);
+    for (i = 0; i < STORM; i++) {
+        long j = rand() % STORM;
+        calm_cancel(victims[j]);
+        calm_cancel(victims[i]);
+        if (i % 500 == 0 && (rc = calm_yield()) != 0)
+            return rc;
+    }
+    for (i = 0; i < STORM; i++) {
+        int r = 0;
+        ASSERT_EQ(calm_await(victims[i], calm_after(10000), &r), 0);
+        ASSERT_EQ(r, CALM_ECANCELED);
+    }
+    return 0;
+}
+
+void test_stress_cancellation_storm(void)
+{
+    L = test_loop();
+    S = calm_sem_new(L, 0);
+    Q = calm_queue_new(L, 8);
+    E = calm_event_new(L);
+    outcome_cancelled = outcome_ok = outcome_other = 0;
+    spawn_detached(L, storm_main, NULL);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    ASSERT_EQ(outcome_cancelled, STORM);
+    ASSERT_EQ(outcome_other, 0);
+    calm_sem_free(S);
+    calm_queue_free(Q);
+    calm_event_free(E);
+    ASSERT_EQ(test_errors, 0);
+    close_loop_clean(L);
+}
