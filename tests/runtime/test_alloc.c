@@ -42,7 +42,10 @@ static int proc(const void *in, size_t in_len, void **out, size_t *out_len)
 
 static int short_sleep(void *arg)
 {
-    return ok_nomem(calm_sleep((long)arg));
+    int rc = calm_sleep((long)arg);
+
+    /* a sibling's ENOMEM fails the group, which cancels the rest */
+    return rc == CALM_ECANCELED ? rc : ok_nomem(rc);
 }
 
 static int scenario_task(void *arg)
