@@ -83,7 +83,8 @@ int calm_loop_shutdown(calm_loop *loop, calm_time deadline);
  * destroyed without running (call calm_loop_shutdown first). In debug mode,
  * reports task handles never awaited, grouped or detached. Context: outside. */
 void calm_loop_free(calm_loop *loop);
-/* The loop running on this thread, or NULL. Context: any. */
+/* The loop running on this thread, else the first one created on it and not
+ * yet freed, or NULL. Context: any. */
 calm_loop *calm_loop_current(void);
 
 /* ---- loop callbacks: loop context, must never block, cannot suspend ---- */

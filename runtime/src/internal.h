@@ -198,6 +198,7 @@ struct calm_loop {
     int running;                          /* inside calm_loop_run / shutdown */
     int in_poll;                          /* dispatching an epoll batch */
     int shutting_down;                    /* new tasks start cancelled */
+    unsigned spins;                       /* iterations since the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
     /* timers */
     calm__tnode **heap;                   /* binary min-heap on (when, seq) */

@@ -14,6 +14,7 @@
 __thread calm_loop *calm__tls_loop;
 
 #define CALM__POLL_BATCH 256 /* epoll events taken per wait */
+#define CALM__POLL_EVERY 16  /* iterations with ready work between I/O polls */
 
 calm_loop *calm_loop_current(void)
 {
@@ -111,6 +112,8 @@ calm_loop *calm_loop_new(const calm_options *opts)
         errno = -err;
         goto fail;
     }
+    if (calm__tls_loop == NULL)
+        calm__tls_loop = loop;            /* calm_close etc. work before the first run */
     return loop;
 fail:
     err = errno;
@@ -271,6 +274,11 @@ static int calm__run(calm_loop *loop, int mode, calm_time until)
             rc = CALM_EDEADLK;
             break;
         }
+        /* With tasks ready, a poll finds nothing most of the time and costs a
+         * system call; poll every few iterations so I/O still gets its turn. */
+        if (calm__has_work(loop) && ++loop->spins < CALM__POLL_EVERY)
+            continue;
+        loop->spins = 0;
         calm__poll_io(loop, calm__poll_timeout(loop, mode == CALM__RUN_TASKS ? until : CALM_FOREVER));
     }
     atomic_store(&loop->stop, 0);
