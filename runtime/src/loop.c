@@ -36,9 +36,11 @@ static void calm__on_wake(calm_loop *loop, calm__io *io, uint32_t events)
 
     (void)io;
     (void)events;
-    atomic_store(&loop->wake_pending, 0);
+    /* Drain first, then re-arm, then look at the work: a wake-up sent before
+     * the re-arm was skipped, but its work was queued before it and is seen. */
     while (read(loop->wakefd, &n, sizeof(n)) > 0)
         ;
+    atomic_store(&loop->wake_pending, 0);
     calm__threadpool_complete(loop);
 }
 
