@@ -325,35 +325,17 @@ static struct store_call *store_call_new(struct store *store, enum store_verb ve
     return call;
 }
 
-/* Task side: runs call on the thread pool, waiting until deadline. Returns the call's
- * status, or the wait's (CALM_ETIMEDOUT, CALM_ECANCELED, ...) when the wait ended first.
- * A claim that completed as the wait ended still returns 1: the caller owns that job and
- * must put it back. The caller frees the call unless *abandoned is set. */
-static int store_offload(struct store_call *call, calm_time deadline, struct store_call **abandoned)
-{
-    int result = 0;
-    int status = calm_to_thread(store_work, call, deadline, &result);
-    if (status == 0)
-        return result;
-    int expected = CALL_RUNNING;
-    if (atomic_compare_exchange_strong(&call->state, &expected, CALL_ABANDONED)) {
-        call->next = *abandoned;
-        *abandoned = call;
-        return status;
-    }
-    return call->verb == STORE_CLAIM && call->status == 1 ? 1 : status;
-}
-
 /* ---- the CPU-heavy part: runs in a process-pool worker ---------------------------------- */
 
 struct work_order {
     char kind[16];   /* "work", "fail" or "hang" */
+    int64_t id;      /* the job: seeds the digest */
     int64_t rounds;  /* mixing rounds */
 };
 
-static uint64_t mix_rounds(int64_t rounds)
+static uint64_t mix_rounds(uint64_t seed, int64_t rounds)
 {
-    uint64_t x = 0x9e3779b97f4a7c15u;
+    uint64_t x = seed;
     for (int64_t i = 0; i < rounds; i++) {
         uint64_t z = x += 0x9e3779b97f4a7c15u;
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
@@ -363,8 +345,9 @@ static uint64_t mix_rounds(int64_t rounds)
     return x;
 }
 
-/* Process worker: digests the job's input. A "fail" job fails; a "hang" job never returns
- * (its deadline has the pool kill this worker and start a fresh one). */
+/* Process worker: digests the job's input. A "fail" job fails (its input is rejected); a
+ * "hang" job never returns (its deadline has the pool kill this worker and start a fresh
+ * one). */
 static int compute_digest(const void *in, size_t in_len, void **out, size_t *out_len)
 {
     struct work_order order;
@@ -372,16 +355,16 @@ static int compute_digest(const void *in, size_t in_len, void **out, size_t *out
         return -EINVAL;
     memcpy(&order, in, sizeof order);
     if (strcmp(order.kind, "fail") == 0)
-        return -EDOM;
+        return -EINVAL;
     if (strcmp(order.kind, "hang") == 0)
         for (;;)
             pause();
     if (strcmp(order.kind, "work") != 0)
-        return -EINVAL;
+        return -ENOTSUP; /* a kind this runner does not know */
     uint64_t *digest = malloc(sizeof *digest);
     if (digest == NULL)
         return -ENOMEM;
-    *digest = mix_rounds(order.rounds);
+    *digest = mix_rounds((uint64_t)order.id, order.rounds);
     *out = digest;
     *out_len = sizeof *digest;
     return 0;
@@ -407,12 +390,28 @@ struct job_task {
     struct job job;               /* the claim this task holds */
 };
 
-/* Runs one store call to its end on the thread pool; frees it unless it was abandoned. */
-static int store_run(struct runner *r, struct store_call *call)
+/* Task side: runs call on the thread pool, waiting up to STORE_DEADLINE_MS, and consumes
+ * it. Returns the call's status (a claim returns 1 and the job in *claimed, 0 when none
+ * is claimable), or the wait's when the wait ended first: the call then stays with the
+ * pool thread. A claim that completed just as the wait ended still returns 1: the caller
+ * owns that job and must start it or put it back. */
+static int store_run(struct runner *r, struct store_call *call, struct job *claimed)
 {
-    int status = store_offload(call, calm_after(STORE_DEADLINE_MS), &r->abandoned);
-    if (atomic_load(&call->state) != CALL_ABANDONED)
-        free(call);
+    int result = 0;
+    int status = calm_to_thread(store_work, call, calm_after(STORE_DEADLINE_MS), &result);
+    int expected = CALL_RUNNING;
+    if (status < 0 && atomic_compare_exchange_strong(&call->state, &expected, CALL_ABANDONED)) {
+        call->next = r->abandoned; /* freed after calm_loop_free */
+        r->abandoned = call;
+        return status;
+    }
+    if (status == 0)
+        status = result;
+    else if (call->verb == STORE_CLAIM && call->status == 1)
+        status = 1;
+    if (status == 1 && claimed)
+        *claimed = call->job;
+    free(call);
     return status;
 }
 
@@ -425,7 +424,7 @@ static int open_store(struct runner *r)
         return -ENOMEM;
     call->path = r->opts.db_path;
     calm_shield_enter();
-    int status = store_run(r, call);
+    int status = store_run(r, call, NULL);
     calm_shield_exit();
     if (status < 0 || r->opts.seed == 0)
         return status;
@@ -433,7 +432,7 @@ static int open_store(struct runner *r)
         return -ENOMEM;
     call->count = r->opts.seed;
     call->rounds = r->opts.work_rounds;
-    return store_run(r, call);
+    return store_run(r, call, NULL);
 }
 
 /* Closes the store, shielded: the last thing the runner does. Context: task. */
@@ -443,7 +442,7 @@ static int close_store(struct runner *r)
     if (call == NULL)
         return -ENOMEM;
     calm_shield_enter();
-    int status = store_run(r, call);
+    int status = store_run(r, call, NULL);
     calm_shield_exit();
     return status;
 }
@@ -457,12 +456,7 @@ static int claim_job(struct runner *r, struct job_task *task)
         return -ENOMEM;
     /* the lease only matters when a runner dies without putting its jobs back */
     call->lease_ms = 2 * (r->opts.timeout_ms + STORE_DEADLINE_MS);
-    int status = store_offload(call, calm_after(STORE_DEADLINE_MS), &r->abandoned);
-    if (status == 1)
-        task->job = call->job;
-    if (atomic_load(&call->state) != CALL_ABANDONED)
-        free(call);
-    return status;
+    return store_run(r, call, &task->job);
 }
 
 /* Moves a claimed job to its final state, or back to pending. Shielded: a job settled
@@ -478,7 +472,7 @@ static int settle_job(struct runner *r, const struct job *job, const char *state
     snprintf(call->result, sizeof call->result, "%s", result ? result : "");
     snprintf(call->error, sizeof call->error, "%s", error ? error : "");
     calm_shield_enter();
-    int status = store_run(r, call);
+    int status = store_run(r, call, NULL);
     calm_shield_exit();
     if (status == -ESTALE) {
         fprintf(stderr, "job_runner: job %" PRId64 ": claim lost to another runner\n", job->id);
@@ -520,7 +514,7 @@ static int record_outcome(struct runner *r, const struct job *job, int outcome, 
 /* Runs the job's CPU-heavy part in the process pool before deadline. */
 static int compute_job(const struct job *job, calm_time deadline, uint64_t *digest)
 {
-    struct work_order order = {.rounds = job->input};
+    struct work_order order = {.id = job->id, .rounds = job->input};
     snprintf(order.kind, sizeof order.kind, "%s", job->kind);
     void *out = NULL;
     size_t out_len = 0;
