@@ -89,7 +89,7 @@ static int poll_jobs(void *arg)
     calm_task *running[MAX_JOBS];
     int count = 0;
     sqlite3_stmt *pending = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id FROM jobs WHERE state = 'pending'", -1, &pending, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT id FROM jobs WHERE state = 'pending'", -1, &pending, NULL) != SQLITE_OK) // MISTAKE(blocking-in-loop): preparing waits for the schema lock
         return -EIO;
     while (sqlite3_step(pending) == SQLITE_ROW && count < MAX_JOBS) { // MISTAKE(blocking-in-loop): sqlite3_step in a task body
         int64_t id = sqlite3_column_int64(pending, 0);
@@ -114,7 +114,7 @@ static int run_runner(void *arg)
     int status = calm_sleep(5000);
     calm_cancel(progress);
     calm_await(progress, calm_after(1000), NULL);
-    sqlite3_close(db);
+    sqlite3_close(db); // MISTAKE(blocking-in-loop): closing checkpoints the write-ahead log on the loop
     return status;
 }
 
