@@ -59,6 +59,7 @@ struct calm__procpool {
 };
 
 static void calm__proc_event(calm_loop *loop, calm__io *io, uint32_t events);
+static void calm__proc_kill(calm__procpool *pp, calm__proc *p);
 
 /* ---- the worker process ------------------------------------------------------ */
 
@@ -171,9 +172,8 @@ static calm__proc *calm__proc_spawn(calm__procpool *pp)
     p->io.on_event = calm__proc_event;
     if (fcntl(p->fd, F_SETFL, O_NONBLOCK) < 0 ||
         calm__epoll_add(pp->loop, p->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &p->io) < 0) {
-        kill(p->pid, SIGKILL);
-        waitpid(p->pid, NULL, 0);
-        goto fail;
+        calm__proc_kill(pp, p);           /* reaped later, like any dead worker */
+        return NULL;
     }
     return p;
 fail:
@@ -185,9 +185,16 @@ fail:
     return NULL;
 }
 
-/* Reaps what has exited and frees it; outside a poll batch only, since events
- * of the current batch may still point at a dead worker. */
-static void calm__reap(calm__procpool *pp, int block)
+/* Frees a dead worker once it has been reaped. */
+static void calm__proc_release(calm__proc *p)
+{
+    free(p->rbuf);
+    calm__free(p);
+}
+
+/* Reaps the dead workers that have exited, without waiting; outside a poll
+ * batch only, since events of the current batch may still point at them. */
+static void calm__reap(calm__procpool *pp)
 {
     calm__proc **pp_next = &pp->dead;
 
@@ -195,13 +202,24 @@ static void calm__reap(calm__procpool *pp, int block)
         return;
     while (*pp_next != NULL) {
         calm__proc *p = *pp_next;
-        if (waitpid(p->pid, NULL, block ? 0 : WNOHANG) == 0) {
+        if (waitpid(p->pid, NULL, WNOHANG) == 0) {
             pp_next = &p->next_dead;
             continue;
         }
         *pp_next = p->next_dead;
-        free(p->rbuf);
-        calm__free(p);
+        calm__proc_release(p);
+    }
+}
+
+/* Loop teardown only (outside calm_loop_run): every worker was sent SIGKILL,
+ * so each wait is short. */
+static void calm__reap_all(calm__procpool *pp)
+{
+    while (pp->dead != NULL) {
+        calm__proc *p = pp->dead;
+        pp->dead = p->next_dead;
+        waitpid(p->pid, NULL, 0);
+        calm__proc_release(p);
     }
 }
 
@@ -388,34 +406,33 @@ static void calm__dispatch(calm__procpool *pp)
     }
 }
 
+/* Creates the pool on first use and makes sure at least one worker lives;
+ * a pool whose workers cannot start stays empty and retries next time. */
 static int calm__pool_start(calm_loop *loop)
 {
-    calm__procpool *pp;
+    calm__procpool *pp = loop->procs;
     unsigned i, live = 0;
 
-    if (loop->procs != NULL)
-        return 0;
-    pp = calm__calloc(1, sizeof(*pp));
-    if (pp == NULL)
-        return -ENOMEM;
-    pp->procs = calm__calloc(loop->nprocs, sizeof(*pp->procs));
-    if (pp->procs == NULL) {
-        calm__free(pp);
-        return -ENOMEM;
+    if (pp == NULL) {
+        pp = calm__calloc(1, sizeof(*pp));
+        if (pp == NULL)
+            return -ENOMEM;
+        pp->procs = calm__calloc(loop->nprocs, sizeof(*pp->procs));
+        if (pp->procs == NULL) {
+            calm__free(pp);
+            return -ENOMEM;
+        }
+        pp->loop = loop;
+        pp->n = loop->nprocs;
+        calm__list_init(&pp->queue);
+        loop->procs = pp;
     }
-    pp->loop = loop;
-    pp->n = loop->nprocs;
-    calm__list_init(&pp->queue);
     for (i = 0; i < pp->n; i++) {
-        pp->procs[i] = calm__proc_spawn(pp);
+        if (pp->procs[i] == NULL)
+            pp->procs[i] = calm__proc_spawn(pp);
         live += pp->procs[i] != NULL;
     }
-    loop->procs = pp;
-    if (live == 0) {
-        calm__procpool_free(loop);
-        return -EAGAIN;
-    }
-    return 0;
+    return live > 0 ? 0 : -EAGAIN;
 }
 
 int calm_to_process(calm_process_fn fn, const void *in, size_t in_len,
@@ -441,7 +458,7 @@ int calm_to_process(calm_process_fn fn, const void *in, size_t in_len,
     if (rc < 0)
         return rc;
     pp = t->loop->procs;
-    calm__reap(pp, 0);
+    calm__reap(pp);
     job = calm__calloc(1, sizeof(*job));
     if (job == NULL)
         return -ENOMEM;
@@ -502,7 +519,7 @@ void calm__procpool_free(calm_loop *loop)
         calm__list_remove(&job->node);
         calm__free(job);
     }
-    calm__reap(pp, 1);
+    calm__reap_all(pp);
     calm__free(pp->procs);
     calm__free(pp);
     loop->procs = NULL;

@@ -58,16 +58,9 @@ static void *calm__worker(void *arg)
     return NULL;
 }
 
-static void calm__pool_destroy(calm__threadpool *tp)
+/* Frees the pool's memory; its threads have exited or never started. */
+static void calm__pool_release(calm__threadpool *tp)
 {
-    unsigned i;
-
-    pthread_mutex_lock(&tp->lock);
-    tp->stop = 1;
-    pthread_cond_broadcast(&tp->cond);
-    pthread_mutex_unlock(&tp->lock);
-    for (i = 0; i < tp->nthreads; i++)
-        pthread_join(tp->threads[i], NULL);
     while (!calm__list_empty(&tp->pending)) {
         calm__job *job = calm__container_of(tp->pending.next, calm__job, node);
         calm__list_remove(&job->node);
@@ -115,7 +108,7 @@ static int calm__pool_start(calm_loop *loop)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (tp->nthreads == 0) {
-        calm__pool_destroy(tp);
+        calm__pool_release(tp);
         return -EAGAIN;
     }
     loop->threads = tp;
@@ -200,10 +193,20 @@ int calm_to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *result)
     return rc;
 }
 
+/* Loop teardown only (outside calm_loop_run): waits for running jobs to end. */
 void calm__threadpool_free(calm_loop *loop)
 {
-    if (loop->threads == NULL)
+    calm__threadpool *tp = loop->threads;
+    unsigned i;
+
+    if (tp == NULL)
         return;
-    calm__pool_destroy(loop->threads);
+    pthread_mutex_lock(&tp->lock);
+    tp->stop = 1;
+    pthread_cond_broadcast(&tp->cond);
+    pthread_mutex_unlock(&tp->lock);
+    for (i = 0; i < tp->nthreads; i++)
+        pthread_join(tp->threads[i], NULL);
+    calm__pool_release(tp);
     loop->threads = NULL;
 }

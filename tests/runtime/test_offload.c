@@ -226,6 +226,21 @@ static int proc_hang(void *arg)
     return calm_to_process(hang, pidfile, strlen(pidfile) + 1, NULL, NULL, calm_after(10000));
 }
 
+/* worker thread: the file read stays off the loop */
+static int read_pidfile(void *arg)
+{
+    FILE *f = fopen(pidfile, "r");
+    int pid = 0;
+
+    (void)arg;
+    if (f != NULL) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
 static int proc_kill_main(void *arg)
 {
     calm_task *t = calm_spawn(L, proc_hang, NULL);
@@ -233,14 +248,8 @@ static int proc_kill_main(void *arg)
 
     (void)arg;
     for (i = 0; i < 500 && pid <= 0; i++) {
-        FILE *f;
         ASSERT_EQ(calm_sleep(10), 0);
-        f = fopen(pidfile, "r");
-        if (f != NULL) {
-            if (fscanf(f, "%d", &pid) != 1)
-                pid = 0;
-            fclose(f);
-        }
+        ASSERT_EQ(calm_to_thread(read_pidfile, NULL, calm_after(5000), &pid), 0);
     }
     ASSERT_FATAL(pid > 0);
     kill(pid, SIGKILL);

@@ -48,7 +48,8 @@ static int st_cleanup(void *a)
 
     (void)a;
     calm_shield_enter();
-    calm_sleep(20);                       /* cleanup takes a while, and is allowed to */
+    if (calm_sleep(20) != 0)              /* cleanup takes a while, and is allowed to */
+        rc = -EIO;
     calm_shield_exit();
     return note(rc);
 }
@@ -99,7 +100,8 @@ static int stubborn(void *a)
 
     (void)a;
     calm_shield_enter();
-    calm_sleep(60000);                    /* a cleanup that does not end in time */
+    if (calm_sleep(60000) != 0)           /* a cleanup that does not end in time */
+        rc = -EIO;
     calm_shield_exit();
     return rc;
 }
