@@ -11,14 +11,19 @@ const char options_usage[] =
     "\n"
     "  -p DIR                 build directory holding compile_commands.json\n"
     "                         (default: found upward from the inputs, also in build/)\n"
-    "  --format text|json     output format (default: text)\n"
+    "  --format FORMAT        text (default), json, sarif (SARIF 2.1.0), github\n"
+    "                         (workflow annotations) or gitlab (Code Quality report)\n"
+    "  --srcroot DIR          paths in SARIF, gitlab output and baselines are relative\n"
+    "                         to DIR (default: the current directory)\n"
     "  --config FILE          configuration (default: nearest .calm-lint.json upward)\n"
     "  --enable IDS           run only these rules (comma list)\n"
     "  --disable IDS          leave these rules out (comma list)\n"
     "  -j N                   translation units parsed in parallel (default: all cores)\n"
     "  --baseline FILE        report only findings not in FILE\n"
     "  --write-baseline FILE  record today's findings in FILE\n"
-    "  --stdin-filename PATH  lint the text on stdin as if it were PATH\n"
+    "  --stdin-filename PATH  lint the text on stdin as if it were PATH; with a compile\n"
+    "                         database the other units are analysed too (cached)\n"
+    "  --lsp                  run as a Language Server on stdin/stdout\n"
     "  --color auto|always|never\n"
     "  --list-rules           list the rules and exit\n"
     "  --list-models          list the loaded API models and exit\n"
@@ -81,7 +86,10 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       if (!v) break;
       if (strcmp(v, "text") == 0) o->format = FORMAT_TEXT;
       else if (strcmp(v, "json") == 0) o->format = FORMAT_JSON;
-      else *error = xasprintf("unknown output format '%s' (expected text or json)", v);
+      else if (strcmp(v, "sarif") == 0) o->format = FORMAT_SARIF;
+      else if (strcmp(v, "github") == 0) o->format = FORMAT_GITHUB;
+      else if (strcmp(v, "gitlab") == 0) o->format = FORMAT_GITLAB;
+      else *error = xasprintf("unknown output format '%s' (expected text, json, sarif, github or gitlab)", v);
     } else if (take_value(argc, argv, &i, "--config", &v, error)) o->config = v;
     else if (take_value(argc, argv, &i, "--enable", &v, error)) {
       if (v) split_ids(v, &o->enable, &o->nenable);
@@ -101,6 +109,8 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
     } else if (take_value(argc, argv, &i, "--baseline", &v, error)) o->baseline = v;
     else if (take_value(argc, argv, &i, "--write-baseline", &v, error)) o->write_baseline = v;
     else if (take_value(argc, argv, &i, "--stdin-filename", &v, error)) o->stdin_filename = v;
+    else if (take_value(argc, argv, &i, "--srcroot", &v, error)) o->srcroot = v;
+    else if (strcmp(a, "--lsp") == 0) o->lsp = true;
     else if (take_value(argc, argv, &i, "--explain", &v, error)) o->explain = v;
     else if (take_value(argc, argv, &i, "--color", &v, error)) {
       if (!v) break;

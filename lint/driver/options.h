@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum { FORMAT_TEXT, FORMAT_JSON } output_format;
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF, FORMAT_GITHUB, FORMAT_GITLAB } output_format;
 
 typedef struct {
   const char *build_dir;      /* -p */
@@ -19,6 +19,8 @@ typedef struct {
   const char *baseline;
   const char *write_baseline;
   const char *stdin_filename;
+  const char *srcroot;        /* --srcroot: base of relative paths in SARIF, baselines; default: cwd */
+  bool lsp;                   /* --lsp: serve the Language Server Protocol on stdio */
   const char *explain;
   bool list_rules, list_models, dump_ir, version, help;
   int color;                  /* -1 auto, 0 never, 1 always */

@@ -17,6 +17,7 @@
 #include "../report/report.h"
 #include "config.h"
 #include "options.h"
+#include "output.h"
 #include "schedule.h"
 #include "suppress.h"
 
@@ -30,6 +31,7 @@
 typedef struct {
   cli_options opt;
   char *cwd;
+  char *srcroot; /* --srcroot made absolute, else cwd */
   VEC(compile_job) jobs;
   compdb db;
   bool have_db;
@@ -432,20 +434,8 @@ static void lint(run_state *r) {
   for (size_t i = 0; i < errors.len; i++)
     if (nerr == 0 || cmp_error(&errors.items[nerr - 1], &errors.items[i]) != 0) errors.items[nerr++] = errors.items[i];
 
-  report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd};
-  if (r->opt.format == FORMAT_JSON) {
-    char *json = report_json(&in);
-    fputs(json, stdout);
-    free(json);
-  } else {
-    report_text(stdout, &in, stdout_color(&r->opt));
-    size_t shown = report_count_shown(&in), suppressed = report_count_suppressed(&in);
-    if (shown || suppressed || nerr)
-      fprintf(stderr, "calm-lint: %zu finding%s (%zu suppressed), %zu error%s in %zu translation unit%s\n", shown,
-              shown == 1 ? "" : "s", suppressed, nerr, nerr == 1 ? "" : "s", r->jobs.len, r->jobs.len == 1 ? "" : "s");
-  }
-  fflush(stdout);
-  r->status = parse_failed || nerr ? 2 : report_count_shown(&in) ? 1 : 0;
+  report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false};
+  r->status = output_findings(&r->opt, &diags, &in, parse_failed, stdout_color(&r->opt));
 
   VEC_FREE(errors);
   diag_list_free(&diags);
@@ -490,14 +480,10 @@ int calm_lint_main(int argc, char **argv) {
     options_free(&r.opt);
     return 2;
   }
-  if (r.opt.baseline || r.opt.write_baseline) {
-    fprintf(stderr, "calm-lint: error: baselines are not supported by this build\n");
-    options_free(&r.opt);
-    return 2;
-  }
 
   r.cwd = getcwd(NULL, 0);
   if (!r.cwd) r.cwd = xstrdup("/");
+  r.srcroot = r.opt.srcroot ? path_absolute(r.opt.srcroot, r.cwd) : xstrdup(r.cwd);
   r.configs = strmap_new();
   r.config_of = strmap_new();
   if (r.opt.config) {
@@ -531,6 +517,7 @@ int calm_lint_main(int argc, char **argv) {
   strmap_free(r.config_of);
   free(r.stdin_text);
   free(r.stdin_path);
+  free(r.srcroot);
   free(r.cwd);
   options_free(&r.opt);
   return status;

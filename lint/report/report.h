@@ -1,5 +1,6 @@
-/* Reporters: the findings of a run as text (as clang prints diagnostics) or JSON
- * (DESIGN "calm-lint interface"). */
+/* Reporters: the findings of a run as text (as clang prints diagnostics), JSON,
+ * SARIF, GitHub workflow commands or a GitLab Code Quality report (DESIGN
+ * "calm-lint interface"); fingerprints and baselines. */
 #ifndef CALM_LINT_REPORT_H
 #define CALM_LINT_REPORT_H
 
@@ -21,6 +22,8 @@ typedef struct {
   size_t nerrors;
   unsigned files, functions;
   const char *cwd; /* paths under it are printed relative to it */
+  const char *srcroot; /* SARIF, gitlab, fingerprints: paths relative to it (NULL: cwd) */
+  bool baseline_active; /* a baseline was applied: SARIF marks results as new */
 } report_input;
 
 /* The path to show for `file`: relative to `cwd` when under it. Malloc'd. */
@@ -38,5 +41,36 @@ void report_text(FILE *out, const report_input *r, bool color);
 /* One JSON object with version, tool, diagnostics, errors and summary; fields in a
  * fixed order. Returns a malloc'd string ending in a newline. */
 char *report_json(const report_input *r);
+
+/* SARIF 2.1.0 (one run; GitHub code scanning's profile): every rule with its doc,
+ * results with %SRCROOT%-relative locations, traces as codeFlows, partialFingerprints,
+ * suppressed findings with `suppressions`. Returns a malloc'd string. */
+char *report_sarif(const report_input *r);
+
+/* GitHub Actions workflow commands (`::warning file=...::message`), one a finding. */
+void report_github(FILE *out, const report_input *r);
+
+/* GitLab Code Quality report: a JSON array. Returns a malloc'd string. */
+char *report_gitlab(const report_input *r);
+
+/* ---- fingerprints (fingerprint.c) ---- */
+
+/* The fingerprint of each finding in r->diags (same order; malloc'd array of
+ * malloc'd strings): a hash of the rule, the file relative to the source root and the
+ * message with numbers left out, plus the occurrence among equal hashes in the file.
+ * Not the line: a finding that moved keeps its identity. */
+char **report_fingerprints(const report_input *r);
+void report_fingerprints_free(char **fps, size_t n);
+/* The base of relative paths: r->srcroot, else r->cwd. */
+const char *report_srcroot(const report_input *r);
+
+/* ---- baselines (baseline.c) ---- */
+
+/* Writes the fingerprints of every unsuppressed finding to `path` as JSON. Returns
+ * 0, or -1 with *error set (malloc'd). */
+int baseline_write(const char *path, const report_input *r, char **error);
+/* Reads `path` and sets `baselined` on each finding whose fingerprint it holds.
+ * Returns 0, or -1 with *error set (malloc'd, naming the file). */
+int baseline_apply(const char *path, diag_list *diags, const report_input *r, char **error);
 
 #endif
