@@ -33,7 +33,7 @@ static void test_normalize(void) {
 static void test_json(void) {
   diag_list l = sample();
   report_error e = {"/src/bad.c", 1, 10, "'missing.h' file not found"};
-  report_input in = {&l, &e, 1, 4, 12, "/src"};
+  report_input in = {&l, &e, 1, 4, 12, "/src", NULL, false};
   char *text = report_json(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_PTR_NOT_NULL_FATAL(root);
@@ -68,7 +68,7 @@ static void test_json(void) {
 
 static void test_text(void) {
   diag_list l = sample();
-  report_input in = {&l, NULL, 0, 1, 1, "/src"};
+  report_input in = {&l, NULL, 0, 1, 1, "/src", NULL, false};
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);

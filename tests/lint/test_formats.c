@@ -1,0 +1,127 @@
+/* The CI formats: GitHub workflow commands (escaping included) and the GitLab Code
+ * Quality report, on hand-built findings and through the binary. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "../../lint/report/report.h"
+#include "unit.h"
+
+static diag_list sample(void) {
+  diag_list l = {0};
+  ir_loc a = {"/src/dir,1/a.c", 4, 5, 4, 12}, b = {"/src/b.c", 9, 3, 9, 10}, reg = {"/src/main.c", 20, 3, 20, 40};
+  diag *d = diag_add(&l, "blocking-in-loop", SEV_WARNING, b, xstrdup("blocking call 'sleep' in loop callback 'cb'"));
+  diag_note_add(d, reg, xstrdup("'cb' runs on the loop: passed to 'uv_timer_start' here"));
+  diag_add(&l, "blocking-in-loop", SEV_ERROR, a, xstrdup("100% blocked: a,b\nsecond line"));
+  d = diag_add(&l, "blocking-in-loop", SEV_WARNING, reg, xstrdup("silenced"));
+  d->suppressed = true;
+  diag_list_normalize(&l);
+  return l;
+}
+
+static char *github_of(const report_input *in) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  report_github(f, in);
+  fclose(f);
+  return buf;
+}
+
+static void test_github(void) {
+  diag_list l = sample();
+  report_error e = {"/src/bad.c", 1, 10, "'missing.h' file not found"};
+  report_input in = {&l, &e, 1, 3, 3, "/src", NULL, false};
+  char *out = github_of(&in);
+  /* properties escape ',' and ':'; the message escapes '%' and new lines only */
+  CU_ASSERT(strstr(out, "::error file=dir%2C1/a.c,line=4,col=5,endLine=4,endColumn=11,title=blocking-in-loop::"
+                        "100%25 blocked: a,b%0Asecond line\n") != NULL);
+  CU_ASSERT(strstr(out, "::warning file=b.c,line=9,col=3,endLine=9,endColumn=9,title=blocking-in-loop::"
+                        "blocking call 'sleep' in loop callback 'cb'%0Amain.c:20:3: note: 'cb' runs on the loop: "
+                        "passed to 'uv_timer_start' here\n") != NULL);
+  CU_ASSERT(strstr(out, "::error file=bad.c,line=1,col=10,title=calm-lint::'missing.h' file not found\n") != NULL);
+  CU_ASSERT(strstr(out, "silenced") == NULL);
+  size_t lines = 0;
+  for (char *p = out; *p; p++) lines += *p == '\n';
+  CU_ASSERT_EQUAL(lines, 3); /* one command a line: nothing else on stdout */
+  free(out);
+  diag_list_free(&l);
+}
+
+static void test_gitlab(void) {
+  diag_list l = sample();
+  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, false};
+  char *text = report_gitlab(&in);
+  cJSON *root = cJSON_Parse(text);
+  CU_ASSERT_FATAL(cJSON_IsArray(root));
+  CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(root), 2);
+  /* sorted by path: "/src/b.c" before "/src/dir,1/a.c" */
+  cJSON *second = cJSON_GetArrayItem(root, 0), *first = cJSON_GetArrayItem(root, 1);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(second, "description")->valuestring,
+                         "blocking call 'sleep' in loop callback 'cb'");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(second, "check_name")->valuestring, "blocking-in-loop");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(second, "severity")->valuestring, "major");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(first, "severity")->valuestring, "critical");
+  cJSON *loc = cJSON_GetObjectItem(second, "location");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(loc, "path")->valuestring, "b.c");
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "lines"), "begin")->valueint, 9);
+  const char *fp1 = cJSON_GetObjectItem(first, "fingerprint")->valuestring;
+  const char *fp2 = cJSON_GetObjectItem(second, "fingerprint")->valuestring;
+  CU_ASSERT(strlen(fp1) > 16 && strcmp(fp1, fp2) != 0);
+  /* the same as SARIF's partialFingerprints and the baseline's */
+  char **fps = report_fingerprints(&in);
+  CU_ASSERT_STRING_EQUAL(fps[0], fp2);
+  report_fingerprints_free(fps, l.len);
+  cJSON_Delete(root);
+  free(text);
+  diag_list_free(&l);
+}
+
+/* ---- through the binary ---- */
+
+static char *run_out;
+
+static int lint(const char *args) {
+  free(run_out);
+  char *cmd = xasprintf("cd '%s' && '%s' %s >fmt-out.txt 2>/dev/null", unit_scratch(), unit_calm_lint, args);
+  int st = system(cmd);
+  free(cmd);
+  char *o = xasprintf("%s/fmt-out.txt", unit_scratch());
+  run_out = file_read(o, NULL);
+  free(o);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *bad_c = "#include <unistd.h>\n"
+                           "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n"
+                           "  sleep(1);\n"
+                           "}\n";
+
+static void test_cli_formats(void) {
+  free(unit_write("fmt.c", bad_c));
+  CU_ASSERT_EQUAL(lint("--format github fmt.c --"), 1);
+  CU_ASSERT(strncmp(run_out, "::warning file=fmt.c,line=3,col=3,", 34) == 0);
+  CU_ASSERT(strstr(run_out, ",title=blocking-in-loop::blocking call 'sleep'") != NULL);
+  CU_ASSERT_EQUAL(lint("--format gitlab fmt.c --"), 1);
+  cJSON *root = cJSON_Parse(run_out);
+  CU_ASSERT_EQUAL(cJSON_GetArraySize(root), 1);
+  cJSON_Delete(root);
+  CU_ASSERT_EQUAL(lint("--format sarif fmt.c --"), 1);
+  root = cJSON_Parse(run_out);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(root, "version")->valuestring, "2.1.0");
+  cJSON_Delete(root);
+  free(run_out);
+  run_out = NULL;
+}
+
+void unit_register_formats(void) {
+  CU_pSuite s = CU_add_suite("formats", NULL, NULL);
+  CU_add_test(s, "GitHub workflow commands", test_github);
+  CU_add_test(s, "GitLab Code Quality", test_gitlab);
+  CU_add_test(s, "formats through the binary", test_cli_formats);
+}
