@@ -641,8 +641,11 @@ static int run_runner(void *arg)
     int closed = close_store(r);
     if (status == 0)
         status = closed;
+    const char *outcome = status == 0                             ? "finished"
+                          : status == CALM_ECANCELED && r->stopping ? "stopped"
+                                                                    : calm_strerror(status);
     printf("job_runner: %" PRId64 " done, %" PRId64 " failed, %" PRId64 " put back: %s\n",
-           r->done, r->failed, r->put_back, status == 0 ? "finished" : calm_strerror(status));
+           r->done, r->failed, r->put_back, outcome);
     r->status = status;
     return status;
 }

@@ -1,5 +1,7 @@
 /* calm_bench: libcalm's figures for tests/bench/runtime-bench.sh, one per run.
  *   calm_bench switch [n]    ns per switch: two tasks calm_yield to each other n times each
+ *                            (a task-to-task switch through the loop's ready queue: the
+ *                            public API has no bare context switch)
  *   calm_bench spawn [n]     ns per task: spawn 1000 empty tasks, await them all, repeat
  *   calm_bench memory [n]    resident bytes per task: n tasks parked on one event
  *   calm_bench pingpong [n]  one-way 64-byte messages per second over a socketpair
