@@ -104,3 +104,144 @@ bool flow_search(const program *p, const ir_function *f, flow_pos start, const f
   free(seen);
   return hit;
 }
+
+typedef struct {
+  flow_pos pos;
+  uint64_t state;
+} state_item;
+
+typedef struct {
+  uint64_t *states;
+  unsigned len, cap;
+} state_set;
+
+/* Adds `state` to the block's set; false when it was there already. */
+static bool state_set_add(state_set *s, uint64_t state) {
+  for (unsigned i = 0; i < s->len; i++)
+    if (s->states[i] == state) return false;
+  if (s->len == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 4;
+    s->states = xrealloc(s->states, s->cap * sizeof *s->states);
+  }
+  s->states[s->len++] = state;
+  return true;
+}
+
+bool flow_search_state(const program *p, const ir_function *f, flow_pos start, uint64_t state,
+                       const flow_state_visitor *v, void *ctx, flow_pos *found, uint64_t *found_state) {
+  if (start.block < 0 || (unsigned)start.block >= f->nblocks) return false;
+  state_set *seen = xcalloc(f->nblocks, sizeof *seen);
+  state_item *stack = NULL;
+  size_t len = 0, cap = 0;
+#define PUSH_ITEM(p_, s_)                                   \
+  do {                                                      \
+    if (len == cap) {                                       \
+      cap = cap ? cap * 2 : 32;                             \
+      stack = xrealloc(stack, cap * sizeof *stack);         \
+    }                                                       \
+    stack[len++] = (state_item){(p_), (s_)};                \
+  } while (0)
+  PUSH_ITEM(start, state);
+  bool hit = false;
+  while (len && !hit) {
+    state_item it = stack[--len];
+    flow_pos at = it.pos;
+    uint64_t st = it.state;
+    const ir_block *b = &f->blocks[at.block];
+    flow_action action = FLOW_CONTINUE;
+    for (unsigned i = (unsigned)at.op; i < b->nops && action == FLOW_CONTINUE; i++) {
+      const ir_op *op = &b->ops[i];
+      flow_pos here = {at.block, (int)i};
+      if (v->op) action = v->op(f, op, here, &st, ctx);
+      if (action == FLOW_FOUND) {
+        hit = true;
+        if (found) *found = here;
+        if (found_state) *found_state = st;
+      }
+      if (action == FLOW_CONTINUE && op->kind == IR_OP_CALL && program_call_noreturn(p, &f->calls[op->call]))
+        action = FLOW_STOP;
+    }
+    if (action != FLOW_CONTINUE) continue;
+    if (at.block == IR_EXIT || b->term == IR_TERM_RETURN) {
+      action = v->exit ? v->exit(f, st, ctx) : FLOW_STOP;
+      if (action == FLOW_FOUND) {
+        hit = true;
+        if (found) *found = (flow_pos){at.block, (int)b->nops};
+        if (found_state) *found_state = st;
+      }
+      continue;
+    }
+    if (b->term == IR_TERM_STOP) continue;
+    int nsucc = b->term == IR_TERM_COND ? 2 : 1;
+    for (int s = nsucc - 1; s >= 0; s--) {
+      int next = b->succ[s];
+      if (next < 0) continue;
+      uint64_t est = st;
+      if (b->term == IR_TERM_COND && v->edge && !v->edge(f, b, s, &est, ctx)) continue;
+      if (b->back[s] && v->back) {
+        flow_action ba = v->back(f, b, est, ctx);
+        if (ba == FLOW_FOUND) {
+          hit = true;
+          if (found) *found = (flow_pos){at.block, (int)b->nops};
+          if (found_state) *found_state = est;
+          break;
+        }
+        if (ba == FLOW_STOP) continue;
+      }
+      if (!state_set_add(&seen[next], est)) continue;
+      PUSH_ITEM(((flow_pos){next, 0}), est);
+    }
+  }
+#undef PUSH_ITEM
+  for (unsigned i = 0; i < f->nblocks; i++) free(seen[i].states);
+  free(seen);
+  free(stack);
+  return hit;
+}
+
+#define REGION_TOP 1024 /* "not reached yet" in the depth analysis below */
+
+/* Walks block b from depth `d`, returning the depth at its end; records each
+ * call's depth in `inside` when it is not NULL. */
+static int region_walk(const program *p, const ir_function *f, const ir_block *b, int d,
+                       int (*mark)(const program *, const ir_call *, void *), void *ctx, bool *inside) {
+  for (unsigned i = 0; i < b->nops; i++) {
+    if (b->ops[i].kind != IR_OP_CALL) continue;
+    const ir_call *call = &f->calls[b->ops[i].call];
+    if (inside) inside[b->ops[i].call] = d > 0;
+    int m = mark(p, call, ctx);
+    if (m > 0 && d < REGION_TOP) d++;
+    if (m < 0 && d > 0 && d < REGION_TOP) d--;
+  }
+  return d;
+}
+
+bool *flow_calls_inside(const program *p, const ir_function *f,
+                        int (*mark)(const program *p, const ir_call *call, void *ctx), void *ctx) {
+  bool *inside = xcalloc(f->ncalls ? f->ncalls : 1, sizeof *inside);
+  int *in = xcalloc(f->nblocks ? f->nblocks : 1, sizeof *in);
+  for (unsigned b = 0; b < f->nblocks; b++) in[b] = REGION_TOP;
+  if (f->nblocks) in[IR_ENTRY] = 0;
+  /* must-analysis: a block's depth is the least over its predecessors; depths only
+     fall, so this ends */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned b = 0; b < f->nblocks; b++) {
+      const ir_block *blk = &f->blocks[b];
+      if (in[b] == REGION_TOP || blk->term == IR_TERM_RETURN || blk->term == IR_TERM_STOP) continue;
+      int out = region_walk(p, f, blk, in[b], mark, ctx, NULL);
+      int nsucc = blk->term == IR_TERM_COND ? 2 : 1;
+      for (int s = 0; s < nsucc; s++) {
+        int next = blk->succ[s];
+        if (next >= 0 && out < in[next]) {
+          in[next] = out;
+          changed = true;
+        }
+      }
+    }
+  }
+  for (unsigned b = 0; b < f->nblocks; b++)
+    region_walk(p, f, &f->blocks[b], in[b], mark, ctx, inside);
+  free(in);
+  return inside;
+}
