@@ -1,6 +1,7 @@
 /* job_runner_bad: the job runner written with the mistakes the asyncio guide warns about,
  * kept so that calm-lint has a real program to show. It compiles, and on a good day it
- * even runs, but each line marked MISTAKE(rule-id) is a bug that rule reports.
+ * even runs, but each line marked MISTAKE(<rule>) is a bug that calm-lint rule reports
+ * there (a "leaks here" comment marks the path of a leak reported at its acquisition).
  * runtime/examples/job_runner.c is the same program done right: never copy this one. */
 #define _GNU_SOURCE /* snprintf and the pthread types under -std=c11 */
 #include <calm.h>
@@ -11,8 +12,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#define MAX_JOBS 1024
 
 static calm_loop *loop;
 static sqlite3 *db;              /* one connection, used straight from the loop thread */
@@ -43,22 +42,22 @@ static int crunch(void *arg)
 static int run_job(void *arg)
 {
     int64_t id = (int64_t)(intptr_t)arg;
-    int status = calm_sem_acquire(cpu_slots, calm_after(1000));
+    int status = calm_sem_acquire(cpu_slots, calm_after(1000)); // MISTAKE(unreleased-semaphore): not released when the offload fails
     if (status < 0)
         return status;
     int odd = 0;
     status = calm_to_thread(crunch, arg, calm_after(5000), &odd);
     if (status < 0)
-        return status; // MISTAKE(unreleased-semaphore): the permit taken above is never given back on this path
+        return status; // leaks here: the permit taken above is never given back
     calm_sem_release(cpu_slots);
 
     mark_job(id, odd ? "failed" : "done");
 
     pthread_mutex_lock(&stats_lock);
     jobs_done++;
-    calm_sleep(10); // MISTAKE(lock-across-await): the mutex stays held while the task is suspended
+    status = calm_sleep(10); // MISTAKE(lock-across-await): the mutex stays held while the task is suspended
     pthread_mutex_unlock(&stats_lock);
-    return 0;
+    return status;
 }
 
 /* Loop callback (timer): a heartbeat row, written synchronously from the loop. */
@@ -86,19 +85,24 @@ static int report_progress(void *arg)
 static int poll_jobs(void *arg)
 {
     (void)arg;
-    calm_task *running[MAX_JOBS];
-    int count = 0;
+    calm_task **running = NULL;
+    size_t count = 0;
     sqlite3_stmt *pending = NULL;
     if (sqlite3_prepare_v2(db, "SELECT id FROM jobs WHERE state = 'pending'", -1, &pending, NULL) != SQLITE_OK) // MISTAKE(blocking-in-loop): preparing waits for the schema lock
         return -EIO;
-    while (sqlite3_step(pending) == SQLITE_ROW && count < MAX_JOBS) { // MISTAKE(blocking-in-loop): sqlite3_step in a task body
+    while (sqlite3_step(pending) == SQLITE_ROW) { // MISTAKE(blocking-in-loop): sqlite3_step in a task body
         int64_t id = sqlite3_column_int64(pending, 0);
+        calm_task **grown = realloc(running, (count + 1) * sizeof *running);
+        if (grown == NULL)
+            break;
+        running = grown;
         mark_job(id, "running");
         running[count++] = calm_spawn(loop, run_job, (void *)(intptr_t)id); // MISTAKE(unbounded-spawn): one task per pending row, however many rows there are
     }
     sqlite3_finalize(pending);
-    for (int i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++)
         calm_await(running[i], calm_after(60000), NULL); // MISTAKE(swallowed-cancel): the status of the await is ignored
+    free(running);
     return calm_event_wait(jobs_ready, CALM_FOREVER); // MISTAKE(missing-timeout): waits forever if no job ever comes
 }
 
@@ -106,16 +110,16 @@ static int poll_jobs(void *arg)
 static int run_runner(void *arg)
 {
     const char *path = arg;
-    calm_task *progress = calm_spawn(loop, report_progress, NULL);
+    calm_task *progress = calm_spawn(loop, report_progress, NULL); // MISTAKE(unawaited-task): leaks when the open fails
     if (sqlite3_open(path, &db) != SQLITE_OK) // MISTAKE(blocking-in-loop): sqlite3_open in a task body
-        return -EIO; // MISTAKE(unawaited-task): the progress task's handle leaks on this path
+        return -EIO; // leaks here: nobody awaits, cancels or detaches the progress task
     calm_timer_start(loop, 1000, 1000, on_heartbeat, NULL);
     calm_spawn(loop, poll_jobs, NULL); // MISTAKE(unawaited-task): the poller's handle is dropped, so its failure is never seen
     int status = calm_sleep(5000);
     calm_cancel(progress);
-    calm_await(progress, calm_after(1000), NULL);
+    int stopped = calm_await(progress, calm_after(1000), NULL);
     sqlite3_close(db); // MISTAKE(blocking-in-loop): closing checkpoints the write-ahead log on the loop
-    return status;
+    return status < 0 ? status : stopped;
 }
 
 int main(int argc, char **argv)
