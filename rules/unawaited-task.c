@@ -1,9 +1,166 @@
-/* unawaited-task: a task handle discarded, or not awaited, grouped or detached on some path. (Being written: see rules/unawaited-task.md.) */
+/* unawaited-task: a task handle (from a call whose model `returns: "task"`) that is
+ * discarded, or that some path drops (the function ends, or the variable is
+ * overwritten) before it is awaited, grouped, detached, returned, stored or passed on. */
+#include <stdlib.h>
+
+#include "../lint/graph/flow.h"
 #include "rule.h"
 
+#define MAX_SLOTS 64 /* variables that can hold one handle, one state bit each */
+
+/* One spawn under study: which variables can hold its handle, one state bit each. */
+typedef struct {
+  const ir_function *f;
+  int *slot; /* per variable: its bit, or -1 when it never holds the handle */
+  int nslots;
+} handle;
+
+/* The variables the handle can reach by plain copies (`u = t`), as state bits.
+ * False when there are more than one state can hold. */
+static bool collect_slots(handle *h, int dest) {
+  const ir_function *f = h->f;
+  h->slot = xmalloc(f->nvars * sizeof *h->slot);
+  for (unsigned v = 0; v < f->nvars; v++) h->slot[v] = -1;
+  h->slot[dest] = 0;
+  h->nslots = 1;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned b = 0; b < f->nblocks; b++)
+      for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+        const ir_op *op = &f->blocks[b].ops[i];
+        if (op->kind != IR_OP_ASSIGN || op->val.kind != IR_VAL_VAR || op->val.addr_of) continue;
+        if (op->val.var < 0 || h->slot[op->val.var] < 0 || h->slot[op->var] >= 0) continue;
+        if (h->nslots == MAX_SLOTS) return false;
+        h->slot[op->var] = h->nslots++;
+        changed = true;
+      }
+  }
+  return true;
+}
+
+static bool holds(const handle *h, uint64_t state, int var) {
+  return var >= 0 && h->slot[var] >= 0 && (state >> h->slot[var] & 1);
+}
+
+/* The variable stops holding the handle; FOUND when no variable holds it any more. */
+static flow_action drop(const handle *h, uint64_t *state, int var) {
+  if (!holds(h, *state, var)) return FLOW_CONTINUE;
+  *state &= ~((uint64_t)1 << h->slot[var]);
+  return *state ? FLOW_CONTINUE : FLOW_FOUND;
+}
+
+static flow_action on_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *ctx) {
+  (void)at;
+  const handle *h = ctx;
+  switch (op->kind) {
+  case IR_OP_CALL: {
+    const ir_call *call = &f->calls[op->call];
+    for (unsigned i = 0; i < call->nargs; i++)
+      if (call->args[i].kind == IR_VAL_VAR && holds(h, *state, call->args[i].var))
+        return FLOW_STOP; /* awaited, detached, grouped or passed on */
+    return call->use == IR_USE_VAR ? drop(h, state, call->dest) : FLOW_CONTINUE;
+  }
+  case IR_OP_ASSIGN:
+    if (op->val.kind == IR_VAL_VAR && !op->val.addr_of && holds(h, *state, op->val.var)) {
+      if (h->slot[op->var] >= 0) *state |= (uint64_t)1 << h->slot[op->var];
+      return FLOW_CONTINUE;
+    }
+    return drop(h, state, op->var);
+  case IR_OP_ESCAPE:
+    return holds(h, *state, op->var) ? FLOW_STOP : FLOW_CONTINUE;
+  case IR_OP_RETURN:
+    return op->val.kind == IR_VAL_VAR && holds(h, *state, op->val.var) ? FLOW_STOP : FLOW_CONTINUE;
+  case IR_OP_READ:
+    return FLOW_CONTINUE;
+  }
+  return FLOW_CONTINUE;
+}
+
+/* A test of the handle against NULL: the NULL side is a spawn that failed. */
+static bool on_edge(const ir_function *f, const ir_block *b, int which, uint64_t *state, void *ctx) {
+  (void)f;
+  const handle *h = ctx;
+  if (!holds(h, *state, b->cond_var)) return true;
+  return flow_edge_admits_other(b, which, b->cond_var, 0);
+}
+
+static flow_action on_exit(const ir_function *f, uint64_t state, void *ctx) {
+  (void)f;
+  (void)state;
+  (void)ctx;
+  return FLOW_FOUND;
+}
+
+/* A name for the handle in messages: the first declared variable that holds it. */
+static const char *handle_name(const handle *h, uint64_t state) {
+  for (unsigned v = 0; v < h->f->nvars; v++)
+    if (!h->f->vars[v].is_temp && holds(h, state, (int)v)) return h->f->vars[v].name;
+  return NULL;
+}
+
+static void check_kept(const program *p, const ir_function *f, int c, diag_list *out) {
+  const ir_call *call = &f->calls[c];
+  handle h = {f, NULL, 0};
+  if (!collect_slots(&h, call->dest)) {
+    free(h.slot);
+    return;
+  }
+  static const flow_state_visitor visitor = {on_op, on_edge, on_exit, NULL};
+  flow_pos at;
+  uint64_t state = 1;
+  if (!flow_search_state(p, f, flow_after_call(f, c), 1, &visitor, &h, &at, &state)) {
+    free(h.slot);
+    return;
+  }
+  const ir_block *b = &f->blocks[at.block];
+  bool overwritten = at.op < (int)b->nops;
+  const ir_op *op = overwritten ? &b->ops[at.op] : NULL;
+  /* an overwrite leaves no holder: name the handle by the variable that lost it */
+  int lost = !op ? -1 : op->kind == IR_OP_CALL ? f->calls[op->call].dest : op->var;
+  const char *name = lost >= 0 ? (f->vars[lost].is_temp ? NULL : f->vars[lost].name) : handle_name(&h, state);
+  char *what = name ? xasprintf("task handle '%s' from '%s'", name, call->callee_name)
+                    : xasprintf("task handle from '%s'", call->callee_name);
+  diag *d;
+  if (overwritten && op->kind == IR_OP_CALL && op->call == c) {
+    d = diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
+                 xasprintf("%s is overwritten by the next iteration's spawn before it is awaited, grouped or "
+                           "detached: the earlier task's failure is lost",
+                           what));
+  } else if (overwritten) {
+    ir_loc where = op->loc;
+    d = diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
+                 xasprintf("%s is overwritten at line %u before it is awaited, grouped or detached: the "
+                           "task's failure is lost",
+                           what, where.line));
+    diag_note_add(d, where, xstrdup("the handle is overwritten here while its task may still run"));
+  } else {
+    ir_loc where = b->nops ? b->ops[b->nops - 1].loc : f->end;
+    d = diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
+                 xasprintf("%s is never awaited, grouped or detached on the path that leaves '%s' at line %u: "
+                           "the task's failure is lost",
+                           what, f->name, where.line));
+    diag_note_add(d, where, xasprintf("'%s' returns here while the handle is still owned", f->name));
+  }
+  free(what);
+  free(h.slot);
+}
+
 static void run(const program *p, diag_list *out) {
-  (void)p;
-  (void)out;
+  for (unsigned fi = 0; fi < p->nfns; fi++) {
+    const ir_function *f = p->fns[fi].fn;
+    for (unsigned c = 0; c < f->ncalls; c++) {
+      const ir_call *call = &f->calls[c];
+      const model_fn *m = program_model(p, call);
+      if (!m || m->returns != RETURNS_TASK) continue;
+      if (call->use == IR_USE_DISCARDED || call->use == IR_USE_VOIDED)
+        diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
+                 xasprintf("task handle returned by '%s' is %s: the task is never awaited, grouped or "
+                           "detached, so its failure is lost",
+                           call->callee_name, call->use == IR_USE_VOIDED ? "discarded with a (void) cast" : "discarded"));
+      else if (call->use == IR_USE_VAR && call->dest >= 0)
+        check_kept(p, f, (int)c, out);
+    }
+  }
 }
 
 const lint_rule rule_unawaited_task = {
