@@ -135,6 +135,8 @@ static int echo(int fd, int64_t idle_ms)
             return 0;
         if (n > 0) {
             int status = write_all(fd, buf, (size_t)n, calm_after(idle_ms));
+            if (status == 0)
+                status = calm_yield(); /* a client that never pauses must not starve the rest */
             if (status < 0)
                 return status;
             continue;

@@ -103,6 +103,53 @@ static void test_echoes_and_stops_on_sigterm(void)
     close(out);
 }
 
+/* Sends len bytes of a pattern and reads the echo at the same time (the server's socket
+ * buffers fill long before a megabyte is through, so both directions must move). Returns
+ * the bytes that came back equal to what was sent. */
+static size_t echo_bulk(int fd, size_t len, int64_t timeout_ms)
+{
+    static char out[1 << 16], in[1 << 16];
+    for (size_t i = 0; i < sizeof out; i++)
+        out[i] = (char)(i * 31 + 7);
+    size_t sent = 0, received = 0;
+    int64_t deadline = proc_now_ms() + timeout_ms;
+    while (received < len && proc_now_ms() < deadline) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN | (sent < len ? POLLOUT : 0)};
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        if (pfd.revents & POLLOUT) {
+            size_t offset = sent % sizeof out, chunk = sizeof out - offset;
+            ssize_t n = send(fd, out + offset, chunk < len - sent ? chunk : len - sent, MSG_DONTWAIT);
+            if (n > 0)
+                sent += (size_t)n;
+        }
+        if (pfd.revents & POLLIN) {
+            ssize_t n = recv(fd, in, sizeof in, MSG_DONTWAIT);
+            if (n <= 0)
+                break;
+            for (ssize_t i = 0; i < n; i++, received++)
+                if (in[i] != out[received % sizeof out])
+                    return received;
+        }
+    }
+    return received;
+}
+
+/* A megabyte through one connection: partial writes and waits for room on both sides. */
+static void test_echoes_a_megabyte(void)
+{
+    int port = 0, out = -1;
+    pid_t pid = start_server(&port, &out, "30000");
+    CU_ASSERT_FATAL(pid > 0);
+    int fd = connect_to(port);
+    CU_ASSERT_FATAL(fd >= 0);
+    EXPECT_EQ(echo_bulk(fd, 1 << 20, proc_scaled_ms(20000)), 1 << 20);
+    close(fd);
+    EXPECT_EQ(kill(pid, SIGTERM), 0);
+    EXPECT_EQ(proc_wait(pid, proc_scaled_ms(10000)), 0);
+    close(out);
+}
+
 /* A client that says nothing is dropped after the idle timeout; others are served. */
 static void test_drops_idle_client(void)
 {
@@ -139,6 +186,7 @@ int main(int argc, char **argv)
         return 1;
     CU_pSuite suite = CU_add_suite("echo_server", NULL, NULL);
     CU_add_test(suite, "echoes to two clients, stops on SIGTERM", test_echoes_and_stops_on_sigterm);
+    CU_add_test(suite, "echoes a megabyte", test_echoes_a_megabyte);
     CU_add_test(suite, "drops an idle client", test_drops_idle_client);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
