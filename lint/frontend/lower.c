@@ -463,7 +463,8 @@ static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
     for (int i = 0; i < nargs; i++) {
       CXCursor a = clang_Cursor_getArgument(e, (unsigned)i);
       ir_value v = lower_expr(l, a, WANT_VALUE);
-      if (v.kind != IR_VAL_VAR && v.kind != IR_VAL_FUNC) v.text = short_text(l, a);
+      /* the text lets models test for macros (`WNOHANG`), also inside `c ? 0 : WNOHANG` */
+      if (v.kind != IR_VAL_FUNC) v.text = short_text(l, a);
       call.args[i] = v;
     }
   }

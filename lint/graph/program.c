@@ -121,10 +121,14 @@ static void sort_roots(root_info *roots, int *fns, unsigned n) {
 
 static reach *reach_of(prog_fn *f, calm_context ctx) { return ctx == CTX_LOOP ? &f->loop : &f->worker; }
 
-/* Whether context spreads from a caller into this callee. */
-static bool descends_into(const program *p, const ir_call *call, int callee) {
-  unsigned attrs = call->callee_attrs | p->fns[callee].fn->attrs;
-  return !(attrs & (IR_ATTR_NONBLOCKING | IR_ATTR_BLOCKING));
+/* Whether context spreads from a caller into this callee. Not into a function a
+ * model describes: the model says what it does (libcalm's calm_sleep suspends, it
+ * does not run its implementation's waitpid on the caller's behalf), nor into one
+ * annotated as blocking or vouched non-blocking. */
+static bool descends_into(const program *p, const ir_call *call, int callee, bool invoked) {
+  unsigned attrs = (invoked ? 0 : call->callee_attrs) | p->fns[callee].fn->attrs;
+  if (attrs & (IR_ATTR_NONBLOCKING | IR_ATTR_BLOCKING)) return false;
+  return invoked || program_model(p, call) == NULL;
 }
 
 static void spread(program *p, const int *root_fn, calm_context ctx) {
@@ -156,7 +160,7 @@ static void spread(program *p, const int *root_fn, calm_context ctx) {
       }
       for (unsigned t = 0; t < nt; t++) {
         int callee = targets[t];
-        if (callee < 0 || !descends_into(p, call, callee)) continue;
+        if (callee < 0 || !descends_into(p, call, callee, t > 0)) continue;
         reach *re = reach_of(&p->fns[callee], ctx);
         if (re->reached) continue;
         *re = (reach){true, -1, fi, (int)c, depth + 1};
