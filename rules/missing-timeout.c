@@ -1,9 +1,133 @@
-/* missing-timeout: a wait with no deadline in a task or worker function. (Being written: see rules/missing-timeout.md.) */
+/* missing-timeout: a wait with no deadline in a task or worker function: a suspension
+ * call given CALM_FOREVER outside a deadline scope, or a wait the models call
+ * indefinite (waits_forever) in a worker function. */
+#include <stdlib.h>
+
+#include "../lint/graph/flow.h"
 #include "rule.h"
 
+#define NO_DEADLINE (-1) /* CALM_FOREVER, and -1 for every deadline argument of the models */
+
+static bool arg_is_forever(const ir_value *v) { return v->kind == IR_VAL_INT && v->ival == NO_DEADLINE; }
+
+/* +1 for a call opening a deadline scope that has a deadline, -1 for one closing a scope. */
+static int scope_mark(const program *p, const ir_call *call, void *ctx) {
+  (void)ctx;
+  const model_fn *m = program_model(p, call);
+  if (!m || m->scope == 0) return 0;
+  if (m->scope < 0) return -1;
+  bool forever = m->deadline_arg >= 0 && (unsigned)m->deadline_arg < call->nargs &&
+                 arg_is_forever(&call->args[m->deadline_arg]);
+  return forever ? 0 : 1;
+}
+
+/* Whether variable `var`, passed to call `target`, holds the no-deadline constant on
+ * every path from the entry: state 1 means "holds it". */
+typedef struct {
+  int var, target;
+  bool reached;
+} forever_ctx;
+
+static flow_action forever_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *vctx) {
+  (void)at;
+  forever_ctx *c = vctx;
+  if (op->kind == IR_OP_ASSIGN && op->var == c->var) *state = arg_is_forever(&op->val);
+  if (op->kind == IR_OP_ESCAPE && op->var == c->var) *state = 0;
+  if (op->kind != IR_OP_CALL) return FLOW_CONTINUE;
+  if (op->call == c->target) {
+    c->reached = true;
+    return *state ? FLOW_STOP : FLOW_FOUND;
+  }
+  if (f->calls[op->call].dest == c->var) *state = 0;
+  return FLOW_CONTINUE;
+}
+
+static bool var_always_forever(const program *p, const ir_function *f, int call, int var) {
+  if (f->vars[var].is_param || f->vars[var].is_static) return false;
+  forever_ctx c = {var, call, false};
+  flow_state_visitor v = {.op = forever_op};
+  bool some_path_not = flow_search_state(p, f, (flow_pos){IR_ENTRY, 0}, 0, &v, &c, NULL, NULL);
+  return c.reached && !some_path_not;
+}
+
+/* Describes where `f` runs: "task 'body'" or "'helper', reached from task 'body'". */
+static char *where(const program *p, int f, calm_context ctx) {
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, f, ctx, &steps, &root);
+  const char *root_name = n ? p->fns[steps[0].fn].fn->name : p->fns[f].fn->name;
+  const char *role = root >= 0 ? rule_root_role(p, &p->roots[root])
+                               : ctx == CTX_WORKER ? "worker function" : "loop callback";
+  free(steps);
+  return n <= 1 ? xasprintf("%s '%s'", role, root_name)
+                : xasprintf("'%s', reached from %s '%s',", p->fns[f].fn->name, role, root_name);
+}
+
+static void add_root_note(diag *d, const program *p, int f, calm_context ctx) {
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, f, ctx, &steps, &root);
+  if (n > 0 && root >= 0 && p->roots[root].kind == ROOT_CALLBACK)
+    diag_note_add(d, p->roots[root].site,
+                  xasprintf("'%s' runs %s: passed to '%s' here", p->fns[steps[0].fn].fn->name,
+                            ctx == CTX_WORKER ? "off the loop" : "on the loop", p->roots[root].via));
+  for (unsigned i = 0; i + 1 < n; i++) {
+    const ir_function *fn = p->fns[steps[i].fn].fn;
+    diag_note_add(d, fn->calls[steps[i].call].loc,
+                  xasprintf("'%s' calls '%s' here", fn->name, fn->calls[steps[i].call].callee_name));
+  }
+  free(steps);
+}
+
+static void check_deadlines(const program *p, int fi, diag_list *out) {
+  const ir_function *f = p->fns[fi].fn;
+  bool *in_scope = NULL;
+  for (unsigned c = 0; c < f->ncalls; c++) {
+    const ir_call *call = &f->calls[c];
+    const model_fn *m = program_model(p, call);
+    if (!m || !m->suspends || m->deadline_arg < 0 || (unsigned)m->deadline_arg >= call->nargs) continue;
+    const ir_value *dl = &call->args[m->deadline_arg];
+    bool via_var = dl->kind == IR_VAL_VAR && !dl->addr_of;
+    if (!arg_is_forever(dl) && !(via_var && var_always_forever(p, f, (int)c, dl->var))) continue;
+    if (!in_scope) in_scope = flow_calls_inside(p, f, scope_mark, NULL);
+    if (in_scope[c]) continue;
+    calm_context ctx = p->fns[fi].contexts & CTX_LOOP ? CTX_LOOP : CTX_WORKER;
+    char *in = where(p, fi, ctx);
+    diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
+                       xasprintf("'%s' in %s waits with no deadline: if what it waits for never comes, the "
+                                 "task hangs forever and holds everything it owns",
+                                 call->callee_name, in));
+    free(in);
+    if (via_var)
+      diag_note_add(d, f->vars[dl->var].loc,
+                    xasprintf("'%s' holds CALM_FOREVER on every path to the call", f->vars[dl->var].name));
+    add_root_note(d, p, fi, ctx);
+  }
+  free(in_scope);
+}
+
+static void check_worker_waits(const program *p, int fi, diag_list *out) {
+  const ir_function *f = p->fns[fi].fn;
+  for (unsigned c = 0; c < f->ncalls; c++) {
+    const ir_call *call = &f->calls[c];
+    const model_fn *m = program_model(p, call);
+    if (!m || !model_cond_holds(&m->waits_forever, call)) continue;
+    char *in = where(p, fi, CTX_WORKER);
+    diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
+                       xasprintf("'%s' in %s waits with no time limit: if it never wakes, the thread hangs "
+                                 "forever and so does whoever waits for it",
+                                 call->callee_name, in));
+    free(in);
+    add_root_note(d, p, fi, CTX_WORKER);
+  }
+}
+
 static void run(const program *p, diag_list *out) {
-  (void)p;
-  (void)out;
+  for (unsigned f = 0; f < p->nfns; f++) {
+    unsigned ctx = p->fns[f].contexts;
+    if (ctx & (CTX_LOOP | CTX_WORKER)) check_deadlines(p, (int)f, out);
+    if (ctx & CTX_WORKER) check_worker_waits(p, (int)f, out);
+  }
 }
 
 const lint_rule rule_missing_timeout = {
