@@ -32,6 +32,7 @@ struct options {
     int64_t seed;         /* jobs to add before running (one fails, one hangs) */
     int64_t concurrency;  /* jobs running at once */
     int64_t timeout_ms;   /* deadline of each job */
+    int64_t lease_ms;     /* how long a claim outlives a runner that died holding it */
     int64_t poll_ms;      /* pause between polls while no job is pending */
     int64_t work_rounds;  /* CPU work of each seeded job */
     int exit_when_done;   /* stop once nothing is pending here or running here */
@@ -43,6 +44,8 @@ static const char usage[] =
     "  --seed N           add N jobs first; the 2nd fails and the 3rd hangs (default 0)\n"
     "  --concurrency N    jobs run at once (default 4)\n"
     "  --timeout MS       deadline of each job (default 5000)\n"
+    "  --lease MS         a claim held by a runner that died is free again after this;\n"
+    "                     keep it above --timeout (default 2 * (timeout + 10000))\n"
     "  --poll MS          pause between polls while nothing is pending (default 200)\n"
     "  --work ROUNDS      CPU work of each seeded job (default 20000000)\n"
     "  --exit-when-done   stop once no job is pending or running\n"
@@ -68,13 +71,14 @@ static int parse_options(int argc, char **argv, struct options *opts)
         {"seed", required_argument, NULL, 's'},
         {"concurrency", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'},
+        {"lease", required_argument, NULL, 'l'},
         {"poll", required_argument, NULL, 'p'},
         {"work", required_argument, NULL, 'w'},
         {"exit-when-done", no_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *opts = (struct options){"jobs.db", 0, 4, 5000, 200, 20000000, 0};
+    *opts = (struct options){"jobs.db", 0, 4, 5000, 0, 200, 20000000, 0};
     int c, index = 0;
     while ((c = getopt_long(argc, argv, "", longopts, &index)) != -1) {
         int bad = 0;
@@ -83,6 +87,7 @@ static int parse_options(int argc, char **argv, struct options *opts)
         case 's': bad = parse_int(optarg, 0, 1000000, &opts->seed); break;
         case 'c': bad = parse_int(optarg, 1, 1024, &opts->concurrency); break;
         case 't': bad = parse_int(optarg, 1, INT32_MAX, &opts->timeout_ms); break;
+        case 'l': bad = parse_int(optarg, 1, INT32_MAX, &opts->lease_ms); break;
         case 'p': bad = parse_int(optarg, 1, INT32_MAX, &opts->poll_ms); break;
         case 'w': bad = parse_int(optarg, 0, INT64_MAX, &opts->work_rounds); break;
         case 'x': opts->exit_when_done = 1; break;
@@ -98,6 +103,8 @@ static int parse_options(int argc, char **argv, struct options *opts)
         fputs(usage, stderr);
         return -1;
     }
+    if (opts->lease_ms == 0)
+        opts->lease_ms = 2 * (opts->timeout_ms + STORE_DEADLINE_MS);
     return 0;
 }
 
@@ -455,7 +462,7 @@ static int claim_job(struct runner *r, struct job_task *task)
     if (call == NULL)
         return -ENOMEM;
     /* the lease only matters when a runner dies without putting its jobs back */
-    call->lease_ms = 2 * (r->opts.timeout_ms + STORE_DEADLINE_MS);
+    call->lease_ms = r->opts.lease_ms;
     return store_run(r, call, &task->job);
 }
 

@@ -27,6 +27,22 @@ static char dir[64];
         CU_ASSERT_EQUAL(actual_, expected_);                                                     \
     } while (0)
 
+/* Per-job CPU work: small enough that a job ends far inside its deadline even in a
+ * sanitizer -O0 build on a loaded machine; the hanging job is what tests the deadline. */
+#define WORK "5000000"
+
+/* Job deadlines and leases, as option text, scaled like every other timeout here. */
+static char timeout_arg[24], lease_arg[24];
+static int64_t timeout_ms, lease_ms;
+
+static void set_job_timeout(int64_t ms)
+{
+    timeout_ms = proc_scaled_ms(ms);
+    lease_ms = timeout_ms + proc_scaled_ms(1000); /* just above the deadline */
+    snprintf(timeout_arg, sizeof timeout_arg, "%lld", (long long)timeout_ms);
+    snprintf(lease_arg, sizeof lease_arg, "%lld", (long long)lease_ms);
+}
+
 static void db_path(char *buf, size_t size, const char *name)
 {
     snprintf(buf, size, "%s/%s", dir, name);
@@ -64,12 +80,11 @@ static long long count_state(const char *db_file, const char *state)
 }
 
 /* Runs job_runner with the given options to its end; returns its exit status. */
-static int run_to_end(const char *db_file, const char *seed, const char *timeout_ms,
-                      const char *work, int64_t limit_ms)
+static int run_to_end(const char *db_file, const char *seed, int64_t limit_ms)
 {
     char *argv[] = {(char *)runner_path, "--db", (char *)db_file, "--seed", (char *)seed,
-                    "--concurrency", "3", "--timeout", (char *)timeout_ms, "--poll", "20",
-                    "--work", (char *)work, "--exit-when-done", NULL};
+                    "--concurrency", "3", "--timeout", timeout_arg, "--lease", lease_arg,
+                    "--poll", "20", "--work", WORK, "--exit-when-done", NULL};
     pid_t pid = proc_start(argv, NULL);
     CU_ASSERT_FATAL(pid > 0);
     return proc_wait(pid, proc_scaled_ms(limit_ms));
@@ -81,8 +96,9 @@ static void test_batch_survives_failing_and_hanging_jobs(void)
 {
     char db[96];
     db_path(db, sizeof db, "batch.db");
+    set_job_timeout(1000);
     int64_t start = proc_now_ms();
-    EXPECT_EQ(run_to_end(db, "12", "1000", "100000", 60000), 0);
+    EXPECT_EQ(run_to_end(db, "12", 60000), 0);
     int64_t elapsed = proc_now_ms() - start;
 
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM jobs"), 12);
@@ -114,8 +130,9 @@ static void test_sigterm_puts_unfinished_jobs_back(void)
 {
     char db[96];
     db_path(db, sizeof db, "sigterm.db");
+    set_job_timeout(3000);
     char *argv[] = {(char *)runner_path, "--db", db, "--seed", "40", "--concurrency", "4",
-                    "--timeout", "3000", "--poll", "20", "--work", "20000000", NULL};
+                    "--timeout", timeout_arg, "--poll", "20", "--work", WORK, NULL};
     pid_t pid = proc_start(argv, NULL);
     CU_ASSERT_FATAL(pid > 0);
     CU_ASSERT(wait_for_done(db, 4, proc_scaled_ms(60000)) >= 4);
@@ -130,10 +147,35 @@ static void test_sigterm_puts_unfinished_jobs_back(void)
     EXPECT_EQ(query_int(db, "SELECT count(*) FROM jobs WHERE lease_until IS NOT NULL"), 0);
 
     /* a second runner picks up exactly what the first one put back */
-    EXPECT_EQ(run_to_end(db, "0", "3000", "20000000", 120000), 0);
+    EXPECT_EQ(run_to_end(db, "0", 120000), 0);
     EXPECT_EQ(count_state(db, "done"), 38);
     EXPECT_EQ(count_state(db, "failed"), 2);
     EXPECT_EQ(count_state(db, "pending") + count_state(db, "running"), 0);
+}
+
+/* SIGKILL in the middle of a run leaves claimed jobs 'running': once their lease has run
+ * out, the next runner claims them again (a second attempt) and finishes everything. */
+static void test_killed_runner_jobs_come_back_after_lease(void)
+{
+    char db[96];
+    db_path(db, sizeof db, "sigkill.db");
+    set_job_timeout(2000);
+    char *argv[] = {(char *)runner_path, "--db", db, "--seed", "40", "--concurrency", "4",
+                    "--timeout", timeout_arg, "--lease", lease_arg, "--poll", "20", "--work", WORK,
+                    NULL};
+    pid_t pid = proc_start(argv, NULL);
+    CU_ASSERT_FATAL(pid > 0);
+    CU_ASSERT(wait_for_done(db, 4, proc_scaled_ms(60000)) >= 4);
+    EXPECT_EQ(kill(pid, SIGKILL), 0);
+    EXPECT_EQ(proc_wait(pid, proc_scaled_ms(10000)), 128 + SIGKILL);
+    long long orphaned = count_state(db, "running");
+    CU_ASSERT(orphaned > 0);
+
+    proc_sleep_ms(lease_ms + 100); /* the orphaned claims' leases run out */
+    EXPECT_EQ(run_to_end(db, "0", 120000), 0);
+    EXPECT_EQ(count_state(db, "done"), 38);
+    EXPECT_EQ(count_state(db, "failed"), 2);
+    EXPECT_EQ(query_int(db, "SELECT count(*) FROM jobs WHERE attempts = 2"), orphaned);
 }
 
 /* SIGINT before any job ran: a clean stop all the same. */
@@ -141,8 +183,9 @@ static void test_sigint_at_start_stops_cleanly(void)
 {
     char db[96];
     db_path(db, sizeof db, "sigint.db");
+    set_job_timeout(3000);
     char *argv[] = {(char *)runner_path, "--db", db, "--seed", "5", "--concurrency", "2",
-                    "--timeout", "3000", "--work", "20000000", NULL};
+                    "--timeout", timeout_arg, "--work", WORK, NULL};
     pid_t pid = proc_start(argv, NULL);
     CU_ASSERT_FATAL(pid > 0);
     proc_sleep_ms(100);
@@ -153,7 +196,7 @@ static void test_sigint_at_start_stops_cleanly(void)
 
 static void remove_dir(void)
 {
-    static const char *const files[] = {"batch.db", "sigterm.db", "sigint.db"};
+    static const char *const files[] = {"batch.db", "sigterm.db", "sigkill.db", "sigint.db"};
     static const char *const suffixes[] = {"", "-wal", "-shm"};
     char path[128];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
@@ -184,6 +227,8 @@ int main(int argc, char **argv)
                 test_batch_survives_failing_and_hanging_jobs);
     CU_add_test(suite, "SIGTERM mid-run puts unfinished jobs back",
                 test_sigterm_puts_unfinished_jobs_back);
+    CU_add_test(suite, "a killed runner's jobs come back after their lease",
+                test_killed_runner_jobs_come_back_after_lease);
     CU_add_test(suite, "SIGINT at start stops cleanly", test_sigint_at_start_stops_cleanly);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
