@@ -13,6 +13,7 @@ enum {
   P_DEADLINE = 1u << 4, P_SUSPENDS = 1u << 5, P_RETURNS = 1u << 6, P_TAKES = 1u << 7,
   P_SPAWNS = 1u << 8, P_ACQUIRES = 1u << 9, P_RELEASES = 1u << 10, P_SCOPE = 1u << 11,
   P_SHIELD = 1u << 12, P_THREAD_SAFE = 1u << 13, P_LOOP_ONLY = 1u << 14, P_NORETURN = 1u << 15,
+  P_RUNS_LOOP = 1u << 16,
 };
 
 typedef struct {
@@ -299,6 +300,7 @@ static entry *read_entry(parser *p, const cJSON *o) {
     else if (strcmp(k, "thread_safe") == 0) ok = read_flag(p, v, &fn->thread_safe, k), e->set |= P_THREAD_SAFE;
     else if (strcmp(k, "loop_only") == 0) ok = read_flag(p, v, &fn->loop_only, k), e->set |= P_LOOP_ONLY;
     else if (strcmp(k, "noreturn") == 0) ok = read_flag(p, v, &fn->noreturn, k), e->set |= P_NORETURN;
+    else if (strcmp(k, "runs_loop") == 0) ok = read_flag(p, v, &fn->runs_loop, k), e->set |= P_RUNS_LOOP;
     else if (strcmp(k, "description") == 0 || strcmp(k, "note") == 0) continue;
     else ok = bad(p, "unknown function property '%s'", k);
     if (!ok) break;
@@ -457,6 +459,7 @@ static void overlay(model_fn *out, const entry *e, const model *m) {
   if (e->set & P_THREAD_SAFE) out->thread_safe = f->thread_safe;
   if (e->set & P_LOOP_ONLY) out->loop_only = f->loop_only;
   if (e->set & P_NORETURN) out->noreturn = f->noreturn;
+  if (e->set & P_RUNS_LOOP) out->runs_loop = f->runs_loop;
   out->model = f->model;
   if (m->has_cancel_status) {
     out->has_cancel_status = true;

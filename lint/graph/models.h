@@ -75,6 +75,7 @@ typedef struct {
   bool thread_safe;
   bool loop_only;
   bool noreturn;
+  bool runs_loop; /* runs a loop on the calling thread: that thread owns the loop */
 } model_fn;
 
 typedef struct model_db model_db;
