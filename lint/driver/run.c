@@ -14,7 +14,9 @@
 #include "../base/base.h"
 #include "../frontend/compdb.h"
 #include "../graph/program.h"
+#include "../lsp/lsp.h"
 #include "../report/report.h"
+#include "cache.h"
 #include "config.h"
 #include "options.h"
 #include "output.h"
@@ -200,6 +202,9 @@ static void gather_jobs(run_state *r) {
   if (r->stdin_path) {
     if (r->have_db) add_db_job(r, r->stdin_path);
     else add_flag_job(r, r->stdin_path);
+    /* the rest of the project, for chains that cross files (summaries are cached) */
+    if (r->have_db && r->opt.ninputs == 0)
+      for (size_t k = 0; k < r->db.njobs; k++) add_db_job(r, r->db.jobs[k].file);
   } else if (r->opt.ninputs == 0 && r->have_db) {
     for (size_t k = 0; k < r->db.njobs; k++) add_db_job(r, r->db.jobs[k].file);
   } else if (r->opt.ninputs == 0) {
@@ -323,6 +328,10 @@ static void filter_findings(run_state *r, diag_list *diags) {
   size_t out = 0;
   for (size_t i = 0; i < diags->len; i++) {
     diag *d = &diags->items[i];
+    if (r->stdin_path && (!d->loc.file || strcmp(d->loc.file, r->stdin_path) != 0)) {
+      diag_clear(d); /* only the buffer's findings are the editor's business */
+      continue;
+    }
     lint_config *c = config_for(r, d->loc.file);
     if (!config_rule_enabled(c, r->opt.enable, r->opt.nenable, r->opt.disable, r->opt.ndisable, d->rule)) {
       diag_clear(d);
@@ -399,7 +408,18 @@ static void lint(run_state *r) {
   unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
   int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
   bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && isatty(STDERR_FILENO);
-  schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
+  if (r->stdin_path && r->have_db) {
+    char *db_file = path_absolute(r->db.path, r->cwd);
+    char *db_dir = path_dirname(db_file);
+    free(db_file);
+    char *cache_dir = path_join(db_dir, ".calm-lint-cache");
+    size_t hits;
+    cache_parse(cache_dir, r->jobs.items, r->jobs.len, threads, &u, progress, sums, &hits);
+    free(cache_dir);
+    free(db_dir);
+  } else {
+    schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
+  }
 
   if (r->opt.dump_ir) {
     for (size_t i = 0; i < r->jobs.len; i++) {
@@ -421,6 +441,8 @@ static void lint(run_state *r) {
   VEC(report_error) errors = {0};
   bool parse_failed = false;
   for (size_t i = 0; i < r->jobs.len; i++) {
+    /* an editor asks about its buffer: other units' parse errors are not its own */
+    if (r->stdin_path && strcmp(r->jobs.items[i].file, r->stdin_path) != 0) continue;
     parse_failed |= sums[i]->failed;
     for (unsigned k = 0; k < sums[i]->nerrors; k++) {
       const ir_error *e = &sums[i]->errors[k];
@@ -464,6 +486,17 @@ int calm_lint_main(int argc, char **argv) {
     options_free(&r.opt);
     return 0;
   }
+  if (r.opt.lsp) {
+    /* every other option is passed on to the lint of each document */
+    const char **args = xcalloc((size_t)argc + 1, sizeof *args);
+    int n = 0;
+    for (int i = 1; i < argc; i++)
+      if (strcmp(argv[i], "--lsp") != 0) args[n++] = argv[i];
+    int rc = lsp_serve(args, n);
+    free(args);
+    options_free(&r.opt);
+    return rc;
+  }
   if (r.opt.list_rules) {
     list_rules();
     options_free(&r.opt);
@@ -484,6 +517,12 @@ int calm_lint_main(int argc, char **argv) {
   r.cwd = getcwd(NULL, 0);
   if (!r.cwd) r.cwd = xstrdup("/");
   r.srcroot = r.opt.srcroot ? path_absolute(r.opt.srcroot, r.cwd) : xstrdup(r.cwd);
+  /* libclang may change the process's directory while parsing (-working-directory):
+   * every path used after the parse is made absolute first */
+  char *baseline = r.opt.baseline ? path_absolute(r.opt.baseline, r.cwd) : NULL;
+  char *write_baseline = r.opt.write_baseline ? path_absolute(r.opt.write_baseline, r.cwd) : NULL;
+  r.opt.baseline = baseline;
+  r.opt.write_baseline = write_baseline;
   r.configs = strmap_new();
   r.config_of = strmap_new();
   if (r.opt.config) {
@@ -518,6 +557,8 @@ int calm_lint_main(int argc, char **argv) {
   free(r.stdin_text);
   free(r.stdin_path);
   free(r.srcroot);
+  free(baseline);
+  free(write_baseline);
   free(r.cwd);
   options_free(&r.opt);
   return status;
