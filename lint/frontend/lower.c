@@ -561,10 +561,18 @@ static ir_value lower_binary(lowerer *l, CXCursor e, want w) {
     l->cur = join;
     return result;
   }
-  default:
+  default: {
+    /* a constant expression (`sizeof a / sizeof a[0]`, `N * 2`) is its value */
+    int64_t ival;
+    if (eval_int(e, &ival)) {
+      result.kind = IR_VAL_INT;
+      result.ival = ival;
+      return result;
+    }
     use_value(l, lower_expr(l, lhs, WANT_VALUE), lhs);
     use_value(l, lower_expr(l, rhs, WANT_VALUE), rhs);
     return result;
+  }
   }
 }
 
