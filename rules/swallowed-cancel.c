@@ -1,9 +1,306 @@
-/* swallowed-cancel: a suspension status ignored, or a cancellation handled and then not returned. (Being written: see rules/swallowed-cancel.md.) */
+/* swallowed-cancel: in loop context, the status of a suspension call (which can be the
+ * cancellation status) ignored, never looked at, or seen on a branch that then keeps
+ * the loop going, suspends again or reports success; and loop callbacks whose status
+ * parameter is never read. */
+#include <stdlib.h>
+
+#include "../lint/graph/flow.h"
 #include "rule.h"
 
-static void run(const program *p, diag_list *out) {
+/* Per-path state of the status search: which tracked variables hold the status,
+ * which hold a success value instead, whether the status was looked at, whether a
+ * branch that admits the cancellation status was taken, and the first such branch. */
+#define MAX_TRACKED 14
+#define HOLDS(i) (1ull << (i))
+#define SUCCESS(i) (1ull << (MAX_TRACKED + (i)))
+#define READ_BIT (1ull << 28)
+#define SEEN_BIT (1ull << 29)
+#define SEEN_BLOCK(st) ((int)((st) >> 32) - 1)
+
+typedef enum {
+  END_NONE,
+  END_UNREAD_RETURN,    /* returns before the status was looked at */
+  END_UNREAD_OVERWRITE, /* the status is overwritten before it was looked at */
+  END_SEEN_LOOP,        /* cancellation seen, then a loop goes on */
+  END_SEEN_SUSPEND,     /* cancellation seen, then the task suspends again */
+  END_SEEN_SUCCESS,     /* cancellation seen, then the function returns success */
+} end_kind;
+
+typedef struct {
+  const program *p;
+  const ir_function *f;
+  int origin;         /* the call whose status is followed */
+  int64_t cancel;     /* the model's cancellation status */
+  const bool *shield; /* per call: inside shielded cleanup */
+  int tracked[MAX_TRACKED];
+  unsigned ntracked;
+  end_kind end;
+  ir_loc end_loc;
+  const char *end_name; /* the suspension call or the overwritten variable */
+} status_ctx;
+
+static int tracked_index(const status_ctx *c, int var) {
+  for (unsigned i = 0; i < c->ntracked; i++)
+    if (c->tracked[i] == var) return (int)i;
+  return -1;
+}
+
+static bool holds(const status_ctx *c, uint64_t st, int var) {
+  int i = tracked_index(c, var);
+  return i >= 0 && (st & HOLDS(i));
+}
+
+static uint64_t holding_mask(void) { return (1ull << MAX_TRACKED) - 1; }
+
+/* A variable that only ever gets constants >= 0 (`int result = 0;`): returning it
+ * reports success. */
+static bool success_only_var(const ir_function *f, int var) {
+  const ir_var *v = &f->vars[var];
+  if (v->is_param || v->is_static) return false;
+  bool assigned = false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+      const ir_op *op = &f->blocks[b].ops[i];
+      if (op->kind == IR_OP_ESCAPE && op->var == var) return false;
+      if (op->kind == IR_OP_CALL && f->calls[op->call].dest == var) return false;
+      if (op->kind == IR_OP_CALL && flow_call_uses_var(&f->calls[op->call], var)) {
+        const ir_call *call = &f->calls[op->call];
+        for (unsigned a = 0; a < call->nargs; a++)
+          if (call->args[a].kind == IR_VAL_VAR && call->args[a].var == var && call->args[a].addr_of) return false;
+      }
+      if (op->kind != IR_OP_ASSIGN || op->var != var) continue;
+      if (op->val.kind != IR_VAL_INT || op->val.ival < 0) return false;
+      assigned = true;
+    }
+  return assigned;
+}
+
+static flow_action settle(status_ctx *c, end_kind kind, ir_loc loc, const char *name) {
+  c->end = kind;
+  c->end_loc = loc;
+  c->end_name = name;
+  return FLOW_FOUND;
+}
+
+static flow_action status_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *st, void *vctx) {
+  (void)at;
+  status_ctx *c = vctx;
+  switch (op->kind) {
+  case IR_OP_READ:
+    if (holds(c, *st, op->var)) *st |= READ_BIT;
+    return FLOW_CONTINUE;
+  case IR_OP_ESCAPE:
+    return holds(c, *st, op->var) ? FLOW_STOP : FLOW_CONTINUE; /* stored for someone else */
+  case IR_OP_ASSIGN: {
+    bool from_status = op->val.kind == IR_VAL_VAR && !op->val.addr_of && holds(c, *st, op->val.var);
+    int i = tracked_index(c, op->var);
+    if (from_status) *st |= READ_BIT;
+    if (i < 0) return FLOW_CONTINUE;
+    *st &= ~(HOLDS(i) | SUCCESS(i));
+    if (from_status) *st |= HOLDS(i);
+    else if (op->val.kind == IR_VAL_INT && op->val.ival == 0) *st |= SUCCESS(i);
+    if (!(*st & (READ_BIT | holding_mask())))
+      return settle(c, END_UNREAD_OVERWRITE, op->loc, f->vars[op->var].name);
+    return FLOW_CONTINUE;
+  }
+  case IR_OP_RETURN: {
+    const ir_value *v = &op->val;
+    if (v->kind == IR_VAL_VAR && !v->addr_of && holds(c, *st, v->var)) return FLOW_STOP;
+    if ((*st & READ_BIT) && !(*st & SEEN_BIT)) return FLOW_STOP;
+    /* success: a constant >= 0, a variable that holds one, or, for a status never
+       looked at, a void return (the caller cannot learn of the cancellation); a
+       failure or a value of unknown meaning leaves the judgment to the caller */
+    bool success = v->kind == IR_VAL_OTHER && f->returns_void && !(*st & READ_BIT);
+    if (v->kind == IR_VAL_INT) success = v->ival >= 0;
+    if (v->kind == IR_VAL_VAR && !v->addr_of) {
+      int i = tracked_index(c, v->var);
+      success = i >= 0 ? (*st & SUCCESS(i)) != 0 : success_only_var(f, v->var);
+    }
+    if (!success) return FLOW_STOP;
+    if (!(*st & READ_BIT)) return settle(c, END_UNREAD_RETURN, op->loc, NULL);
+    return *st & SEEN_BIT ? settle(c, END_SEEN_SUCCESS, op->loc, NULL) : FLOW_STOP;
+  }
+  case IR_OP_CALL: {
+    const ir_call *call = &f->calls[op->call];
+    bool passes = false;
+    for (unsigned i = 0; i < c->ntracked; i++)
+      if ((*st & HOLDS(i)) && flow_call_uses_var(call, c->tracked[i])) passes = true;
+    const model_fn *m = program_model(c->p, call);
+    if (passes) {
+      *st |= READ_BIT;
+      if (!m) return FLOW_STOP; /* handed to code of the program, which may record it */
+    }
+    /* a later suspension call sees the cancellation again (it is sticky), so only
+       one made after the cancellation was seen and set aside swallows it */
+    if (m && m->suspends && !c->shield[op->call] && (*st & SEEN_BIT))
+      return settle(c, END_SEEN_SUSPEND, call->loc, call->callee_name);
+    int i = call->dest >= 0 ? tracked_index(c, call->dest) : -1;
+    if (i >= 0) {
+      *st &= ~(HOLDS(i) | SUCCESS(i));
+      if (!(*st & (READ_BIT | holding_mask())))
+        return settle(c, END_UNREAD_OVERWRITE, call->loc, f->vars[call->dest].name);
+    }
+    return FLOW_CONTINUE;
+  }
+  }
+  return FLOW_CONTINUE;
+}
+
+static bool status_edge(const ir_function *f, const ir_block *b, int which, uint64_t *st, void *vctx) {
+  (void)f;
+  status_ctx *c = vctx;
+  if (b->cond_var < 0 || !holds(c, *st, b->cond_var)) return true;
+  if (!flow_edge_admits(b, which, b->cond_var, c->cancel)) return false;
+  *st |= READ_BIT;
+  if (!(*st & SEEN_BIT)) *st |= SEEN_BIT | ((uint64_t)(b - f->blocks + 1) << 32);
+  return true;
+}
+
+static flow_action status_exit(const ir_function *f, uint64_t st, void *vctx) {
+  (void)f;
+  status_ctx *c = vctx;
+  if (!(st & READ_BIT)) return settle(c, END_UNREAD_RETURN, f->end, NULL);
+  return FLOW_STOP;
+}
+
+static flow_action status_back(const ir_function *f, const ir_block *from, uint64_t st, void *vctx) {
+  (void)f;
+  status_ctx *c = vctx;
+  if (!(st & SEEN_BIT)) return FLOW_CONTINUE;
+  ir_loc loc = from->term_loc.file ? from->term_loc : f->blocks[SEEN_BLOCK(st)].term_loc;
+  return settle(c, END_SEEN_LOOP, loc, NULL);
+}
+
+/* Variables that can carry the status on: the destination and, transitively, every
+ * variable assigned from one of them. */
+static void track_vars(status_ctx *c, int dest) {
+  c->tracked[0] = dest;
+  c->ntracked = 1;
+  for (bool grown = true; grown;) {
+    grown = false;
+    for (unsigned b = 0; b < c->f->nblocks; b++)
+      for (unsigned i = 0; i < c->f->blocks[b].nops; i++) {
+        const ir_op *op = &c->f->blocks[b].ops[i];
+        if (op->kind != IR_OP_ASSIGN || op->val.kind != IR_VAL_VAR || op->val.addr_of) continue;
+        if (tracked_index(c, op->val.var) < 0 || tracked_index(c, op->var) >= 0) continue;
+        if (c->ntracked == MAX_TRACKED) return;
+        c->tracked[c->ntracked++] = op->var;
+        grown = true;
+      }
+  }
+}
+
+static int shield_mark(const program *p, const ir_call *call, void *ctx) {
+  (void)ctx;
+  const model_fn *m = program_model(p, call);
+  return m ? m->shield : 0;
+}
+
+static const char *var_name(const ir_function *f, int var) {
+  return f->vars[var].is_temp ? "the result" : f->vars[var].name;
+}
+
+static void report_path(const program *p, const ir_function *f, const ir_call *call, const status_ctx *c,
+                        uint64_t st, diag_list *out) {
+  const char *v = var_name(f, call->dest);
+  const char *q = f->vars[call->dest].is_temp ? "" : "'";
+  diag *d;
+  switch (c->end) {
+  case END_UNREAD_RETURN:
+  case END_UNREAD_OVERWRITE: {
+    const char *what = c->end == END_UNREAD_RETURN ? "the function returns success" : "it is overwritten";
+    d = diag_add(out, "swallowed-cancel", SEV_WARNING, call->loc,
+                 xasprintf("status of '%s' in %s%s%s is not looked at before %s: a cancellation is swallowed "
+                           "and the task goes on as if nothing happened",
+                           call->callee_name, q, v, q, what));
+    diag_note_add(d, c->end_loc,
+                  c->end == END_UNREAD_RETURN ? xasprintf("success is returned here")
+                                              : xasprintf("'%s' is overwritten here", c->end_name));
+    break;
+  }
+  default: {
+    const ir_block *seen = &f->blocks[SEEN_BLOCK(st)];
+    const char *what = c->end == END_SEEN_LOOP      ? "the loop goes on"
+                       : c->end == END_SEEN_SUSPEND ? "the task suspends again"
+                                                    : "the function returns success";
+    d = diag_add(out, "swallowed-cancel", SEV_WARNING, seen->term_loc,
+                 xasprintf("this branch can see CALM_ECANCELED from '%s' but %s instead of returning it: the task "
+                           "cannot be stopped",
+                           call->callee_name, what));
+    diag_note_add(d, call->loc, xasprintf("%s%s%s gets the status of '%s' here", q, v, q, call->callee_name));
+    if (c->end_loc.line != seen->term_loc.line || c->end_loc.col != seen->term_loc.col)
+      diag_note_add(d, c->end_loc,
+                  c->end == END_SEEN_LOOP      ? xasprintf("the loop continues here")
+                  : c->end == END_SEEN_SUSPEND ? xasprintf("'%s' suspends here", c->end_name)
+                                               : xasprintf("success is returned here"));
+  }
+  }
   (void)p;
-  (void)out;
+}
+
+static void check_function(const program *p, const ir_function *f, diag_list *out) {
+  bool *shield = NULL;
+  for (unsigned ci = 0; ci < f->ncalls; ci++) {
+    const ir_call *call = &f->calls[ci];
+    const model_fn *m = program_model(p, call);
+    if (!m || m->returns != RETURNS_STATUS || !m->has_cancel_status) continue;
+    if (!shield) shield = flow_calls_inside(p, f, shield_mark, NULL);
+    if (shield[ci]) continue; /* shielded: the call does not see cancellation */
+    if (call->use == IR_USE_DISCARDED || call->use == IR_USE_VOIDED) {
+      diag_add(out, "swallowed-cancel", SEV_WARNING, call->loc,
+               xasprintf("status of '%s' is %s: a cancellation is swallowed and the task goes on as if nothing "
+                         "happened",
+                         call->callee_name, call->use == IR_USE_VOIDED ? "cast to void" : "ignored"));
+      continue;
+    }
+    if (call->use != IR_USE_VAR || call->dest < 0) continue;
+    status_ctx c = {.p = p, .f = f, .origin = (int)ci, .cancel = m->cancel_status, .shield = shield};
+    track_vars(&c, call->dest);
+    flow_state_visitor v = {status_op, status_edge, status_exit, status_back};
+    uint64_t st = 0;
+    if (flow_search_state(p, f, flow_after_call(f, (int)ci), HOLDS(0), &v, &c, NULL, &st))
+      report_path(p, f, call, &c, st, out);
+  }
+  free(shield);
+}
+
+/* A loop callback whose status parameter (the model's status_param) is never read. */
+static bool param_used(const ir_function *f, int var) {
+  for (unsigned b = 0; b < f->nblocks; b++) {
+    const ir_block *blk = &f->blocks[b];
+    if (blk->term == IR_TERM_COND && blk->cond_var == var) return true;
+    for (unsigned i = 0; i < blk->nops; i++) {
+      const ir_op *op = &blk->ops[i];
+      if ((op->kind == IR_OP_READ || op->kind == IR_OP_ESCAPE) && op->var == var) return true;
+      if ((op->kind == IR_OP_ASSIGN || op->kind == IR_OP_RETURN) && op->val.kind == IR_VAL_VAR && op->val.var == var)
+        return true;
+      if (op->kind == IR_OP_CALL && flow_call_uses_var(&f->calls[op->call], var)) return true;
+    }
+  }
+  return false;
+}
+
+static void check_callback(const program *p, int fi, diag_list *out) {
+  const prog_fn *pf = &p->fns[fi];
+  if (pf->loop.root < 0) return;
+  const root_info *r = &p->roots[pf->loop.root];
+  const ir_function *f = pf->fn;
+  if (r->kind != ROOT_CALLBACK || r->status_param < 0 || (unsigned)r->status_param >= f->nparams) return;
+  if (param_used(f, r->status_param)) return;
+  const char *name = f->vars[r->status_param].name;
+  diag *d = diag_add(out, "swallowed-cancel", SEV_WARNING, f->vars[r->status_param].loc,
+                     xasprintf("status parameter '%s' of '%s' is never read: a failed or cancelled '%s' is "
+                               "handled as if it had succeeded",
+                               name && *name ? name : "(unnamed)", f->name, r->via));
+  diag_note_add(d, r->site, xasprintf("'%s' is the callback of '%s' here", f->name, r->via));
+}
+
+static void run(const program *p, diag_list *out) {
+  for (unsigned f = 0; f < p->nfns; f++) {
+    if (!(p->fns[f].contexts & CTX_LOOP)) continue;
+    check_function(p, p->fns[f].fn, out);
+    check_callback(p, (int)f, out);
+  }
 }
 
 const lint_rule rule_swallowed_cancel = {
