@@ -15,6 +15,23 @@ int program_find(const program *p, const char *usr) {
 
 int program_callee(const program *p, const ir_call *call) { return program_find(p, call->callee_usr); }
 
+unsigned program_resolve(const program *p, int caller, const char *usr, int *out, unsigned max) {
+  int first = program_find(p, usr);
+  if (first < 0) return 0;
+  const ir_summary *tu = caller >= 0 ? p->fns[caller].tu : NULL;
+  for (int d = first; d >= 0; d = p->fns[d].next_same_usr)
+    if (p->fns[d].tu == tu) {
+      if (max) out[0] = d;
+      return 1;
+    }
+  unsigned n = 0;
+  for (int d = first; d >= 0; d = p->fns[d].next_same_usr) {
+    if (n < max) out[n] = d;
+    n++;
+  }
+  return n;
+}
+
 const model_fn *program_model(const program *p, const ir_call *call) {
   return call->callee_usr ? model_db_lookup(p->models, call->callee_name) : NULL;
 }
@@ -47,17 +64,18 @@ static bool forwards(const forwarded_list *l, int param, calm_context ctx) {
 typedef void (*callback_visit)(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via,
                                void *data);
 
-static void each_callback_arg(const program *p, const forwarded_list *fwd, const ir_call *call, callback_visit visit,
-                              void *data) {
+static void each_callback_arg(const program *p, const forwarded_list *fwd, int caller, const ir_call *call,
+                              callback_visit visit, void *data) {
   const model_fn *m = program_model(p, call);
   if (m)
     for (unsigned i = 0; i < m->ncallbacks; i++)
       visit(call, m->callbacks[i].arg, m->callbacks[i].context, m->callbacks[i].status_param, call->callee_name, data);
-  int callee = program_callee(p, call);
-  if (callee >= 0)
-    for (size_t i = 0; i < fwd[callee].len; i++)
-      visit(call, fwd[callee].items[i].param, fwd[callee].items[i].context, fwd[callee].items[i].status_param,
-            fwd[callee].items[i].via, data);
+  int defs[8];
+  unsigned n = program_resolve(p, caller, call->callee_usr, defs, 8);
+  for (unsigned d = 0; d < n && d < 8; d++)
+    for (size_t i = 0; i < fwd[defs[d]].len; i++)
+      visit(call, fwd[defs[d]].items[i].param, fwd[defs[d]].items[i].context, fwd[defs[d]].items[i].status_param,
+            fwd[defs[d]].items[i].via, data);
 }
 
 typedef struct {
@@ -81,6 +99,7 @@ static void find_forward(const ir_call *call, int arg, calm_context ctx, int sta
 
 typedef struct {
   program *p;
+  int caller;
   VEC(root_info) roots;
   VEC(int) root_fn;
 } root_ctx;
@@ -90,11 +109,13 @@ static void find_root(const ir_call *call, int arg, calm_context ctx, int status
   if (arg < 0 || (unsigned)arg >= call->nargs) return;
   const ir_value *v = &call->args[arg];
   if (v->kind != IR_VAL_FUNC) return;
-  int target = program_find(rc->p, v->func_usr);
-  if (target < 0) return;
-  root_info r = {ROOT_CALLBACK, ctx, via, call->loc, status_param};
-  VEC_PUSH(rc->roots, r);
-  VEC_PUSH(rc->root_fn, target);
+  int targets[8];
+  unsigned n = program_resolve(rc->p, rc->caller, v->func_usr, targets, 8);
+  for (unsigned i = 0; i < n && i < 8; i++) {
+    root_info r = {ROOT_CALLBACK, ctx, via, call->loc, status_param};
+    VEC_PUSH(rc->roots, r);
+    VEC_PUSH(rc->root_fn, targets[i]);
+  }
 }
 
 static int cmp_root_order(const root_info *a, const root_info *b) {
@@ -149,18 +170,25 @@ static void spread(program *p, const int *root_fn, calm_context ctx) {
     unsigned depth = reach_of(&p->fns[fi], ctx)->depth;
     for (unsigned c = 0; c < fn->ncalls; c++) {
       const ir_call *call = &fn->calls[c];
-      int targets[1 + 8];
-      unsigned nt = 0;
-      targets[nt++] = program_callee(p, call);
+      int targets[16];
+      bool invoked[16];
+      unsigned nt = program_resolve(p, fi, call->callee_usr, targets, 8);
+      if (nt > 8) nt = 8;
+      for (unsigned t = 0; t < nt; t++) invoked[t] = false;
       const model_fn *m = program_model(p, call);
-      for (unsigned i = 0; m && i < m->ninvokes && nt < 9; i++) {
+      for (unsigned i = 0; m && i < m->ninvokes; i++) {
         int a = m->invokes[i];
-        if (a >= 0 && (unsigned)a < call->nargs && call->args[a].kind == IR_VAL_FUNC)
-          targets[nt++] = program_find(p, call->args[a].func_usr);
+        if (a < 0 || (unsigned)a >= call->nargs || call->args[a].kind != IR_VAL_FUNC) continue;
+        int defs[4];
+        unsigned nd = program_resolve(p, fi, call->args[a].func_usr, defs, 4);
+        for (unsigned d = 0; d < nd && d < 4 && nt < 16; d++) {
+          invoked[nt] = true;
+          targets[nt++] = defs[d];
+        }
       }
       for (unsigned t = 0; t < nt; t++) {
         int callee = targets[t];
-        if (callee < 0 || !descends_into(p, call, callee, t > 0)) continue;
+        if (callee < 0 || !descends_into(p, call, callee, invoked[t])) continue;
         reach *re = reach_of(&p->fns[callee], ctx);
         if (re->reached) continue;
         *re = (reach){true, -1, fi, (int)c, depth + 1};
@@ -182,14 +210,21 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   for (unsigned t = 0; t < ntus; t++) {
     for (unsigned i = 0; i < tus[t]->nfuncs; i++) {
       const ir_function *f = &tus[t]->funcs[i];
-      if (strmap_get(p->by_usr, f->usr, NULL)) continue;
       prog_fn pf;
       memset(&pf, 0, sizeof pf);
       pf.fn = f;
       pf.tu = tus[t];
       pf.loop.root = pf.worker.root = -1;
+      pf.next_same_usr = -1;
       VEC_PUSH(fns, pf);
-      strmap_put(p->by_usr, f->usr, (void *)(intptr_t)fns.len);
+      void *first;
+      if (!strmap_get(p->by_usr, f->usr, &first)) {
+        strmap_put(p->by_usr, f->usr, (void *)(intptr_t)fns.len);
+      } else {
+        int d = (int)(intptr_t)first - 1;
+        while (fns.items[d].next_same_usr >= 0) d = fns.items[d].next_same_usr;
+        fns.items[d].next_same_usr = (int)fns.len - 1;
+      }
     }
   }
   p->fns = fns.items;
@@ -202,12 +237,12 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
     for (unsigned f = 0; f < p->nfns; f++) {
       fc.fn = (int)f;
       for (unsigned c = 0; c < p->fns[f].fn->ncalls; c++)
-        each_callback_arg(p, fwd, &p->fns[f].fn->calls[c], find_forward, &fc);
+        each_callback_arg(p, fwd, (int)f, &p->fns[f].fn->calls[c], find_forward, &fc);
     }
     if (!fc.changed) break;
   }
 
-  root_ctx rc = {p, {0}, {0}};
+  root_ctx rc = {p, -1, {0}, {0}};
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;
     if (fn->attrs & IR_ATTR_ASYNC) {
@@ -215,7 +250,8 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
       VEC_PUSH(rc.roots, r);
       VEC_PUSH(rc.root_fn, (int)f);
     }
-    for (unsigned c = 0; c < fn->ncalls; c++) each_callback_arg(p, fwd, &fn->calls[c], find_root, &rc);
+    rc.caller = (int)f;
+    for (unsigned c = 0; c < fn->ncalls; c++) each_callback_arg(p, fwd, (int)f, &fn->calls[c], find_root, &rc);
   }
   for (unsigned f = 0; f < p->nfns; f++) VEC_FREE(fwd[f]);
   free(fwd);

@@ -35,6 +35,8 @@ typedef struct {
   const ir_summary *tu;
   unsigned contexts; /* calm_context bits */
   reach loop, worker;
+  int next_same_usr; /* another definition with this USR (another program in the
+                        database, a static inline in a header), or -1 */
 } prog_fn;
 
 typedef struct {
@@ -49,16 +51,22 @@ typedef struct {
 } program;
 
 /* Links `tus` (borrowed: they must outlive the program) with `models` (borrowed).
- * A function defined in several translation units (static inline in a header) is
- * kept once: the definition from the first summary in `tus` order. */
+ * Every definition is kept, also when several share a USR: a compile database often
+ * holds several programs, each with its own `main` and helpers of the same name. A
+ * call resolves to the definition in the caller's translation unit when there is
+ * one, else to every definition of that USR. */
 program *program_link(ir_summary **tus, unsigned ntus, model_db *models);
 void program_free(program *p);
 
-/* Index of the function with this USR, or -1. */
+/* Index of the (first) function with this USR, or -1. */
 int program_find(const program *p, const char *usr);
 
-/* The called function's definition in the program, or -1. */
+/* The called function's (first) definition in the program, or -1. */
 int program_callee(const program *p, const ir_call *call);
+
+/* The definitions a call in function `caller` can reach (see program_link). Writes
+ * up to `max` indices to `out` and returns how many there are. */
+unsigned program_resolve(const program *p, int caller, const char *usr, int *out, unsigned max);
 
 /* Model knowledge of the callee of `call`, or NULL. */
 const model_fn *program_model(const program *p, const ir_call *call);
