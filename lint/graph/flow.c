@@ -245,3 +245,29 @@ bool *flow_calls_inside(const program *p, const ir_function *f,
   free(in);
   return inside;
 }
+
+unsigned char *flow_loop_body(const ir_function *f, int head) {
+  unsigned char *in = xcalloc(f->nblocks ? f->nblocks : 1, 1);
+  if (head < 0 || (unsigned)head >= f->nblocks) return in;
+  in[head] = 1;
+  /* backwards from the back edges into the head: a block belongs when one of its
+     successors (other than through the head) does */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned b = 0; b < f->nblocks; b++) {
+      const ir_block *blk = &f->blocks[b];
+      if (in[b] || blk->term == IR_TERM_RETURN || blk->term == IR_TERM_STOP) continue;
+      int nsucc = blk->term == IR_TERM_COND ? 2 : 1;
+      for (int s = 0; s < nsucc; s++) {
+        int next = blk->succ[s];
+        if (next < 0) continue;
+        if (next == head ? blk->back[s] : in[next] && next != head) {
+          in[b] = 1;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return in;
+}

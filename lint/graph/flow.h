@@ -73,4 +73,9 @@ bool flow_search_state(const program *p, const ir_function *f, flow_pos start, u
 bool *flow_calls_inside(const program *p, const ir_function *f,
                         int (*mark)(const program *p, const ir_call *call, void *ctx), void *ctx);
 
+/* The blocks of the loop whose head is `head` (a block with `loop_head` set): the head
+ * and every block that reaches a back edge into it without passing the head again.
+ * Returns a malloc'd array of f->nblocks flags. */
+unsigned char *flow_loop_body(const ir_function *f, int head);
+
 #endif
