@@ -1,9 +1,290 @@
-/* unbounded-spawn: spawning inside a loop with no bound on concurrency. (Being written: see rules/unbounded-spawn.md.) */
+/* unbounded-spawn: a call that starts concurrent work (model `spawns: true`, or a
+ * function of the program that makes one) inside a loop that nothing bounds: an
+ * iteration can go round without acquiring a semaphore, waiting for a bounded group
+ * or queue, awaiting a task or joining the work it started, and the loop has no
+ * constant trip count. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lint/graph/flow.h"
 #include "rule.h"
 
+/* Per function of the program: whether it makes an unbounded spawn (directly or
+ * through calls) and whether it waits on a bound (acquires a semaphore, spawns into
+ * a bounded group, puts into a bounded queue, awaits a task) anywhere. */
+typedef struct {
+  unsigned char *spawner, *bounder;
+} summary;
+
+/* A call that holds an iteration back until earlier work makes room. */
+static bool bounds_call(const program *p, const summary *s, const ir_call *call) {
+  const model_fn *m = program_model(p, call);
+  if (m) return m->spawns == SPAWNS_BOUNDED || m->acquires.kind == RESOURCE_SEMAPHORE || (m->ntakes_task && m->suspends);
+  int callee = program_callee(p, call);
+  return callee >= 0 && s->bounder[callee];
+}
+
+/* The spawn call `call` (or a call to a spawner), when it is not itself bounded. */
+static bool spawns_call(const program *p, const summary *s, const ir_call *call) {
+  const model_fn *m = program_model(p, call);
+  if (m) return m->spawns == SPAWNS_UNBOUNDED;
+  int callee = program_callee(p, call);
+  return callee >= 0 && s->spawner[callee];
+}
+
+static summary summarise(const program *p) {
+  summary s = {xcalloc(p->nfns + 1, 1), xcalloc(p->nfns + 1, 1)};
+  /* bounders first: a wrapper that waits for room is not a spawner */
+  for (int pass = 0; pass < 2; pass++)
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (unsigned fi = 0; fi < p->nfns; fi++) {
+        const ir_function *f = p->fns[fi].fn;
+        unsigned char *mine = pass == 0 ? s.bounder : s.spawner;
+        if (mine[fi] || (pass == 1 && s.bounder[fi])) continue;
+        for (unsigned c = 0; c < f->ncalls && !mine[fi]; c++)
+          mine[fi] = pass == 0 ? bounds_call(p, &s, &f->calls[c]) : spawns_call(p, &s, &f->calls[c]);
+        changed |= mine[fi];
+      }
+    }
+  return s;
+}
+
+/* One spawn call and one loop around it. */
+typedef struct {
+  const program *p;
+  const summary *s;
+  const ir_function *f;
+  int call;
+  int head;
+  const unsigned char *body;
+  unsigned char *handle; /* per variable: holds what the spawn started (its handle, thread id, request) */
+  bool pointer;          /* the spawn returns a pointer: NULL is failure; else a status: non-zero is */
+} loop_walk;
+
+/* The variables that name the started work: the result, anything whose address the
+ * call takes (a thread id), and their plain copies. */
+static unsigned char *handle_vars(const ir_function *f, const ir_call *call) {
+  unsigned char *h = xcalloc(f->nvars ? f->nvars : 1, 1);
+  if (call->use == IR_USE_VAR && call->dest >= 0) h[call->dest] = 1;
+  for (unsigned i = 0; i < call->nargs; i++)
+    if (call->args[i].kind == IR_VAL_VAR && call->args[i].addr_of && call->args[i].var >= 0) h[call->args[i].var] = 1;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned b = 0; b < f->nblocks; b++)
+      for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+        const ir_op *op = &f->blocks[b].ops[i];
+        if (op->kind == IR_OP_ASSIGN && op->val.kind == IR_VAL_VAR && op->val.var >= 0 && h[op->val.var] &&
+            !h[op->var]) {
+          h[op->var] = 1;
+          changed = true;
+        }
+      }
+  }
+  return h;
+}
+
+/* A bound, or a wait for the very work this spawn started (await, join). */
+static bool stops_iteration(const loop_walk *w, const ir_call *call) {
+  if (bounds_call(w->p, w->s, call)) return true;
+  const model_fn *m = program_model(w->p, call);
+  if (!m || !(m->suspends || model_cond_holds(&m->blocking, call))) return false;
+  for (unsigned i = 0; i < call->nargs; i++)
+    if (call->args[i].kind == IR_VAL_VAR && call->args[i].var >= 0 && w->handle[call->args[i].var]) return true;
+  return false;
+}
+
+static bool back_to_head(const ir_block *b, int head) {
+  for (int s = 0; s < (b->term == IR_TERM_COND ? 2 : 1); s++)
+    if (b->back[s] && b->succ[s] == head) return true;
+  return false;
+}
+
+/* From just after the spawn round to the loop's head with no bound on the way. */
+static flow_action after_op(const ir_function *f, const ir_op *op, flow_pos at, void *ctx) {
+  const loop_walk *w = ctx;
+  if (!w->body[at.block]) return FLOW_STOP; /* left the loop */
+  if (op->kind != IR_OP_CALL) return FLOW_CONTINUE;
+  if (op->call == w->call) return FLOW_STOP; /* round an inner loop: that loop's own question */
+  return stops_iteration(w, &f->calls[op->call]) ? FLOW_STOP : FLOW_CONTINUE;
+}
+
+/* Paths on which the spawn failed start nothing. */
+static bool after_edge(const ir_function *f, const ir_block *b, int which, void *ctx) {
+  (void)f;
+  const loop_walk *w = ctx;
+  if (b->cond_var < 0 || !w->handle[b->cond_var]) return true;
+  return w->pointer ? flow_edge_admits_other(b, which, b->cond_var, 0) : flow_edge_admits(b, which, b->cond_var, 0);
+}
+
+static flow_action after_back(const ir_function *f, const ir_block *from, void *ctx) {
+  (void)f;
+  const loop_walk *w = ctx;
+  return back_to_head(from, w->head) ? FLOW_FOUND : FLOW_CONTINUE;
+}
+
+/* From the loop's head to the spawn with no bound on the way. */
+static flow_action before_op(const ir_function *f, const ir_op *op, flow_pos at, void *ctx) {
+  const loop_walk *w = ctx;
+  if (!w->body[at.block]) return FLOW_STOP;
+  if (op->kind != IR_OP_CALL) return FLOW_CONTINUE;
+  if (op->call == w->call) return FLOW_FOUND;
+  return stops_iteration(w, &f->calls[op->call]) ? FLOW_STOP : FLOW_CONTINUE;
+}
+
+static flow_action before_back(const ir_function *f, const ir_block *from, void *ctx) {
+  (void)f;
+  (void)from;
+  (void)ctx;
+  return FLOW_STOP;
+}
+
+static bool edge_to(const ir_block *b, int to) {
+  if (b->term == IR_TERM_RETURN || b->term == IR_TERM_STOP) return false;
+  return b->succ[0] == to || (b->term == IR_TERM_COND && b->succ[1] == to);
+}
+
+/* Whether `var` holds a constant whenever control enters the loop at `head` from
+ * outside: walking back from each entry edge, the nearest assignment is a constant. */
+static bool constant_on_entry(const ir_function *f, int head, const unsigned char *body, int var) {
+  unsigned char *seen = xcalloc(f->nblocks, 1);
+  int *work = xmalloc(f->nblocks * sizeof *work);
+  unsigned n = 0;
+  bool ok = true;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    if (!body[b] && edge_to(&f->blocks[b], head)) seen[b] = 1, work[n++] = (int)b;
+  if (n == 0) ok = false;
+  while (n && ok) {
+    int b = work[--n];
+    const ir_block *blk = &f->blocks[b];
+    bool defined = false;
+    for (unsigned k = blk->nops; k-- > 0 && !defined;) {
+      const ir_op *op = &blk->ops[k];
+      if (op->kind == IR_OP_ASSIGN && op->var == var) {
+        defined = true;
+        ok = op->val.kind == IR_VAL_INT;
+      } else if (op->kind == IR_OP_CALL && f->calls[op->call].use == IR_USE_VAR && f->calls[op->call].dest == var) {
+        defined = true;
+        ok = false;
+      }
+    }
+    if (defined) continue;
+    if (b == IR_ENTRY) ok = false; /* a parameter, or never set */
+    for (unsigned p = 0; p < f->nblocks && ok; p++)
+      if (!seen[p] && edge_to(&f->blocks[p], b)) seen[p] = 1, work[n++] = (int)p;
+  }
+  free(seen);
+  free(work);
+  return ok;
+}
+
+/* `for (i = 0; i < 8; i++)`: the head tests a counter against a constant; the counter
+ * enters the loop holding a constant and is only stepped (`i++`, `i += k`) inside. */
+static bool constant_trip_count(const ir_function *f, int head, const unsigned char *body) {
+  const ir_block *h = &f->blocks[head];
+  if (h->term != IR_TERM_COND || h->cond_var < 0 || h->cond_op == IR_CMP_EQ) return false;
+  int i = h->cond_var;
+  if (f->vars[i].is_temp || f->vars[i].is_static) return false;
+  bool stepped = false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned k = 0; k < f->blocks[b].nops; k++) {
+      const ir_op *op = &f->blocks[b].ops[k];
+      if (op->kind == IR_OP_ESCAPE && op->var == i) return false;
+      if (op->kind == IR_OP_CALL) {
+        const ir_call *call = &f->calls[op->call];
+        for (unsigned a = 0; a < call->nargs; a++)
+          if (call->args[a].kind == IR_VAL_VAR && call->args[a].addr_of && call->args[a].var == i) return false;
+        if (body[b] && call->use == IR_USE_VAR && call->dest == i) return false;
+      }
+      if (!body[b] || op->kind != IR_OP_ASSIGN || op->var != i) continue;
+      if (op->val.kind != IR_VAL_OTHER) return false; /* reset inside the loop */
+      stepped = true;
+    }
+  return stepped && constant_on_entry(f, head, body, i);
+}
+
+/* Where to point at the loop: its condition (a `for (;;)` has none to point at). */
+static ir_loc loop_loc(const ir_function *f, int head) {
+  ir_loc none = {0};
+  return f->blocks[head].term == IR_TERM_COND ? f->blocks[head].term_loc : none;
+}
+
+/* Whether some iteration of the loop at `head` goes round through the spawn with no
+ * bound. A bound anywhere in the loop counts (an await in a second inner loop that
+ * the graph lets run zero times, a permit taken on most paths): precision first. */
+static bool unbounded_in(loop_walk *w) {
+  if (constant_trip_count(w->f, w->head, w->body)) return false;
+  for (unsigned c = 0; c < w->f->ncalls; c++)
+    if (w->body[w->f->calls[c].block] && stops_iteration(w, &w->f->calls[c])) return false;
+  static const flow_visitor after = {after_op, after_edge, NULL, after_back};
+  static const flow_visitor before = {before_op, NULL, NULL, before_back};
+  if (!flow_search(w->p, w->f, flow_after_call(w->f, w->call), &after, w, NULL)) return false;
+  return flow_search(w->p, w->f, (flow_pos){w->head, 0}, &before, w, NULL);
+}
+
+static void report(const program *p, const summary *s, const ir_function *f, int c, int head, diag_list *out) {
+  const ir_call *call = &f->calls[c];
+  const model_fn *m = program_model(p, call);
+  const char *what = m && m->returns == RETURNS_TASK ? "a task" : "concurrent work";
+  diag *d = diag_add(out, "unbounded-spawn", SEV_WARNING, call->loc,
+                     xasprintf("'%s' in a loop starts %s on every iteration with nothing bounding how many run "
+                               "at once: a burst of input exhausts memory",
+                               call->callee_name, what));
+  ir_loc at = loop_loc(f, head);
+  if (at.file)
+    diag_note_add(d, at,
+                  xstrdup("no semaphore, bounded group or queue, await or constant trip count limits this loop"));
+  int callee = m ? -1 : program_callee(p, call);
+  if (callee >= 0) {
+    /* name the spawn inside the wrapper */
+    const ir_function *g = p->fns[callee].fn;
+    for (unsigned k = 0; k < g->ncalls; k++)
+      if (spawns_call(p, s, &g->calls[k])) {
+        diag_note_add(d, g->calls[k].loc, xasprintf("'%s' starts the work here", g->name));
+        break;
+      }
+  }
+}
+
 static void run(const program *p, diag_list *out) {
-  (void)p;
-  (void)out;
+  summary s = summarise(p);
+  for (unsigned fi = 0; fi < p->nfns; fi++) {
+    const ir_function *f = p->fns[fi].fn;
+    unsigned char **bodies = NULL;
+    for (unsigned c = 0; c < f->ncalls; c++) {
+      const ir_call *call = &f->calls[c];
+      if (!spawns_call(p, &s, call)) continue;
+      if (!bodies) {
+        bodies = xcalloc(f->nblocks, sizeof *bodies);
+        for (unsigned b = 0; b < f->nblocks; b++)
+          if (f->blocks[b].loop_head) bodies[b] = flow_loop_body(f, (int)b);
+      }
+      const model_fn *m = program_model(p, call);
+      bool pointer = (m && m->returns == RETURNS_TASK) ||
+                     (call->use == IR_USE_VAR && call->dest >= 0 && f->vars[call->dest].type &&
+                      strchr(f->vars[call->dest].type, '*'));
+      loop_walk w = {p, &s, f, (int)c, -1, NULL, handle_vars(f, call), pointer};
+      /* the innermost unbounded loop around the call: the smallest body */
+      int best = -1;
+      unsigned best_size = 0;
+      for (unsigned h = 0; h < f->nblocks; h++) {
+        if (!bodies[h] || !bodies[h][call->block]) continue;
+        w.head = (int)h;
+        w.body = bodies[h];
+        if (!unbounded_in(&w)) continue;
+        unsigned size = 0;
+        for (unsigned b = 0; b < f->nblocks; b++) size += bodies[h][b];
+        if (best < 0 || size < best_size) best = (int)h, best_size = size;
+      }
+      if (best >= 0) report(p, &s, f, (int)c, best, out);
+      free(w.handle);
+    }
+    if (bodies)
+      for (unsigned b = 0; b < f->nblocks; b++) free(bodies[b]);
+    free(bodies);
+  }
+  free(s.spawner);
+  free(s.bounder);
 }
 
 const lint_rule rule_unbounded_spawn = {
