@@ -2,6 +2,7 @@
 #include "flow.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 flow_pos flow_after_call(const ir_function *f, int call) {
   flow_pos pos = {-1, 0};
@@ -270,4 +271,52 @@ unsigned char *flow_loop_body(const ir_function *f, int head) {
     }
   }
   return in;
+}
+
+char *flow_object_key(const ir_value *v) {
+  if (v->kind == IR_VAL_VAR) return xasprintf("%sv%d", v->addr_of ? "&" : "", v->var);
+  if (!v->text) return NULL;
+  char *key = xstrdup(v->text), *out = key;
+  for (const char *c = v->text; *c; c++)
+    if (!strchr(" \t\n()", *c)) *out++ = *c;
+  *out = 0;
+  return key;
+}
+
+/* Target `i` of a call: 0 is the callee, i > 0 the function passed as argument i - 1
+ * (with `through_fn_args`); a program function index, or -1. */
+static int call_target(const program *p, const ir_call *call, unsigned i, bool through_fn_args) {
+  if (i == 0) return program_callee(p, call);
+  const ir_value *a = &call->args[i - 1];
+  return through_fn_args && a->kind == IR_VAL_FUNC && a->func_usr ? program_find(p, a->func_usr) : -1;
+}
+
+int *flow_fns_calling(const program *p, bool (*pred)(const program *p, const ir_call *call, void *ctx), void *ctx,
+                      bool through_fn_args) {
+  int *witness = xcalloc(p->nfns ? p->nfns : 1, sizeof *witness);
+  for (unsigned f = 0; f < p->nfns; f++) {
+    witness[f] = -1;
+    const ir_function *fn = p->fns[f].fn;
+    for (unsigned c = 0; c < fn->ncalls && witness[f] < 0; c++)
+      if (pred(p, &fn->calls[c], ctx)) witness[f] = (int)c;
+  }
+  /* spread to callers until nothing changes: each round settles at least one more
+     function, so this ends */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned f = 0; f < p->nfns; f++) {
+      if (witness[f] >= 0) continue;
+      const ir_function *fn = p->fns[f].fn;
+      for (unsigned c = 0; c < fn->ncalls && witness[f] < 0; c++)
+        for (unsigned i = 0; i <= fn->calls[c].nargs; i++) {
+          int t = call_target(p, &fn->calls[c], i, through_fn_args);
+          if (t >= 0 && witness[t] >= 0) {
+            witness[f] = (int)c;
+            changed = true;
+            break;
+          }
+        }
+    }
+  }
+  return witness;
 }

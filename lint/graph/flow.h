@@ -78,4 +78,18 @@ bool *flow_calls_inside(const program *p, const ir_function *f,
  * Returns a malloc'd array of f->nblocks flags. */
 unsigned char *flow_loop_body(const ir_function *f, int head);
 
+/* A name for the object an argument denotes, to tell whether two calls act on the same
+ * lock or semaphore: "v<index>" or "&v<index>" for a variable, otherwise the argument's
+ * source text without blanks and parentheses ("&job->mu", "slots"); NULL when the text
+ * is unknown. malloc'd. */
+char *flow_object_key(const ir_value *v);
+
+/* For each function of the program, the index of one of its calls for which `pred`
+ * holds, or that calls (directly, or with `through_fn_args` by passing it as an
+ * argument, e.g. a callback or task body) a program function with such a witness;
+ * -1 when none. Follow the witnesses with program_callee to build a chain. Returns a
+ * malloc'd array of p->nfns entries. */
+int *flow_fns_calling(const program *p, bool (*pred)(const program *p, const ir_call *call, void *ctx), void *ctx,
+                      bool through_fn_args);
+
 #endif
