@@ -1,6 +1,6 @@
 /* ctx.h -- saving and restoring a task's registers. A hand-written switch on
- * x86-64 and aarch64 (pop/jmp style, a few ns); ucontext elsewhere or when
- * CALM_CTX_UCONTEXT is defined at build time. */
+ * x86-64 and aarch64 (a few ns); ucontext elsewhere or when CALM_CTX_UCONTEXT
+ * is defined at build time. */
 #ifndef CALM_CTX_H
 #define CALM_CTX_H
 

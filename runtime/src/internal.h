@@ -147,7 +147,7 @@ int  calm__suspend(calm_task *t, calm_time deadline, int on_deadline);
 void calm__wake(calm_task *t, int status);
 void calm__wake_all(calm__list *waiters, int status);
 int  calm__deadline_passed(calm_loop *loop, calm_time deadline);
-void calm__task_resume(calm_loop *loop, calm_task *t);
+void calm__run_batch(calm_loop *loop);    /* runs the tasks ready now */
 void calm__task_free(calm_task *t);
 void calm__tasks_free(calm_loop *loop);
 
@@ -182,6 +182,8 @@ void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const c
 int64_t calm__clock_us(void);
 
 /* ---- the loop */
+#define CALM__CLOCK_STEPS 32              /* task steps between clock reads while busy */
+
 typedef struct calm__soon {
     calm_callback cb;
     void *arg;
@@ -198,7 +200,11 @@ struct calm_loop {
     int running;                          /* inside calm_loop_run / shutdown */
     int in_poll;                          /* dispatching an epoll batch */
     int shutting_down;                    /* new tasks start cancelled */
-    unsigned spins;                       /* iterations since the last I/O poll */
+    uint64_t steps;                       /* task steps run so far */
+    uint64_t clock_steps;                 /* steps at the last clock read */
+    unsigned clock_iters;                 /* iterations since the last clock read */
+    uint64_t poll_steps;                  /* steps at the last I/O poll */
+    calm_time poll_time;                  /* time of the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
     /* timers */
     calm__tnode **heap;                   /* binary min-heap on (when, seq) */
@@ -212,6 +218,9 @@ struct calm_loop {
     calm__list tasks;                     /* every task not yet freed */
     size_t live_tasks;                    /* spawned and not finished */
     calm_task *current;                   /* task running now */
+    calm_task *prev;                      /* task whose step just ended (see task.c) */
+    calm_task *batch_last;                /* last task of the batch being run */
+    int batch_open;                       /* batch_last not yet reached */
     calm__ctx ctx;                        /* the loop's registers while a task runs */
     calm__stacks stacks;
     /* what keeps calm_loop_run going besides tasks and queued work */

@@ -14,7 +14,11 @@
 __thread calm_loop *calm__tls_loop;
 
 #define CALM__POLL_BATCH 256 /* epoll events taken per wait */
-#define CALM__POLL_EVERY 16  /* iterations with ready work between I/O polls */
+/* While tasks are ready, reading the clock and polling for I/O would cost
+ * more than the task steps around them; both are spaced out by steps run, and
+ * by iterations for when steps are long. */
+#define CALM__CLOCK_ITERS 4  /* iterations between clock reads while busy */
+#define CALM__POLL_STEPS 256 /* task steps between I/O polls while busy */
 
 calm_loop *calm_loop_current(void)
 {
@@ -156,15 +160,27 @@ int calm_call_soon(calm_loop *loop, calm_callback cb, void *arg)
 static void calm__update_time(calm_loop *loop)
 {
     loop->now = calm_now();
+    loop->clock_steps = loop->steps;
+    loop->clock_iters = 0;
+}
+
+static int calm__clock_due(calm_loop *loop)
+{
+    return loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS ||
+           ++loop->clock_iters >= CALM__CLOCK_ITERS;
+}
+
+static int calm__poll_due(calm_loop *loop)
+{
+    return loop->steps - loop->poll_steps >= CALM__POLL_STEPS || loop->now > loop->poll_time;
 }
 
 /* Runs the callbacks queued before this phase began, then the tasks that were
  * ready when it began; work queued meanwhile waits for the next iteration, so
- * a task that yields in a loop still lets I/O be polled. */
+ * a task that yields in a loop still lets timers and I/O have their turn. */
 static void calm__run_ready(calm_loop *loop)
 {
     size_t n = loop->soon_len;
-    calm_task *last = loop->ready_tail;
 
     while (n-- > 0 && loop->soon_len > 0) {
         calm__soon s = loop->soon[loop->soon_head];
@@ -177,18 +193,7 @@ static void calm__run_ready(calm_loop *loop)
             calm__debug_slow(loop, "callback", (const void *)s.cb, NULL,
                              (calm__clock_us() - t0) / 1000);
     }
-    while (last != NULL && loop->ready_head != NULL) {
-        calm_task *t = loop->ready_head;
-        int was_last = (t == last);
-
-        loop->ready_head = t->next_ready;
-        if (loop->ready_head == NULL)
-            loop->ready_tail = NULL;
-        t->next_ready = NULL;
-        calm__task_resume(loop, t);
-        if (was_last)
-            break;
-    }
+    calm__run_batch(loop);
 }
 
 static int calm__poll_timeout(calm_loop *loop, calm_time until)
@@ -214,12 +219,14 @@ static void calm__poll_io(calm_loop *loop, int timeout)
     int n, i;
 
     n = epoll_wait(loop->epfd, ev, CALM__POLL_BATCH, timeout);
+    loop->poll_steps = loop->steps;
     if (n < 0) {
         if (errno != EINTR)
             calm__report(loop, -errno, "epoll_wait failed: %s", strerror(errno));
         return;
     }
     calm__update_time(loop);
+    loop->poll_time = loop->now;
     loop->in_poll = 1;
     for (i = 0; i < n; i++) {
         calm__io *io = ev[i].data.ptr;
@@ -254,8 +261,10 @@ static int calm__run(calm_loop *loop, int mode, calm_time until)
         return -EBUSY;
     loop->running = 1;
     calm__tls_loop = loop;
+    calm__update_time(loop);
     for (;;) {
-        calm__update_time(loop);
+        if (!calm__has_work(loop) || calm__clock_due(loop))
+            calm__update_time(loop);
         calm__run_timers(loop);
         calm__run_ready(loop);
 
@@ -276,11 +285,8 @@ static int calm__run(calm_loop *loop, int mode, calm_time until)
             rc = CALM_EDEADLK;
             break;
         }
-        /* With tasks ready, a poll finds nothing most of the time and costs a
-         * system call; poll every few iterations so I/O still gets its turn. */
-        if (calm__has_work(loop) && ++loop->spins < CALM__POLL_EVERY)
+        if (calm__has_work(loop) && !calm__poll_due(loop))
             continue;
-        loop->spins = 0;
         calm__poll_io(loop, calm__poll_timeout(loop, mode == CALM__RUN_TASKS ? until : CALM_FOREVER));
     }
     atomic_store(&loop->stop, 0);

@@ -54,9 +54,16 @@ static void calm__on_sigpipe(calm_loop *loop, calm__io *io, uint32_t events)
     while ((n = read(loop->sigpipe[0], buf, sizeof(buf))) > 0) {
         for (i = 0; i < n; i++) {
             calm__sighandler *h;
-            for (h = loop->sighandlers; h != NULL; h = h->next)
-                if (h->signum == buf[i])
-                    h->cb(loop, h->arg);
+            for (h = loop->sighandlers; h != NULL; h = h->next) {
+                int64_t t0;
+                if (h->signum != buf[i])
+                    continue;
+                t0 = loop->debug ? calm__clock_us() : 0;
+                h->cb(loop, h->arg);
+                if (loop->debug)
+                    calm__debug_slow(loop, "signal callback", (const void *)h->cb, NULL,
+                                     (calm__clock_us() - t0) / 1000);
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 /* switch_aarch64.c -- task context switch for aarch64 (AAPCS64): store x19-x30
- * and d8-d15 below the stack pointer, swap stack pointers, load, and branch to
- * the saved link register. */
+ * and d8-d15 below the stack pointer, swap stack pointers, load, and return
+ * through the saved link register (`ret`, as on x86-64: see switch_x86_64.c). */
 #include "ctx.h"
 
 #if defined(__aarch64__) && !defined(CALM_CTX_UCONTEXT)
@@ -38,7 +38,7 @@ __asm__(
     "    ldp d12, d13, [sp, #128]\n"
     "    ldp d14, d15, [sp, #144]\n"
     "    add sp, sp, #160\n"
-    "    br x30\n"
+    "    ret\n"
     ".size calm__ctx_jump,.-calm__ctx_jump\n"
     /* First frame of every task: entry(arg) from x20/x19; entry never returns. */
     ".globl calm__ctx_start\n"

@@ -25,9 +25,88 @@ calm_task *calm_task_current(void)
     return calm__current();
 }
 
-/* ---- switching ----------------------------------------------------------- */
+/* ---- switching -----------------------------------------------------------
+ * The loop starts a batch (the tasks ready when the phase began) by switching
+ * to the first one; each task that suspends hands over straight to the next
+ * one in the batch, and the last switches back to the loop. Whoever runs after
+ * a switch finishes the previous task's step (calm__after_switch), since a
+ * finished task's stack can only be released once nobody runs on it. Debug
+ * mode goes through the loop after every step so that each step is timed. */
 
-static void calm__switch_to_task(calm_loop *loop, calm_task *t)
+static calm_task *calm__ready_pop(calm_loop *loop)
+{
+    calm_task *t = loop->ready_head;
+
+    if (t == NULL)
+        return NULL;
+    loop->ready_head = t->next_ready;
+    if (loop->ready_head == NULL)
+        loop->ready_tail = NULL;
+    t->next_ready = NULL;
+    return t;
+}
+
+/* The next task of the open batch, or NULL when the loop must run. A batch
+ * that ends while only tasks are waiting to run, and the clock is not due,
+ * is followed at once by the next, without a round trip through the loop. */
+static calm_task *calm__batch_next(calm_loop *loop)
+{
+    calm_task *t;
+
+    if (!loop->batch_open) {
+        if (loop->debug || loop->ready_head == NULL || loop->soon_len > 0 ||
+            loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS ||
+            atomic_load_explicit(&loop->stop, memory_order_relaxed))
+            return NULL;
+        loop->batch_last = loop->ready_tail;
+        loop->batch_open = 1;
+    }
+    if ((t = calm__ready_pop(loop)) == NULL)
+        return NULL;
+    if (t == loop->batch_last)
+        loop->batch_open = 0;
+    return t;
+}
+
+static void calm__task_retire(calm_loop *loop, calm_task *t);
+
+/* Ends the step of the task that just switched away. */
+static void calm__after_switch(calm_loop *loop)
+{
+    calm_task *p = loop->prev;
+
+    if (p == NULL)
+        return;
+    loop->prev = NULL;
+    loop->steps++;
+    if (calm__stack_check(p->stack, p->stack_canary) < 0) {
+        char name[128];
+        /* memory is already corrupt: continuing would only spread it */
+        calm__report(loop, -EFAULT, "task '%s' overflowed its stack; raise stack_size",
+                     calm__task_name(p, name, sizeof(name)));
+        abort();
+    }
+    if (p->state == CALM__DONE)
+        calm__task_retire(loop, p);
+}
+
+#ifdef CALM__ASAN
+/* Learns the loop thread's stack from the first switch that leaves it. */
+static void calm__asan_finish(calm_loop *loop, void *fake, int from_loop)
+{
+    const void *lo;
+    size_t size;
+
+    __sanitizer_finish_switch_fiber(fake, &lo, &size);
+    if (from_loop) {
+        loop->asan_stack_lo = lo;
+        loop->asan_stack_size = size;
+    }
+}
+#endif
+
+/* Loop -> task; returns when the batch's last task switches back. */
+static void calm__switch_from_loop(calm_loop *loop, calm_task *t)
 {
 #ifdef CALM__ASAN
     void *fake = NULL;
@@ -37,30 +116,46 @@ static void calm__switch_to_task(calm_loop *loop, calm_task *t)
     loop->tsan_fiber = __tsan_get_current_fiber();
     __tsan_switch_to_fiber(t->tsan_fiber, 0);
 #endif
+    loop->prev = NULL;
     calm__ctx_switch(&loop->ctx, &t->ctx);
 #ifdef CALM__ASAN
     __sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
+    calm__after_switch(loop);
 }
 
-/* finished: the task will never run again, so ASan may drop its fake stack */
-static void calm__switch_to_loop(calm_task *t, int finished)
+/* Task -> next task of the batch, or -> loop. finished: t never runs again,
+ * so ASan may drop its fake stack. Returns when t is resumed. */
+static void calm__switch_out(calm_task *t, int finished)
 {
     calm_loop *loop = t->loop;
+    calm_task *next = loop->debug ? NULL : calm__batch_next(loop);
 
+    if (next == t) {                      /* already next in line: keep running */
+        t->state = CALM__RUNNING;
+        loop->steps++;                    /* a step all the same: the loop's turn comes */
+        return;
+    }
+    loop->prev = t;
+    loop->current = next;
 #ifdef CALM__ASAN
-    __sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake, loop->asan_stack_lo,
-                                   loop->asan_stack_size);
+    __sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake,
+                                   next ? next->stack : loop->asan_stack_lo,
+                                   next ? loop->stacks.size : loop->asan_stack_size);
 #else
     (void)finished;
 #endif
+    if (next != NULL)
+        next->state = CALM__RUNNING;
 #ifdef CALM__TSAN
-    __tsan_switch_to_fiber(loop->tsan_fiber, 0);
+    __tsan_switch_to_fiber(next ? next->tsan_fiber : loop->tsan_fiber, 0);
 #endif
-    calm__ctx_switch(&t->ctx, &loop->ctx);
+    /* one call site for every suspension: see switch_x86_64.c */
+    calm__ctx_switch(&t->ctx, next ? &next->ctx : &loop->ctx);
 #ifdef CALM__ASAN
-    __sanitizer_finish_switch_fiber(t->asan_fake, &loop->asan_stack_lo, &loop->asan_stack_size);
+    calm__asan_finish(loop, t->asan_fake, loop->prev == NULL);
 #endif
+    calm__after_switch(loop);
 }
 
 static void calm__task_entry(void *arg)
@@ -68,12 +163,13 @@ static void calm__task_entry(void *arg)
     calm_task *t = arg;
 
 #ifdef CALM__ASAN
-    __sanitizer_finish_switch_fiber(NULL, &t->loop->asan_stack_lo, &t->loop->asan_stack_size);
+    calm__asan_finish(t->loop, NULL, t->loop->prev == NULL);
 #endif
+    calm__after_switch(t->loop);
     t->result = t->fn(t->arg);
     t->state = CALM__DONE;
     t->loop->live_tasks--;
-    calm__switch_to_loop(t, 1);
+    calm__switch_out(t, 1);
     abort(); /* unreachable: a finished task is never resumed */
 }
 
@@ -133,26 +229,27 @@ static void calm__task_retire(calm_loop *loop, calm_task *t)
     }
 }
 
-void calm__task_resume(calm_loop *loop, calm_task *t)
+/* Runs the tasks that are ready now, as one batch. */
+void calm__run_batch(calm_loop *loop)
 {
-    int64_t t0 = loop->debug ? calm__clock_us() : 0;
+    calm_task *t;
 
-    loop->current = t;
-    t->state = CALM__RUNNING;
-    calm__switch_to_task(loop, t);
-    loop->current = NULL;
-    if (calm__stack_check(t->stack, t->stack_canary) < 0) {
-        char name[128];
-        /* memory is already corrupt: continuing would only spread it */
-        calm__report(loop, -EFAULT, "task '%s' overflowed its stack; raise stack_size",
-                     calm__task_name(t, name, sizeof(name)));
-        abort();
+    loop->batch_last = loop->ready_tail;
+    loop->batch_open = loop->batch_last != NULL;
+    while ((t = calm__batch_next(loop)) != NULL) {
+        /* read before the switch: a finished task is freed on the way back */
+        const void *fn = (const void *)t->fn;
+        const char *name = t->name;
+        int64_t t0 = loop->debug ? calm__clock_us() : 0;
+
+        loop->current = t;
+        t->state = CALM__RUNNING;
+        calm__switch_from_loop(loop, t);
+        loop->current = NULL;
+        if (loop->debug)
+            calm__debug_slow(loop, "task step", fn, name, (calm__clock_us() - t0) / 1000);
     }
-    if (loop->debug)
-        calm__debug_slow(loop, "task step", (const void *)t->fn, t->name,
-                         (calm__clock_us() - t0) / 1000);
-    if (t->state == CALM__DONE)
-        calm__task_retire(loop, t);
+    loop->batch_open = 0;
 }
 
 /* ---- spawn ----------------------------------------------------------------- */
@@ -255,7 +352,7 @@ int calm__suspend(calm_task *t, calm_time deadline, int on_deadline)
         }
     }
     t->state = CALM__WAITING;
-    calm__switch_to_loop(t, 0);
+    calm__switch_out(t, 0);
     if (t->wake_status == CALM_ECANCELED)
         t->cancel_seen = 1;
     return t->wake_status;
@@ -305,7 +402,7 @@ int calm_yield(void)
         return rc;
     t->state = CALM__WAITING;
     calm__wake(t, 0);
-    calm__switch_to_loop(t, 0);
+    calm__switch_out(t, 0);
     return t->wake_status;
 }
 

@@ -358,3 +358,65 @@ void test_signal_delivered_as_callback(void)
     ASSERT_EQ(calm_on_signal(loop, SIGKILL, on_usr1, NULL), -EINVAL);
     close_loop_clean(loop);
 }
+
+/* ---- fairness: a task that only yields must not starve timers or I/O */
+
+static int timer_fired, io_seen;
+static void set_timer_fired(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    timer_fired = 1;
+}
+
+static void on_io(calm_loop *loop, int fd, int revents, void *arg)
+{
+    char c;
+
+    (void)loop;
+    (void)revents;
+    (void)arg;
+    if (read(fd, &c, 1) == 1)
+        io_seen = 1;
+}
+
+static int busy_yielder(void *arg)
+{
+    calm_time t0 = calm_now();
+    int rc;
+
+    (void)arg;
+    rc = 0;
+    while (rc == 0 && !(timer_fired && io_seen)) {
+        rc = calm_yield();
+        if (rc == 0 && calm_now() - t0 > 5000)
+            rc = -ETIMEDOUT;
+    }
+    calm_loop_stop(calm_loop_current());
+    return rc;
+}
+
+void test_loop_yielding_task_does_not_starve(void)
+{
+    calm_loop *loop = test_loop();
+    calm_watch *w;
+    calm_task *t;
+
+    timer_fired = io_seen = 0;
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    w = calm_watch_fd(loop, sv[0], CALM_READABLE, on_io, NULL);
+    ASSERT_FATAL(w != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 10, 0, set_timer_fired, NULL) != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 5, 0, send_hello, NULL) != NULL);
+    t = calm_spawn(loop, busy_yielder, NULL);
+    ASSERT_FATAL(t != NULL);
+    calm_detach(t);
+    ASSERT_EQ(calm_loop_run(loop), 0);   /* the task stops it: the watcher would keep it */
+    calm_watch_stop(w);
+    close(sv[0]);
+    close(sv[1]);
+    ASSERT_EQ(timer_fired, 1);
+    ASSERT_EQ(io_seen, 1);
+    ASSERT_EQ(test_errors, 0);
+    close_loop_clean(loop);
+}

@@ -23,7 +23,6 @@ static calm_loop *stress_loop(size_t stack_size)
     calm_options opts;
 
     memset(&opts, 0, sizeof(opts));
-    opts.debug = 1;
     opts.slow_ms = 60000;                 /* spawning thousands in one step is the point */
     opts.stack_size = stack_size;
     return test_loop_opts(&opts);
