@@ -1,8 +1,8 @@
 /* unbounded-spawn: a call that starts concurrent work (model `spawns: true`, or a
  * function of the program that makes one) inside a loop that nothing bounds: an
  * iteration can go round without acquiring a semaphore, waiting for a bounded group
- * or queue, awaiting a task or joining the work it started, and the loop has no
- * constant trip count. */
+ * or queue, awaiting a task or joining the work it started, and the loop is not a
+ * counting loop whose trip count is fixed before it starts. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,36 +32,6 @@ static bool spawns_call(const program *p, const summary *s, const ir_call *call)
   return callee >= 0 && s->spawner[callee];
 }
 
-static summary summarise(const program *p) {
-  summary s = {xcalloc(p->nfns + 1, 1), xcalloc(p->nfns + 1, 1)};
-  /* bounders first: a wrapper that waits for room is not a spawner */
-  for (int pass = 0; pass < 2; pass++)
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (unsigned fi = 0; fi < p->nfns; fi++) {
-        const ir_function *f = p->fns[fi].fn;
-        unsigned char *mine = pass == 0 ? s.bounder : s.spawner;
-        if (mine[fi] || (pass == 1 && s.bounder[fi])) continue;
-        for (unsigned c = 0; c < f->ncalls && !mine[fi]; c++)
-          mine[fi] = pass == 0 ? bounds_call(p, &s, &f->calls[c]) : spawns_call(p, &s, &f->calls[c]);
-        changed |= mine[fi];
-      }
-    }
-  return s;
-}
-
-/* One spawn call and one loop around it. */
-typedef struct {
-  const program *p;
-  const summary *s;
-  const ir_function *f;
-  int call;
-  int head;
-  const unsigned char *body;
-  unsigned char *handle; /* per variable: holds what the spawn started (its handle, thread id, request) */
-  bool pointer;          /* the spawn returns a pointer: NULL is failure; else a status: non-zero is */
-} loop_walk;
-
 /* The variables that name the started work: the result, anything whose address the
  * call takes (a thread id), and their plain copies. */
 static unsigned char *handle_vars(const ir_function *f, const ir_call *call) {
@@ -84,14 +54,60 @@ static unsigned char *handle_vars(const ir_function *f, const ir_call *call) {
   return h;
 }
 
-/* A bound, or a wait for the very work this spawn started (await, join). */
-static bool stops_iteration(const loop_walk *w, const ir_call *call) {
-  if (bounds_call(w->p, w->s, call)) return true;
-  const model_fn *m = program_model(w->p, call);
+/* A wait (model `suspends` or `blocking`) on one of the `handle` variables: an
+ * await of the task, a join of the thread. */
+static bool waits_on(const program *p, const ir_call *call, const unsigned char *handle) {
+  const model_fn *m = program_model(p, call);
   if (!m || !(m->suspends || model_cond_holds(&m->blocking, call))) return false;
   for (unsigned i = 0; i < call->nargs; i++)
-    if (call->args[i].kind == IR_VAL_VAR && call->args[i].var >= 0 && w->handle[call->args[i].var]) return true;
+    if (call->args[i].kind == IR_VAL_VAR && call->args[i].var >= 0 && handle[call->args[i].var]) return true;
   return false;
+}
+
+/* Whether `f` waits for the work that `spawn` starts before it returns (on some path):
+ * then a call to `f` does not leave work running. */
+static bool joined(const program *p, const ir_function *f, const ir_call *spawn) {
+  unsigned char *handle = handle_vars(f, spawn);
+  bool found = false;
+  for (unsigned c = 0; c < f->ncalls && !found; c++) found = waits_on(p, &f->calls[c], handle);
+  free(handle);
+  return found;
+}
+
+static summary summarise(const program *p) {
+  summary s = {xcalloc(p->nfns + 1, 1), xcalloc(p->nfns + 1, 1)};
+  /* bounders first: a wrapper that waits for room is not a spawner */
+  for (int pass = 0; pass < 2; pass++)
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (unsigned fi = 0; fi < p->nfns; fi++) {
+        const ir_function *f = p->fns[fi].fn;
+        unsigned char *mine = pass == 0 ? s.bounder : s.spawner;
+        if (mine[fi] || (pass == 1 && s.bounder[fi])) continue;
+        for (unsigned c = 0; c < f->ncalls && !mine[fi]; c++)
+          mine[fi] = pass == 0 ? bounds_call(p, &s, &f->calls[c])
+                               : spawns_call(p, &s, &f->calls[c]) && !joined(p, f, &f->calls[c]);
+        changed |= mine[fi];
+      }
+    }
+  return s;
+}
+
+/* One spawn call and one loop around it. */
+typedef struct {
+  const program *p;
+  const summary *s;
+  const ir_function *f;
+  int call;
+  int head;
+  const unsigned char *body;
+  unsigned char *handle; /* per variable: holds what the spawn started (its handle, thread id, request) */
+  bool pointer;          /* the spawn returns a pointer: NULL is failure; else a status: non-zero is */
+} loop_walk;
+
+/* A bound, or a wait for the very work this spawn started (await, join). */
+static bool stops_iteration(const loop_walk *w, const ir_call *call) {
+  return bounds_call(w->p, w->s, call) || waits_on(w->p, call, w->handle);
 }
 
 static bool back_to_head(const ir_block *b, int head) {
@@ -178,22 +194,24 @@ static bool constant_on_entry(const ir_function *f, int head, const unsigned cha
   return ok;
 }
 
-/* `for (i = 0; i < 8; i++)`: the head tests a counter against a constant; the counter
- * enters the loop holding a constant and is only stepped (`i++`, `i += k`) inside. */
-static bool constant_trip_count(const ir_function *f, int head, const unsigned char *body) {
-  const ir_block *h = &f->blocks[head];
-  if (h->term != IR_TERM_COND || h->cond_var < 0 || h->cond_op == IR_CMP_EQ) return false;
-  int i = h->cond_var;
+/* Whether a call in the loop may change `var` through its address. */
+static bool address_passed(const ir_call *call, int var) {
+  for (unsigned a = 0; a < call->nargs; a++)
+    if (call->args[a].kind == IR_VAL_VAR && call->args[a].addr_of && call->args[a].var == var) return true;
+  return false;
+}
+
+/* A counter: enters the loop holding a constant and is only stepped inside
+ * (`i++`, `i += k`). */
+static bool is_counter(const ir_function *f, int head, const unsigned char *body, int i) {
   if (f->vars[i].is_temp || f->vars[i].is_static) return false;
   bool stepped = false;
   for (unsigned b = 0; b < f->nblocks; b++)
     for (unsigned k = 0; k < f->blocks[b].nops; k++) {
       const ir_op *op = &f->blocks[b].ops[k];
-      if (op->kind == IR_OP_ESCAPE && op->var == i) return false;
       if (op->kind == IR_OP_CALL) {
         const ir_call *call = &f->calls[op->call];
-        for (unsigned a = 0; a < call->nargs; a++)
-          if (call->args[a].kind == IR_VAL_VAR && call->args[a].addr_of && call->args[a].var == i) return false;
+        if (address_passed(call, i)) return false;
         if (body[b] && call->use == IR_USE_VAR && call->dest == i) return false;
       }
       if (!body[b] || op->kind != IR_OP_ASSIGN || op->var != i) continue;
@@ -201,6 +219,38 @@ static bool constant_trip_count(const ir_function *f, int head, const unsigned c
       stepped = true;
     }
   return stepped && constant_on_entry(f, head, body, i);
+}
+
+/* Nothing in the loop changes `var`. */
+static bool invariant(const ir_function *f, const unsigned char *body, int var) {
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned k = 0; k < f->blocks[b].nops; k++) {
+      const ir_op *op = &f->blocks[b].ops[k];
+      if (!body[b]) continue;
+      if (op->kind == IR_OP_ASSIGN && op->var == var) return false;
+      if (op->kind == IR_OP_CALL && (address_passed(&f->calls[op->call], var) ||
+                                     (f->calls[op->call].use == IR_USE_VAR && f->calls[op->call].dest == var)))
+        return false;
+    }
+  return true;
+}
+
+/* A counting loop, whose number of iterations is decided before it starts: the head
+ * tests a counter against a constant (`for (i = 0; i < 8; i++)`), or against values
+ * that nothing in the loop changes (`i < n`). Input that arrives while the loop runs
+ * cannot make it go round more often. */
+static bool counted_loop(const ir_function *f, int head, const unsigned char *body) {
+  const ir_block *h = &f->blocks[head];
+  if (h->term != IR_TERM_COND) return false;
+  if (h->cond_var >= 0) return h->cond_op != IR_CMP_EQ && is_counter(f, head, body, h->cond_var);
+  int counter = -1;
+  for (unsigned k = 0; k < h->nops; k++) {
+    const ir_op *op = &h->ops[k];
+    if (op->kind != IR_OP_READ) return false;
+    if (counter < 0 && is_counter(f, head, body, op->var)) counter = op->var;
+    else if (!invariant(f, body, op->var)) return false;
+  }
+  return counter >= 0;
 }
 
 /* Where to point at the loop: its condition (a `for (;;)` has none to point at). */
@@ -213,7 +263,7 @@ static ir_loc loop_loc(const ir_function *f, int head) {
  * bound. A bound anywhere in the loop counts (an await in a second inner loop that
  * the graph lets run zero times, a permit taken on most paths): precision first. */
 static bool unbounded_in(loop_walk *w) {
-  if (constant_trip_count(w->f, w->head, w->body)) return false;
+  if (counted_loop(w->f, w->head, w->body)) return false;
   for (unsigned c = 0; c < w->f->ncalls; c++)
     if (w->body[w->f->calls[c].block] && stops_iteration(w, &w->f->calls[c])) return false;
   static const flow_visitor after = {after_op, after_edge, NULL, after_back};
@@ -233,7 +283,7 @@ static void report(const program *p, const summary *s, const ir_function *f, int
   ir_loc at = loop_loc(f, head);
   if (at.file)
     diag_note_add(d, at,
-                  xstrdup("no semaphore, bounded group or queue, await or constant trip count limits this loop"));
+                  xstrdup("no semaphore, bounded group or queue, await or fixed count limits this loop"));
   int callee = m ? -1 : program_callee(p, call);
   if (callee >= 0) {
     /* name the spawn inside the wrapper */
