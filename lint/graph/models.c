@@ -13,7 +13,7 @@ enum {
   P_DEADLINE = 1u << 4, P_SUSPENDS = 1u << 5, P_RETURNS = 1u << 6, P_TAKES = 1u << 7,
   P_SPAWNS = 1u << 8, P_ACQUIRES = 1u << 9, P_RELEASES = 1u << 10, P_SCOPE = 1u << 11,
   P_SHIELD = 1u << 12, P_THREAD_SAFE = 1u << 13, P_LOOP_ONLY = 1u << 14, P_NORETURN = 1u << 15,
-  P_RUNS_LOOP = 1u << 16,
+  P_RUNS_LOOP = 1u << 16, P_CLEANUP = 1u << 17,
 };
 
 typedef struct {
@@ -228,6 +228,9 @@ static bool read_callbacks(parser *p, const cJSON *v, model_fn *fn) {
       else if (strcmp(k->string, "context") == 0) has_ctx = read_context(p, k, &cb->context);
       else if (strcmp(k->string, "status_param") == 0) {
         if (!read_index(p, k, &cb->status_param, "status_param")) return false;
+      } else if (strcmp(k->string, "cancelled_by") == 0) {
+        if (!cJSON_IsString(k)) return bad(p, "'cancelled_by' must be a function name%s", "");
+        cb->cancelled_by = strpool_intern(p->pool, k->valuestring);
       } else if (strcmp(k->string, "description") == 0) {
         continue;
       } else return bad(p, "unknown callback key '%s'", k->string);
@@ -301,6 +304,7 @@ static entry *read_entry(parser *p, const cJSON *o) {
     else if (strcmp(k, "loop_only") == 0) ok = read_flag(p, v, &fn->loop_only, k), e->set |= P_LOOP_ONLY;
     else if (strcmp(k, "noreturn") == 0) ok = read_flag(p, v, &fn->noreturn, k), e->set |= P_NORETURN;
     else if (strcmp(k, "runs_loop") == 0) ok = read_flag(p, v, &fn->runs_loop, k), e->set |= P_RUNS_LOOP;
+    else if (strcmp(k, "cleanup") == 0) ok = read_flag(p, v, &fn->cleanup, k), e->set |= P_CLEANUP;
     else if (strcmp(k, "description") == 0 || strcmp(k, "note") == 0) continue;
     else ok = bad(p, "unknown function property '%s'", k);
     if (!ok) break;
@@ -460,6 +464,7 @@ static void overlay(model_fn *out, const entry *e, const model *m) {
   if (e->set & P_LOOP_ONLY) out->loop_only = f->loop_only;
   if (e->set & P_NORETURN) out->noreturn = f->noreturn;
   if (e->set & P_RUNS_LOOP) out->runs_loop = f->runs_loop;
+  if (e->set & P_CLEANUP) out->cleanup = f->cleanup;
   out->model = f->model;
   if (m->has_cancel_status) {
     out->has_cancel_status = true;

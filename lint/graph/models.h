@@ -39,6 +39,7 @@ typedef struct {
   int arg;
   calm_context context;
   int status_param; /* -1 when the callback carries no status */
+  const char *cancelled_by; /* the status is 0 unless this function cancelled the request, or NULL */
 } model_callback;
 
 typedef enum { RETURNS_NOTHING = 0, RETURNS_STATUS, RETURNS_TASK } model_returns;
@@ -76,6 +77,7 @@ typedef struct {
   bool loop_only;
   bool noreturn;
   bool runs_loop; /* runs a loop on the calling thread: that thread owns the loop */
+  bool cleanup;   /* closes, stops or frees: right whatever an operation's outcome */
 } model_fn;
 
 typedef struct model_db model_db;
