@@ -1,9 +1,222 @@
-/* unreleased-semaphore: a semaphore permit acquired and not released on some path. (Being written: see rules/unreleased-semaphore.md.) */
+/* unreleased-semaphore: a semaphore permit acquired (model `acquires` kind semaphore)
+ * that some path takes to the function's exit without a matching release; and an
+ * acquire whose failure is treated as success (status ignored, or the failure path
+ * goes on to release a permit it never took). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lint/graph/flow.h"
 #include "rule.h"
 
+enum { LIVE = 1 }; /* path state: the status variable still holds the acquire's status */
+
+typedef struct {
+  const program *p;
+  const ir_function *f;
+  int acquire;      /* call index of the acquire */
+  char *key;        /* object key of the semaphore, or NULL */
+  int key_var;      /* the semaphore's variable when it is one, else -1 */
+  int status;       /* variable holding the status, or -1 */
+  int64_t value;    /* the status this search assumes */
+  bool failure;     /* failure search: looking for a release */
+  const int *releasers;
+  int found_call;
+} search;
+
+static const model_resource_arg *resource(const program *p, const ir_call *call, bool acquires) {
+  const model_fn *m = program_model(p, call);
+  if (!m) return NULL;
+  const model_resource_arg *r = acquires ? &m->acquires : &m->releases;
+  return r->kind == RESOURCE_SEMAPHORE && r->arg >= 0 && (unsigned)r->arg < call->nargs ? r : NULL;
+}
+
+static bool is_release(const program *p, const ir_call *call, void *ctx) {
+  (void)ctx;
+  return resource(p, call, false) != NULL;
+}
+
+/* Whether `key` names an object some acquire of this function takes. */
+static bool acquired_here(const search *s, const char *key) {
+  for (unsigned c = 0; c < s->f->ncalls; c++) {
+    const model_resource_arg *r = resource(s->p, &s->f->calls[c], true);
+    if (!r) continue;
+    char *k = flow_object_key(&s->f->calls[c].args[r->arg]);
+    bool same = k && strcmp(k, key) == 0;
+    free(k);
+    if (same) return true;
+  }
+  return false;
+}
+
+/* A release of the same semaphore: the same object, or one this function does not
+ * acquire at all (an alias such as `s = job->sem`). */
+static bool releases_it(const search *s, const ir_call *call) {
+  const model_resource_arg *r = resource(s->p, call, false);
+  if (!r) return false;
+  char *key = flow_object_key(&call->args[r->arg]);
+  bool same = !key || !s->key || strcmp(key, s->key) == 0 || !acquired_here(s, key);
+  free(key);
+  return same;
+}
+
+/* Whether parameter `param` of program function `fn` is stored somewhere. */
+static bool param_escapes(const ir_function *fn, unsigned param) {
+  for (unsigned b = 0; b < fn->nblocks; b++)
+    for (unsigned i = 0; i < fn->blocks[b].nops; i++)
+      if (fn->blocks[b].ops[i].kind == IR_OP_ESCAPE && fn->blocks[b].ops[i].var == (int)param) return true;
+  return false;
+}
+
+/* Whether `call` hands the permit on: it calls, or passes as a callback or task body,
+ * a function that releases a semaphore; or it passes the semaphore to a function
+ * that keeps it or that the program does not show. */
+static bool hands_over(const search *s, const ir_call *call) {
+  int callee = program_callee(s->p, call);
+  if (callee >= 0 && s->releasers[callee] >= 0) return true;
+  for (unsigned i = 0; i < call->nargs; i++) {
+    const ir_value *a = &call->args[i];
+    if (a->kind == IR_VAL_FUNC && a->func_usr) {
+      int fn = program_find(s->p, a->func_usr);
+      if (fn >= 0 && s->releasers[fn] >= 0) return true;
+    }
+    if (!s->key) continue;
+    char *key = flow_object_key(a);
+    bool same = key && strcmp(key, s->key) == 0;
+    free(key);
+    if (!same) continue;
+    if (callee < 0 && !program_model(s->p, call)) return true;
+    if (callee >= 0 && i < s->p->fns[callee].fn->nparams && param_escapes(s->p->fns[callee].fn, i)) return true;
+  }
+  return false;
+}
+
+static flow_action visit_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *ctx) {
+  search *s = ctx;
+  (void)at;
+  switch (op->kind) {
+  case IR_OP_ASSIGN:
+    if (op->var == s->status) *state &= ~(uint64_t)LIVE;
+    return FLOW_CONTINUE;
+  case IR_OP_ESCAPE:
+    return op->var == s->key_var && s->key_var >= 0 ? FLOW_STOP : FLOW_CONTINUE;
+  case IR_OP_RETURN:
+    /* returning the acquire's own status tells the caller it holds the permit */
+    if ((*state & LIVE) && op->val.kind == IR_VAL_VAR && op->val.var == s->status && !s->failure) return FLOW_STOP;
+    return FLOW_CONTINUE;
+  case IR_OP_READ:
+    return FLOW_CONTINUE;
+  case IR_OP_CALL:
+    break;
+  }
+  const ir_call *call = &f->calls[op->call];
+  if (op->call == s->acquire || resource(s->p, call, true)) {
+    if (s->failure) return FLOW_STOP; /* a new acquire: what follows may hold a permit */
+    if (op->call == s->acquire) *state &= ~(uint64_t)LIVE;
+    return FLOW_CONTINUE;
+  }
+  if (releases_it(s, call)) {
+    s->found_call = op->call;
+    return s->failure ? FLOW_FOUND : FLOW_STOP;
+  }
+  if (hands_over(s, call)) return FLOW_STOP;
+  if (call->use == IR_USE_VAR && call->dest == s->status) *state &= ~(uint64_t)LIVE;
+  return FLOW_CONTINUE;
+}
+
+static bool visit_edge(const ir_function *f, const ir_block *b, int which, uint64_t *state, void *ctx) {
+  search *s = ctx;
+  (void)f;
+  if (!(*state & LIVE)) return true;
+  return flow_edge_admits(b, which, s->status, s->value);
+}
+
+static flow_action visit_exit(const ir_function *f, uint64_t state, void *ctx) {
+  search *s = ctx;
+  (void)f;
+  (void)state;
+  return s->failure ? FLOW_STOP : FLOW_FOUND;
+}
+
+static const flow_state_visitor visitor = {visit_op, visit_edge, visit_exit, NULL};
+
+/* The name the source gives the semaphore, for messages. */
+static const char *object_name(const ir_function *f, const ir_value *v) {
+  if (v->kind == IR_VAL_VAR) return f->vars[v->var].name;
+  return v->text ? v->text : "the semaphore";
+}
+
+/* Negative values the status can take that matter to the code: the model's
+ * cancellation status, a generic failure, and every negative constant it is compared
+ * with. */
+static unsigned failure_values(const search *s, const model_fn *m, int64_t *out, unsigned cap) {
+  unsigned n = 0;
+  out[n++] = m->has_cancel_status && m->cancel_status < 0 ? m->cancel_status : -1;
+  if (out[0] != -1) out[n++] = -1;
+  for (unsigned b = 0; b < s->f->nblocks && n < cap; b++) {
+    const ir_block *blk = &s->f->blocks[b];
+    if (blk->term != IR_TERM_COND || blk->cond_var != s->status || blk->cond_k >= 0) continue;
+    bool dup = false;
+    for (unsigned i = 0; i < n; i++) dup |= out[i] == blk->cond_k;
+    if (!dup) out[n++] = blk->cond_k;
+  }
+  return n;
+}
+
+static void check_acquire(const program *p, const ir_function *f, int c, const int *releasers, diag_list *out) {
+  const ir_call *call = &f->calls[c];
+  const model_resource_arg *r = resource(p, call, true);
+  const ir_value *arg = &call->args[r->arg];
+  const char *name = object_name(f, arg);
+  search s = {p, f, c, flow_object_key(arg), -1, -1, 0, false, releasers, -1};
+  if (arg->kind == IR_VAL_VAR && !arg->addr_of) s.key_var = arg->var;
+  if (call->use == IR_USE_VAR) s.status = call->dest;
+  if (s.status < 0 && call->use != IR_USE_VOID_TYPE)
+    diag_add(out, "unreleased-semaphore", SEV_WARNING, call->loc,
+             xasprintf("status of '%s' on '%s' is ignored: after a timeout or cancellation the code goes on as if "
+                       "it held a permit",
+                       call->callee_name, name));
+
+  flow_pos start = flow_after_call(f, c), at;
+  uint64_t st = s.status >= 0 ? LIVE : 0;
+  if (flow_search_state(p, f, start, st, &visitor, &s, &at, NULL)) {
+    const ir_block *b = &f->blocks[at.block];
+    bool ret = at.block != IR_EXIT && b->nops && b->ops[b->nops - 1].kind == IR_OP_RETURN;
+    ir_loc where = ret ? b->ops[b->nops - 1].loc : f->end;
+    diag *d = diag_add(out, "unreleased-semaphore", SEV_WARNING, call->loc,
+                       xasprintf("permit acquired from '%s' is not released on the path that %s at line %u: the "
+                                 "semaphore loses a slot for good, and once every slot is lost all acquires fail",
+                                 name, ret ? "returns" : "ends", where.line));
+    diag_note_add(d, where, xasprintf("%s here still holding the permit from '%s'", ret ? "returns" : "ends", name));
+  }
+
+  if (s.status >= 0) {
+    int64_t values[16];
+    unsigned n = failure_values(&s, program_model(p, call), values, 16);
+    s.failure = true;
+    for (unsigned i = 0; i < n; i++) {
+      s.value = values[i];
+      s.found_call = -1;
+      if (!flow_search_state(p, f, start, LIVE, &visitor, &s, &at, NULL)) continue;
+      const ir_call *rel = &f->calls[s.found_call];
+      diag *d = diag_add(out, "unreleased-semaphore", SEV_WARNING, call->loc,
+                         xasprintf("failure of '%s' on '%s' is treated as success: when it fails, the path goes on "
+                                   "to '%s' at line %u and gives back a permit it never took",
+                                   call->callee_name, name, rel->callee_name, rel->loc.line));
+      diag_note_add(d, rel->loc, xasprintf("releases a permit the failed '%s' never took", call->callee_name));
+      break;
+    }
+  }
+  free(s.key);
+}
+
 static void run(const program *p, diag_list *out) {
-  (void)p;
-  (void)out;
+  int *releasers = flow_fns_calling(p, is_release, NULL, true);
+  for (unsigned f = 0; f < p->nfns; f++) {
+    const ir_function *fn = p->fns[f].fn;
+    for (unsigned c = 0; c < fn->ncalls; c++)
+      if (resource(p, &fn->calls[c], true)) check_acquire(p, fn, (int)c, releasers, out);
+  }
+  free(releasers);
 }
 
 const lint_rule rule_unreleased_semaphore = {
