@@ -190,7 +190,7 @@ static cJSON *result(const diag *d, const char *fingerprint, const report_input 
     cJSON_AddStringToObject(s, "justification", "NOLINT comment");
     cJSON_AddItemToArray(sup, s);
   }
-  if (r->baseline_active) cJSON_AddStringToObject(o, "baselineState", "new");
+  if (r->baseline_active) cJSON_AddStringToObject(o, "baselineState", d->baselined ? "unchanged" : "new");
   return o;
 }
 

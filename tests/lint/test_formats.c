@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "../../lint/report/report.h"
+#include "../../rules/rule.h"
 #include "unit.h"
 
 static diag_list sample(void) {
@@ -81,6 +82,51 @@ static void test_gitlab(void) {
   diag_list_free(&l);
 }
 
+static void test_sarif(void) {
+  diag_list l = sample();
+  ir_loc outside = {"/usr/include/x y.h", 3, 1, 3, 5};
+  diag_add(&l, "unawaited-task", SEV_WARNING, outside, xstrdup("outside the source root"));
+  diag_list_normalize(&l);
+  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, true};
+  char *text = report_sarif(&in);
+  cJSON *root = cJSON_Parse(text);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+  cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
+  cJSON *base = cJSON_GetObjectItem(cJSON_GetObjectItem(run, "originalUriBaseIds"), "%SRCROOT%");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(base, "uri")->valuestring, "file:///src/");
+  cJSON *rules = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tool"), "driver"), "rules");
+  CU_ASSERT_EQUAL(cJSON_GetArraySize(rules), (int)lint_rule_count);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 0), "name")->valuestring, "BlockingInLoop");
+  cJSON *results = cJSON_GetObjectItem(run, "results");
+  CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(results), 4); /* suppressed ones are carried too */
+  int suppressed = 0, flows = 0, outside_seen = 0;
+  cJSON *res;
+  cJSON_ArrayForEach(res, results) {
+    suppressed += cJSON_GetObjectItem(res, "suppressions") != NULL;
+    flows += cJSON_GetObjectItem(res, "codeFlows") != NULL;
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(res, "baselineState")->valuestring, "new");
+    cJSON *art = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(res, "locations"), 0),
+                                                         "physicalLocation"),
+                                     "artifactLocation");
+    const char *uri = cJSON_GetObjectItem(art, "uri")->valuestring;
+    if (strcmp(uri, "file:///usr/include/x%20y.h") == 0) {
+      outside_seen++;
+      CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(art, "uriBaseId"));
+    } else {
+      CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(art, "uriBaseId")->valuestring, "%SRCROOT%");
+      CU_ASSERT(uri[0] != '/');
+    }
+  }
+  CU_ASSERT_EQUAL(suppressed, 1);
+  CU_ASSERT_EQUAL(flows, 1);
+  CU_ASSERT_EQUAL(outside_seen, 1);
+  /* the comma in "dir,1" is percent-encoded */
+  CU_ASSERT(strstr(text, "\"dir%2C1/a.c\"") != NULL);
+  cJSON_Delete(root);
+  free(text);
+  diag_list_free(&l);
+}
+
 /* ---- through the binary ---- */
 
 static char *run_out;
@@ -123,5 +169,6 @@ void unit_register_formats(void) {
   CU_pSuite s = CU_add_suite("formats", NULL, NULL);
   CU_add_test(s, "GitHub workflow commands", test_github);
   CU_add_test(s, "GitLab Code Quality", test_gitlab);
+  CU_add_test(s, "SARIF", test_sarif);
   CU_add_test(s, "formats through the binary", test_cli_formats);
 }
