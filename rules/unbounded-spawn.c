@@ -54,13 +54,22 @@ static unsigned char *handle_vars(const ir_function *f, const ir_call *call) {
   return h;
 }
 
-/* A wait (model `suspends` or `blocking`) on one of the `handle` variables: an
- * await of the task, a join of the thread. */
+static bool takes_task_arg(const model_fn *m, unsigned arg) {
+  for (unsigned k = 0; k < m->ntakes_task; k++)
+    if (m->takes_task[k] == (int)arg) return true;
+  return false;
+}
+
+/* A wait for the work named by the `handle` variables: a suspending call that takes
+ * the task over (`calm_await`), or a blocking call given the thread (`pthread_join`). */
 static bool waits_on(const program *p, const ir_call *call, const unsigned char *handle) {
   const model_fn *m = program_model(p, call);
-  if (!m || !(m->suspends || model_cond_holds(&m->blocking, call))) return false;
+  if (!m) return false;
+  bool blocks = model_cond_holds(&m->blocking, call);
   for (unsigned i = 0; i < call->nargs; i++)
-    if (call->args[i].kind == IR_VAL_VAR && call->args[i].var >= 0 && handle[call->args[i].var]) return true;
+    if (call->args[i].kind == IR_VAL_VAR && call->args[i].var >= 0 && handle[call->args[i].var] &&
+        (blocks || (m->suspends && takes_task_arg(m, i))))
+      return true;
   return false;
 }
 
