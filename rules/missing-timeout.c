@@ -106,16 +106,35 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
   free(in_scope);
 }
 
+/* Whether the loop waits for worker function `fi` to finish: it was offloaded with an
+ * API that suspends the task until the work is done (calm_to_thread) or that reports
+ * back to the loop with a callback (uv_queue_work). A thread the program starts
+ * itself (pthread_create) owns its time, and its waits are its own business. */
+static bool loop_waits_for(const program *p, int fi) {
+  chain_step *steps;
+  int root;
+  program_chain(p, fi, CTX_WORKER, &steps, &root);
+  free(steps);
+  if (root < 0 || p->roots[root].kind != ROOT_CALLBACK || !p->roots[root].via) return false;
+  const model_fn *m = model_db_lookup(p->models, p->roots[root].via);
+  if (!m) return false;
+  if (m->suspends) return true;
+  for (unsigned i = 0; i < m->ncallbacks; i++)
+    if (m->callbacks[i].context == CTX_LOOP) return true;
+  return false;
+}
+
 static void check_worker_waits(const program *p, int fi, diag_list *out) {
   const ir_function *f = p->fns[fi].fn;
+  if (!loop_waits_for(p, fi)) return;
   for (unsigned c = 0; c < f->ncalls; c++) {
     const ir_call *call = &f->calls[c];
     const model_fn *m = program_model(p, call);
     if (!m || !model_cond_holds(&m->waits_forever, call)) continue;
     char *in = where(p, fi, CTX_WORKER);
     diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
-                       xasprintf("'%s' in %s waits with no time limit: if it never wakes, the thread hangs "
-                                 "forever and so does whoever waits for it",
+                       xasprintf("'%s' in %s waits with no time limit: if it never wakes, the work never "
+                                 "ends and holds its pool thread and whoever waits for its result forever",
                                  call->callee_name, in));
     free(in);
     add_root_note(d, p, fi, CTX_WORKER);

@@ -3,6 +3,7 @@
  * the loop going, suspends again or reports success; and loop callbacks whose status
  * parameter is never read. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../lint/graph/flow.h"
 #include "rule.h"
@@ -280,13 +281,48 @@ static bool param_used(const ir_function *f, int var) {
   return false;
 }
 
+static flow_action reach_exit(const ir_function *f, void *ctx) {
+  (void)f;
+  (void)ctx;
+  return FLOW_FOUND;
+}
+
+/* Whether the callback does something on its normal path (one that returns, not an
+ * assertion's way to abort) that is not cleanup: it goes on as if the operation
+ * had succeeded. A callback that only closes, frees or counts acts alike either way. */
+static bool goes_on(const program *p, const ir_function *f) {
+  flow_visitor to_exit = {.exit = reach_exit};
+  if (!flow_search(p, f, (flow_pos){IR_ENTRY, 0}, &to_exit, NULL, NULL)) return false;
+  for (unsigned ci = 0; ci < f->ncalls; ci++) {
+    const model_fn *m = program_model(p, &f->calls[ci]);
+    if (m && m->cleanup) continue;
+    if (flow_search(p, f, flow_after_call(f, (int)ci), &to_exit, NULL, NULL)) return true;
+  }
+  return false;
+}
+
+/* The model's `cancelled_by` for this callback: its status is 0 unless that function
+ * cancels the request, so it matters only in a translation unit that calls it. */
+static bool cancel_possible(const program *p, const prog_fn *pf, const root_info *r) {
+  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
+  const char *by = NULL;
+  for (unsigned i = 0; m && i < m->ncallbacks; i++)
+    if (m->callbacks[i].context == CTX_LOOP && m->callbacks[i].status_param == r->status_param)
+      by = m->callbacks[i].cancelled_by;
+  if (!by) return true;
+  for (unsigned f = 0; f < pf->tu->nfuncs; f++)
+    for (unsigned c = 0; c < pf->tu->funcs[f].ncalls; c++)
+      if (strcmp(pf->tu->funcs[f].calls[c].callee_name, by) == 0) return true;
+  return false;
+}
+
 static void check_callback(const program *p, int fi, diag_list *out) {
   const prog_fn *pf = &p->fns[fi];
   if (pf->loop.root < 0) return;
   const root_info *r = &p->roots[pf->loop.root];
   const ir_function *f = pf->fn;
   if (r->kind != ROOT_CALLBACK || r->status_param < 0 || (unsigned)r->status_param >= f->nparams) return;
-  if (param_used(f, r->status_param)) return;
+  if (param_used(f, r->status_param) || !goes_on(p, f) || !cancel_possible(p, pf, r)) return;
   const char *name = f->vars[r->status_param].name;
   diag *d = diag_add(out, "swallowed-cancel", SEV_WARNING, f->vars[r->status_param].loc,
                      xasprintf("status parameter '%s' of '%s' is never read: a failed or cancelled '%s' is "
