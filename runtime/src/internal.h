@@ -223,6 +223,8 @@ struct calm_loop {
     int batch_open;                       /* batch_last not yet reached */
     calm__ctx ctx;                        /* the loop's registers while a task runs */
     calm__stacks stacks;
+    calm_task *task_cache;                /* freed task structs, linked by next_ready */
+    size_t task_cache_len;
     /* what keeps calm_loop_run going besides tasks and queued work */
     size_t refs;                          /* user timers, watchers, fd waits, offloaded jobs */
     /* fds */

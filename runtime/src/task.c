@@ -3,6 +3,7 @@
  * cancellation, sleep/yield, deadline scopes and shields. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -195,13 +196,35 @@ static void calm__release_stack(calm_task *t)
 #endif
 }
 
+#define CALM__TASK_CACHE 256               /* freed task structs kept for reuse */
+
 void calm__task_free(calm_task *t)
 {
+    calm_loop *loop = t->loop;
+
     calm__list_remove(&t->all_node);
     calm__list_remove(&t->wait_node);
-    calm__heap_remove(t->loop, &t->deadline);
+    calm__heap_remove(loop, &t->deadline);
     calm__release_stack(t);
+    if (loop->task_cache_len < CALM__TASK_CACHE) {
+        t->next_ready = loop->task_cache;
+        loop->task_cache = t;
+        loop->task_cache_len++;
+        return;
+    }
     calm__free(t);
+}
+
+static calm_task *calm__task_alloc(calm_loop *loop)
+{
+    calm_task *t = loop->task_cache;
+
+    if (t == NULL)
+        return calm__calloc(1, sizeof(*t));
+    loop->task_cache = t->next_ready;
+    loop->task_cache_len--;
+    memset(t, 0, sizeof(*t));
+    return t;
 }
 
 /* A task has just finished: hand its status to whoever owns the handle. */
@@ -266,7 +289,7 @@ calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void 
 {
     calm_task *t;
 
-    t = calm__calloc(1, sizeof(*t));
+    t = calm__task_alloc(loop);
     if (t == NULL)
         goto fail;
     t->stack = calm__stack_get(&loop->stacks, &t->stack_canary);
@@ -318,7 +341,9 @@ static calm_time calm__scope_deadline(const calm_task *t)
 int calm__deadline_passed(calm_loop *loop, calm_time deadline)
 {
     (void)loop;
-    return deadline != CALM_FOREVER && deadline <= calm_now();
+    /* the loop's clock: at most a few steps old, and a deadline found passed
+     * a little late still fires from the timer heap at the next turn */
+    return deadline != CALM_FOREVER && deadline <= loop->now;
 }
 
 int calm__check(calm_task *t)
@@ -330,7 +355,7 @@ int calm__check(calm_task *t)
         return CALM_ECANCELED;
     }
     scope = calm__scope_deadline(t);
-    if (scope != CALM_FOREVER && scope <= calm_now())
+    if (scope != CALM_FOREVER && scope <= t->loop->now)
         return CALM_ETIMEDOUT;
     return 0;
 }
@@ -537,4 +562,10 @@ void calm__tasks_free(calm_loop *loop)
         calm__task_free(t);
     }
     loop->ready_head = loop->ready_tail = NULL;
+    while (loop->task_cache != NULL) {
+        calm_task *t = loop->task_cache;
+        loop->task_cache = t->next_ready;
+        calm__free(t);
+    }
+    loop->task_cache_len = 0;
 }
