@@ -3,7 +3,6 @@
  * acquire whose failure is treated as success (status ignored, or the failure path
  * goes on to release a permit it never took). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "../lint/graph/flow.h"
 #include "rule.h"
@@ -14,7 +13,6 @@ typedef struct {
   const program *p;
   const ir_function *f;
   int acquire;      /* call index of the acquire */
-  char *key;        /* object key of the semaphore, or NULL */
   int key_var;      /* the semaphore's variable when it is one, else -1 */
   int status;       /* variable holding the status, or -1 */
   int64_t value;    /* the status this search assumes */
@@ -23,71 +21,13 @@ typedef struct {
   int found_call;
 } search;
 
-static const model_resource_arg *resource(const program *p, const ir_call *call, bool acquires) {
-  const model_fn *m = program_model(p, call);
-  if (!m) return NULL;
-  const model_resource_arg *r = acquires ? &m->acquires : &m->releases;
-  return r->kind == RESOURCE_SEMAPHORE && r->arg >= 0 && (unsigned)r->arg < call->nargs ? r : NULL;
+static const model_resource_arg *acquired(const program *p, const ir_call *call) {
+  return flow_resource(p, call, RESOURCE_SEMAPHORE, true);
 }
 
 static bool is_release(const program *p, const ir_call *call, void *ctx) {
   (void)ctx;
-  return resource(p, call, false) != NULL;
-}
-
-/* Whether `key` names an object some acquire of this function takes. */
-static bool acquired_here(const search *s, const char *key) {
-  for (unsigned c = 0; c < s->f->ncalls; c++) {
-    const model_resource_arg *r = resource(s->p, &s->f->calls[c], true);
-    if (!r) continue;
-    char *k = flow_object_key(&s->f->calls[c].args[r->arg]);
-    bool same = k && strcmp(k, key) == 0;
-    free(k);
-    if (same) return true;
-  }
-  return false;
-}
-
-/* A release of the same semaphore: the same object, or one this function does not
- * acquire at all (an alias such as `s = job->sem`). */
-static bool releases_it(const search *s, const ir_call *call) {
-  const model_resource_arg *r = resource(s->p, call, false);
-  if (!r) return false;
-  char *key = flow_object_key(&call->args[r->arg]);
-  bool same = !key || !s->key || strcmp(key, s->key) == 0 || !acquired_here(s, key);
-  free(key);
-  return same;
-}
-
-/* Whether parameter `param` of program function `fn` is stored somewhere. */
-static bool param_escapes(const ir_function *fn, unsigned param) {
-  for (unsigned b = 0; b < fn->nblocks; b++)
-    for (unsigned i = 0; i < fn->blocks[b].nops; i++)
-      if (fn->blocks[b].ops[i].kind == IR_OP_ESCAPE && fn->blocks[b].ops[i].var == (int)param) return true;
-  return false;
-}
-
-/* Whether `call` hands the permit on: it calls, or passes as a callback or task body,
- * a function that releases a semaphore; or it passes the semaphore to a function
- * that keeps it or that the program does not show. */
-static bool hands_over(const search *s, const ir_call *call) {
-  int callee = program_callee(s->p, call);
-  if (callee >= 0 && s->releasers[callee] >= 0) return true;
-  for (unsigned i = 0; i < call->nargs; i++) {
-    const ir_value *a = &call->args[i];
-    if (a->kind == IR_VAL_FUNC && a->func_usr) {
-      int fn = program_find(s->p, a->func_usr);
-      if (fn >= 0 && s->releasers[fn] >= 0) return true;
-    }
-    if (!s->key) continue;
-    char *key = flow_object_key(a);
-    bool same = key && strcmp(key, s->key) == 0;
-    free(key);
-    if (!same) continue;
-    if (callee < 0 && !program_model(s->p, call)) return true;
-    if (callee >= 0 && i < s->p->fns[callee].fn->nparams && param_escapes(s->p->fns[callee].fn, i)) return true;
-  }
-  return false;
+  return flow_resource(p, call, RESOURCE_SEMAPHORE, false) != NULL;
 }
 
 static flow_action visit_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *ctx) {
@@ -109,16 +49,16 @@ static flow_action visit_op(const ir_function *f, const ir_op *op, flow_pos at, 
     break;
   }
   const ir_call *call = &f->calls[op->call];
-  if (op->call == s->acquire || resource(s->p, call, true)) {
+  if (op->call == s->acquire || acquired(s->p, call)) {
     if (s->failure) return FLOW_STOP; /* a new acquire: what follows may hold a permit */
     if (op->call == s->acquire) *state &= ~(uint64_t)LIVE;
     return FLOW_CONTINUE;
   }
-  if (releases_it(s, call)) {
+  if (flow_releases_same(s->p, f, s->acquire, call)) {
     s->found_call = op->call;
     return s->failure ? FLOW_FOUND : FLOW_STOP;
   }
-  if (hands_over(s, call)) return FLOW_STOP;
+  if (flow_hands_over(s->p, f, s->acquire, call, s->releasers)) return FLOW_STOP;
   if (call->use == IR_USE_VAR && call->dest == s->status) *state &= ~(uint64_t)LIVE;
   return FLOW_CONTINUE;
 }
@@ -164,10 +104,10 @@ static unsigned failure_values(const search *s, const model_fn *m, int64_t *out,
 
 static void check_acquire(const program *p, const ir_function *f, int c, const int *releasers, diag_list *out) {
   const ir_call *call = &f->calls[c];
-  const model_resource_arg *r = resource(p, call, true);
+  const model_resource_arg *r = acquired(p, call);
   const ir_value *arg = &call->args[r->arg];
   const char *name = object_name(f, arg);
-  search s = {p, f, c, flow_object_key(arg), -1, -1, 0, false, releasers, -1};
+  search s = {p, f, c, -1, -1, 0, false, releasers, -1};
   if (arg->kind == IR_VAL_VAR && !arg->addr_of) s.key_var = arg->var;
   if (call->use == IR_USE_VAR) s.status = call->dest;
   if (s.status < 0 && call->use != IR_USE_VOID_TYPE)
@@ -206,7 +146,6 @@ static void check_acquire(const program *p, const ir_function *f, int c, const i
       break;
     }
   }
-  free(s.key);
 }
 
 static void run(const program *p, diag_list *out) {
@@ -214,7 +153,7 @@ static void run(const program *p, diag_list *out) {
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;
     for (unsigned c = 0; c < fn->ncalls; c++)
-      if (resource(p, &fn->calls[c], true)) check_acquire(p, fn, (int)c, releasers, out);
+      if (acquired(p, &fn->calls[c])) check_acquire(p, fn, (int)c, releasers, out);
   }
   free(releasers);
 }

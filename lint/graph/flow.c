@@ -320,3 +320,70 @@ int *flow_fns_calling(const program *p, bool (*pred)(const program *p, const ir_
   }
   return witness;
 }
+
+const model_resource_arg *flow_resource(const program *p, const ir_call *call, model_resource kind, bool acquires) {
+  const model_fn *m = program_model(p, call);
+  if (!m) return NULL;
+  const model_resource_arg *r = acquires ? &m->acquires : &m->releases;
+  return r->kind == kind && r->arg >= 0 && (unsigned)r->arg < call->nargs ? r : NULL;
+}
+
+/* The object key of what `call` acquires or releases (kind of `r`), or NULL. */
+static char *resource_key(const ir_call *call, const model_resource_arg *r) {
+  return r ? flow_object_key(&call->args[r->arg]) : NULL;
+}
+
+bool flow_releases_same(const program *p, const ir_function *f, int acquire, const ir_call *call) {
+  const ir_call *acq = &f->calls[acquire];
+  const model_resource_arg *ra = flow_resource(p, acq, RESOURCE_SEMAPHORE, true);
+  if (!ra) ra = flow_resource(p, acq, RESOURCE_MUTEX, true);
+  if (!ra) return false;
+  const model_resource_arg *rr = flow_resource(p, call, ra->kind, false);
+  if (!rr) return false;
+  char *ka = resource_key(acq, ra), *kr = resource_key(call, rr);
+  bool same = !ka || !kr || strcmp(ka, kr) == 0;
+  if (!same) {
+    same = true; /* unless an acquire of `f` names it: then it is another object */
+    for (unsigned c = 0; c < f->ncalls && same; c++) {
+      char *k = resource_key(&f->calls[c], flow_resource(p, &f->calls[c], ra->kind, true));
+      same = !k || strcmp(k, kr) != 0;
+      free(k);
+    }
+  }
+  free(ka);
+  free(kr);
+  return same;
+}
+
+/* Whether parameter `param` of `fn` is stored somewhere or has its address taken. */
+static bool param_escapes(const ir_function *fn, unsigned param) {
+  for (unsigned b = 0; b < fn->nblocks; b++)
+    for (unsigned i = 0; i < fn->blocks[b].nops; i++)
+      if (fn->blocks[b].ops[i].kind == IR_OP_ESCAPE && fn->blocks[b].ops[i].var == (int)param) return true;
+  return false;
+}
+
+bool flow_hands_over(const program *p, const ir_function *f, int acquire, const ir_call *call, const int *releasers) {
+  int callee = program_callee(p, call);
+  if (callee >= 0 && releasers[callee] >= 0) return true;
+  const ir_call *acq = &f->calls[acquire];
+  const model_resource_arg *ra = flow_resource(p, acq, RESOURCE_SEMAPHORE, true);
+  if (!ra) ra = flow_resource(p, acq, RESOURCE_MUTEX, true);
+  char *key = resource_key(acq, ra);
+  bool over = false;
+  for (unsigned i = 0; i < call->nargs && !over; i++) {
+    const ir_value *a = &call->args[i];
+    if (a->kind == IR_VAL_FUNC && a->func_usr) {
+      int fn = program_find(p, a->func_usr);
+      over = fn >= 0 && releasers[fn] >= 0;
+      continue;
+    }
+    char *k = key ? flow_object_key(a) : NULL;
+    if (k && strcmp(k, key) == 0)
+      over = callee >= 0 ? i < p->fns[callee].fn->nparams && param_escapes(p->fns[callee].fn, i)
+                         : !program_model(p, call);
+    free(k);
+  }
+  free(key);
+  return over;
+}

@@ -92,4 +92,22 @@ char *flow_object_key(const ir_value *v);
 int *flow_fns_calling(const program *p, bool (*pred)(const program *p, const ir_call *call, void *ctx), void *ctx,
                       bool through_fn_args);
 
+/* The resource argument of a call whose model `acquires` (or `releases`) a resource
+ * of `kind`, or NULL. */
+const model_resource_arg *flow_resource(const program *p, const ir_call *call, model_resource kind, bool acquires);
+
+/* Whether `call` in `f` gives back what call `acquire` of `f` took: a release of the
+ * same kind naming the same object (flow_object_key), or an object no acquire of `f`
+ * names (an alias: `s = job->sem; acquire(s); ... release(job->sem)`), or one whose
+ * text is unknown. */
+bool flow_releases_same(const program *p, const ir_function *f, int acquire, const ir_call *call);
+
+/* Whether `call` in `f` hands what call `acquire` took to other code: it calls, or
+ * passes as an argument (a callback, a task body), a program function that releases
+ * a resource of that kind (`releasers`: flow_fns_calling with a release predicate,
+ * through_fn_args); or it passes the acquired object to a function the program does
+ * not define and no model describes, or to a program function that stores that
+ * parameter. */
+bool flow_hands_over(const program *p, const ir_function *f, int acquire, const ir_call *call, const int *releasers);
+
 #endif
