@@ -4,8 +4,10 @@
  * includes (found by reading #include lines along the -I paths) with their sizes and
  * mtimes, and is used only while they are unchanged. Stale entries are overwritten.
  *
- * Entry layout: "calm-lint-cache 1\n", one line of JSON (the dependency list), then
- * the summary as ir_summary_to_json writes it. */
+ * One entry per unit (named by a hash of its path), so the cache never holds more
+ * files than the project has units: a newer summary replaces the older one.
+ * Entry layout: "calm-lint-cache 2\n", the key in hex and a newline, one line of
+ * JSON (the dependency list), then the summary as ir_summary_to_json writes it. */
 #define _GNU_SOURCE
 #include "cache.h"
 
@@ -18,7 +20,7 @@
 
 #include <cjson/cJSON.h>
 
-#define CACHE_MAGIC "calm-lint-cache 1\n"
+#define CACHE_MAGIC "calm-lint-cache 2\n"
 #define MAX_DEPS 4096
 
 /* ---- dependencies ---- */
@@ -175,39 +177,47 @@ static uint64_t binary_stamp(void) {
   return hash_bytes(v, sizeof v, 0);
 }
 
-static char *entry_path(const char *dir, const compile_job *job, const char *text, size_t len, uint64_t stamp) {
+static char *entry_key(const compile_job *job, const char *text, size_t len, uint64_t stamp) {
   uint64_t h = hash_bytes(&stamp, sizeof stamp, 0);
   h = hash_bytes(job->file, strlen(job->file) + 1, h);
   h = hash_bytes(job->directory, strlen(job->directory) + 1, h);
   for (size_t i = 0; i < job->nargs; i++) h = hash_bytes(job->args[i], strlen(job->args[i]) + 1, h);
   h = hash_bytes(text, len, h);
-  return xasprintf("%s/%016llx.json", dir, (unsigned long long)h);
+  return xasprintf("%016llx", (unsigned long long)h);
 }
 
-static ir_summary *load_entry(const char *path) {
+static char *entry_path(const char *dir, const compile_job *job) {
+  return xasprintf("%s/%016llx.json", dir, (unsigned long long)hash_bytes(job->file, strlen(job->file), 0));
+}
+
+/* The entry's summary if it was made for `key` and its dependencies are unchanged. */
+static ir_summary *load_entry(const char *path, const char *key) {
   char *data = file_read(path, NULL);
   if (!data) return NULL;
   ir_summary *s = NULL;
-  size_t m = strlen(CACHE_MAGIC);
-  char *nl = strncmp(data, CACHE_MAGIC, m) == 0 ? strchr(data + m, '\n') : NULL;
-  if (nl) {
-    *nl = '\0';
-    if (deps_current(data + m)) {
-      char *err = NULL;
-      s = ir_summary_from_json(nl + 1, &err);
-      free(err);
+  size_t m = strlen(CACHE_MAGIC), k = strlen(key);
+  if (strncmp(data, CACHE_MAGIC, m) == 0 && strncmp(data + m, key, k) == 0 && data[m + k] == '\n') {
+    char *deps = data + m + k + 1;
+    char *nl = strchr(deps, '\n');
+    if (nl) {
+      *nl = '\0';
+      if (deps_current(deps)) {
+        char *err = NULL;
+        s = ir_summary_from_json(nl + 1, &err);
+        free(err);
+      }
     }
   }
   free(data);
   return s;
 }
 
-static void store_entry(const char *path, const char *deps, const ir_summary *s) {
+static void store_entry(const char *path, const char *key, const char *deps, const ir_summary *s) {
   char *json = ir_summary_to_json(s);
   /* a unique temporary and a rename: concurrent editors never read half an entry */
   char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
   FILE *f = fopen(tmp, "w");
-  bool ok = f && fputs(CACHE_MAGIC, f) >= 0 && fputs(deps, f) >= 0 && fputc('\n', f) >= 0 && fputs(json, f) >= 0;
+  bool ok = f && fputs(CACHE_MAGIC, f) >= 0 && fprintf(f, "%s\n%s\n", key, deps) >= 0 && fputs(json, f) >= 0;
   if (f && fclose(f) != 0) ok = false;
   if (!ok || rename(tmp, path) != 0) remove(tmp);
   free(tmp);
@@ -227,6 +237,7 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
   make_dirs(dir);
   uint64_t stamp = binary_stamp();
   char **entries = xcalloc(n + 1, sizeof *entries);
+  char **keys = xcalloc(n + 1, sizeof *keys);
   char **deps = xcalloc(n + 1, sizeof *deps);
   compile_job *todo = xcalloc(n + 1, sizeof *todo);
   size_t *slot = xcalloc(n + 1, sizeof *slot);
@@ -237,8 +248,9 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
     size_t len = 0;
     char *text = is_unsaved ? NULL : file_read(jobs[i].file, &len);
     if (text) {
-      entries[i] = entry_path(dir, &jobs[i], text, len, stamp);
-      summaries[i] = load_entry(entries[i]);
+      entries[i] = entry_path(dir, &jobs[i]);
+      keys[i] = entry_key(&jobs[i], text, len, stamp);
+      summaries[i] = load_entry(entries[i], keys[i]);
       if (summaries[i]) ++*hits;
       else deps[i] = deps_json(&jobs[i], text);
       free(text);
@@ -253,13 +265,15 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
   for (size_t k = 0; k < ntodo; k++) {
     size_t i = slot[k];
     summaries[i] = parsed[k];
-    if (entries[i] && deps[i] && !parsed[k]->failed) store_entry(entries[i], deps[i], parsed[k]);
+    if (entries[i] && deps[i] && !parsed[k]->failed) store_entry(entries[i], keys[i], deps[i], parsed[k]);
   }
   for (size_t i = 0; i < n; i++) {
     free(entries[i]);
+    free(keys[i]);
     free(deps[i]);
   }
   free(entries);
+  free(keys);
   free(deps);
   free(todo);
   free(slot);
