@@ -1,4 +1,5 @@
-/* unawaited-task: a task handle (from a call whose model `returns: "task"`) that is
+/* unawaited-task: a task handle (from a call whose model `returns: "task"`, or from a
+ * function of the program that returns such a handle it still owns) that is
  * discarded, or that some path drops (the function ends, or the variable is
  * overwritten) before it is awaited, grouped, detached, returned, stored or passed on. */
 #include <stdlib.h>
@@ -13,6 +14,7 @@ typedef struct {
   const ir_function *f;
   int *slot; /* per variable: its bit, or -1 when it never holds the handle */
   int nslots;
+  bool find_return; /* look for a path that returns the handle still owned */
 } handle;
 
 /* The variables the handle can reach by plain copies (`u = t`), as state bits.
@@ -69,7 +71,8 @@ static flow_action on_op(const ir_function *f, const ir_op *op, flow_pos at, uin
   case IR_OP_ESCAPE:
     return holds(h, *state, op->var) ? FLOW_STOP : FLOW_CONTINUE;
   case IR_OP_RETURN:
-    return op->val.kind == IR_VAL_VAR && holds(h, *state, op->val.var) ? FLOW_STOP : FLOW_CONTINUE;
+    if (op->val.kind == IR_VAL_VAR && holds(h, *state, op->val.var)) return h->find_return ? FLOW_FOUND : FLOW_STOP;
+    return FLOW_CONTINUE;
   case IR_OP_READ:
     return FLOW_CONTINUE;
   }
@@ -87,9 +90,11 @@ static bool on_edge(const ir_function *f, const ir_block *b, int which, uint64_t
 static flow_action on_exit(const ir_function *f, uint64_t state, void *ctx) {
   (void)f;
   (void)state;
-  (void)ctx;
-  return FLOW_FOUND;
+  const handle *h = ctx;
+  return h->find_return ? FLOW_STOP : FLOW_FOUND;
 }
+
+static const flow_state_visitor visitor = {on_op, on_edge, on_exit, NULL};
 
 /* A name for the handle in messages: the first declared variable that holds it. */
 static const char *handle_name(const handle *h, uint64_t state) {
@@ -100,12 +105,11 @@ static const char *handle_name(const handle *h, uint64_t state) {
 
 static void check_kept(const program *p, const ir_function *f, int c, diag_list *out) {
   const ir_call *call = &f->calls[c];
-  handle h = {f, NULL, 0};
+  handle h = {f, NULL, 0, false};
   if (!collect_slots(&h, call->dest)) {
     free(h.slot);
     return;
   }
-  static const flow_state_visitor visitor = {on_op, on_edge, on_exit, NULL};
   flow_pos at;
   uint64_t state = 1;
   if (!flow_search_state(p, f, flow_after_call(f, c), 1, &visitor, &h, &at, &state)) {
@@ -145,13 +149,47 @@ static void check_kept(const program *p, const ir_function *f, int c, diag_list 
   free(h.slot);
 }
 
+/* Whether some path of `f` returns the handle that call `c` produced, still owned:
+ * the function hands its callers a handle they must take care of. */
+static bool returns_owned(const program *p, const ir_function *f, int c) {
+  handle h = {f, NULL, 0, true};
+  bool found = collect_slots(&h, f->calls[c].dest) &&
+               flow_search_state(p, f, flow_after_call(f, c), 1, &visitor, &h, NULL, NULL);
+  free(h.slot);
+  return found;
+}
+
+/* Whether `call` produces a task handle: the model says so, or the callee is a
+ * function of the program that returns one it owns (`returner`, per function). */
+static bool makes_task(const program *p, const unsigned char *returner, const ir_call *call) {
+  const model_fn *m = program_model(p, call);
+  if (m) return m->returns == RETURNS_TASK;
+  int callee = program_callee(p, call);
+  return callee >= 0 && returner[callee];
+}
+
+static unsigned char *find_returners(const program *p) {
+  unsigned char *returner = xcalloc(p->nfns + 1, 1);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned fi = 0; fi < p->nfns; fi++) {
+      const ir_function *f = p->fns[fi].fn;
+      for (unsigned c = 0; c < f->ncalls && !returner[fi]; c++)
+        if (f->calls[c].use == IR_USE_VAR && f->calls[c].dest >= 0 && makes_task(p, returner, &f->calls[c]) &&
+            returns_owned(p, f, (int)c))
+          returner[fi] = changed = true;
+    }
+  }
+  return returner;
+}
+
 static void run(const program *p, diag_list *out) {
+  unsigned char *returner = find_returners(p);
   for (unsigned fi = 0; fi < p->nfns; fi++) {
     const ir_function *f = p->fns[fi].fn;
     for (unsigned c = 0; c < f->ncalls; c++) {
       const ir_call *call = &f->calls[c];
-      const model_fn *m = program_model(p, call);
-      if (!m || m->returns != RETURNS_TASK) continue;
+      if (!makes_task(p, returner, call)) continue;
       if (call->use == IR_USE_DISCARDED || call->use == IR_USE_VOIDED)
         diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
                  xasprintf("task handle returned by '%s' is %s: the task is never awaited, grouped or "
@@ -161,6 +199,7 @@ static void run(const program *p, diag_list *out) {
         check_kept(p, f, (int)c, out);
     }
   }
+  free(returner);
 }
 
 const lint_rule rule_unawaited_task = {
