@@ -160,23 +160,23 @@ struct side {
     long *remaining;     /* messages still to receive, shared by both sides */
 };
 
-/* Receives one whole message; 0, -EPIPE at end of stream, or the wait's status. */
+/* Receives one whole message; 0, -EPIPE at end of stream, or the wait's status. It waits
+ * before it reads, as libuv does: in a ping-pong the reply is never there yet, so trying
+ * the read first would only add a failed read per message. */
 static int receive_message(int fd, char *buf)
 {
     size_t have = 0;
     while (have < MSG_SIZE) {
-        ssize_t n = read(fd, buf, READ_BUF_SIZE);
-        if (n > 0) {
-            have += (size_t)n;
-            continue;
-        }
-        if (n == 0)
-            return -EPIPE;
-        if (errno != EAGAIN)
-            return -errno;
         int status = calm_wait_fd(fd, CALM_READABLE, calm_after(WAIT_MS));
         if (status < 0)
             return status;
+        ssize_t n = read(fd, buf, READ_BUF_SIZE);
+        if (n == 0)
+            return -EPIPE;
+        if (n > 0)
+            have += (size_t)n;
+        else if (errno != EAGAIN)
+            return -errno;
     }
     return 0;
 }
