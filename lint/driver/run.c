@@ -403,23 +403,29 @@ static char *read_stdin(size_t *len) {
   return sb_take(&sb);
 }
 
-static void lint(run_state *r) {
-  ir_summary **sums = xcalloc(r->jobs.len + 1, sizeof *sums);
+/* Parses every unit into sums[]. An editor run (--stdin-filename with a database)
+ * reads the other units' summaries from the cache beside the database. */
+static void parse_units(run_state *r, ir_summary **sums) {
   unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
   int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
   bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && isatty(STDERR_FILENO);
-  if (r->stdin_path && r->have_db) {
-    char *db_file = path_absolute(r->db.path, r->cwd);
-    char *db_dir = path_dirname(db_file);
-    free(db_file);
-    char *cache_dir = path_join(db_dir, ".calm-lint-cache");
-    size_t hits;
-    cache_parse(cache_dir, r->jobs.items, r->jobs.len, threads, &u, progress, sums, &hits);
-    free(cache_dir);
-    free(db_dir);
-  } else {
+  if (!r->stdin_path || !r->have_db) {
     schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
+    return;
   }
+  char *db_file = path_absolute(r->db.path, r->cwd);
+  char *db_dir = path_dirname(db_file);
+  char *cache_dir = path_join(db_dir, ".calm-lint-cache");
+  size_t hits;
+  cache_parse(cache_dir, r->jobs.items, r->jobs.len, threads, &u, progress, sums, &hits);
+  free(cache_dir);
+  free(db_dir);
+  free(db_file);
+}
+
+static void lint(run_state *r) {
+  ir_summary **sums = xcalloc(r->jobs.len + 1, sizeof *sums);
+  parse_units(r, sums);
 
   if (r->opt.dump_ir) {
     for (size_t i = 0; i < r->jobs.len; i++) {
