@@ -1,7 +1,11 @@
 /* test_stress.c -- 100 000 concurrent tasks, and a cancellation storm over
  * every kind of wait. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -148,4 +152,53 @@ void test_stress_cancellation_storm(void)
     if (test_errors)
         fprintf(stderr, "%s", test_error_all);
     close_loop_clean(L);
+}
+
+/* ---- a task that overflows its stack dies on the guard page, loudly */
+
+static int deep(int n)
+{
+    volatile char pad[1024];
+
+    pad[0] = (char)n;
+    if (n == 0)
+        return pad[0];
+    return deep(n - 1) + pad[0];
+}
+
+static int overflow_task(void *arg)
+{
+    (void)arg;
+    return deep(1000);                    /* 1 MiB of frames on a 16 KiB stack */
+}
+
+void test_stress_stack_overflow_hits_guard_page(void)
+{
+    pid_t pid = fork();
+    int status = 0;
+
+    ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        calm_options opts;
+        calm_loop *loop;
+        calm_task *t;
+
+        /* the crash report is expected: keep it out of the test log */
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0)
+            dup2(devnull, 2);
+        memset(&opts, 0, sizeof(opts));
+        opts.stack_size = 16 * 1024;
+        loop = calm_loop_new(&opts);
+        if (loop == NULL || (t = calm_spawn(loop, overflow_task, NULL)) == NULL)
+            _exit(0);
+        calm_detach(t);
+        calm_loop_run(loop);
+        _exit(0);                         /* reaching here means the overflow went unseen */
+    }
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    /* killed by SIGSEGV, or a sanitizer's report and a non-zero exit */
+    ASSERT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) ||
+                (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+    ASSERT_EQ(calm__alloc_live(), 0);
 }
