@@ -180,7 +180,7 @@ bool flow_search_state(const program *p, const ir_function *f, flow_pos start, u
       uint64_t est = st;
       if (b->term == IR_TERM_COND && v->edge && !v->edge(f, b, s, &est, ctx)) continue;
       if (b->back[s] && v->back) {
-        flow_action ba = v->back(f, b, est, ctx);
+        flow_action ba = v->back(f, b, &est, ctx);
         if (ba == FLOW_FOUND) {
           hit = true;
           if (found) *found = (flow_pos){at.block, (int)b->nops};

@@ -54,13 +54,13 @@ bool flow_call_uses_var(const ir_call *call, int var);
 /* A path search that carries a small per-path state (bits the visitor defines, such
  * as "the status was looked at" or "this variable still holds it"). Each (block,
  * state) pair is walked once, so the state must stay small for the search to stay
- * cheap. The callbacks may change *state; an edge callback changes it for that
- * edge only. Otherwise it works like flow_search. */
+ * cheap. The callbacks may change *state; an edge or back-edge callback changes it
+ * for that edge only. Otherwise it works like flow_search. */
 typedef struct {
   flow_action (*op)(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *ctx);
   bool (*edge)(const ir_function *f, const ir_block *b, int which, uint64_t *state, void *ctx);
   flow_action (*exit)(const ir_function *f, uint64_t state, void *ctx);
-  flow_action (*back)(const ir_function *f, const ir_block *from, uint64_t state, void *ctx);
+  flow_action (*back)(const ir_function *f, const ir_block *from, uint64_t *state, void *ctx);
 } flow_state_visitor;
 
 bool flow_search_state(const program *p, const ir_function *f, flow_pos start, uint64_t state,
