@@ -91,8 +91,7 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
     if (!arg_is_forever(dl) && !(via_var && var_always_forever(p, f, (int)c, dl->var))) continue;
     if (!in_scope) in_scope = flow_calls_inside(p, f, scope_mark, NULL);
     if (in_scope[c]) continue;
-    calm_context ctx = p->fns[fi].contexts & CTX_LOOP ? CTX_LOOP : CTX_WORKER;
-    char *in = where(p, fi, ctx);
+    char *in = where(p, fi, CTX_LOOP);
     diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
                        xasprintf("'%s' in %s waits with no deadline: if what it waits for never comes, the "
                                  "task hangs forever and holds everything it owns",
@@ -101,7 +100,7 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
     if (via_var)
       diag_note_add(d, f->vars[dl->var].loc,
                     xasprintf("'%s' holds CALM_FOREVER on every path to the call", f->vars[dl->var].name));
-    add_root_note(d, p, fi, ctx);
+    add_root_note(d, p, fi, CTX_LOOP);
   }
   free(in_scope);
 }
@@ -141,10 +140,25 @@ static void check_worker_waits(const program *p, int fi, diag_list *out) {
   }
 }
 
+/* Whether loop-context function `f` runs in a task (a task body, a CALM_ASYNC
+ * function, or what they call), where suspension calls suspend; in a plain loop
+ * callback they only try, and return at once. */
+static bool runs_in_task(const program *p, int f) {
+  chain_step *steps;
+  int root;
+  program_chain(p, f, CTX_LOOP, &steps, &root);
+  free(steps);
+  if (root < 0) return false;
+  const root_info *r = &p->roots[root];
+  if (r->kind == ROOT_ANNOTATED) return true;
+  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
+  return m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED);
+}
+
 static void run(const program *p, diag_list *out) {
   for (unsigned f = 0; f < p->nfns; f++) {
     unsigned ctx = p->fns[f].contexts;
-    if (ctx & (CTX_LOOP | CTX_WORKER)) check_deadlines(p, (int)f, out);
+    if ((ctx & CTX_LOOP) && runs_in_task(p, (int)f)) check_deadlines(p, (int)f, out);
     if (ctx & CTX_WORKER) check_worker_waits(p, (int)f, out);
   }
 }

@@ -16,6 +16,7 @@
 #define SUCCESS(i) (1ull << (MAX_TRACKED + (i)))
 #define READ_BIT (1ull << 28)
 #define SEEN_BIT (1ull << 29)
+#define LOOPED_BIT (1ull << 30) /* a loop's back edge was taken after SEEN */
 #define SEEN_BLOCK(st) ((int)((st) >> 32) - 1)
 
 typedef enum {
@@ -134,7 +135,7 @@ static flow_action status_op(const ir_function *f, const ir_op *op, flow_pos at,
     /* a later suspension call sees the cancellation again (it is sticky), so only
        one made after the cancellation was seen and set aside swallows it */
     if (m && m->suspends && !c->shield[op->call] && (*st & SEEN_BIT))
-      return settle(c, END_SEEN_SUSPEND, call->loc, call->callee_name);
+      return settle(c, *st & LOOPED_BIT ? END_SEEN_LOOP : END_SEEN_SUSPEND, call->loc, call->callee_name);
     int i = call->dest >= 0 ? tracked_index(c, call->dest) : -1;
     if (i >= 0) {
       *st &= ~(HOLDS(i) | SUCCESS(i));
@@ -164,12 +165,15 @@ static flow_action status_exit(const ir_function *f, uint64_t st, void *vctx) {
   return FLOW_STOP;
 }
 
-static flow_action status_back(const ir_function *f, const ir_block *from, uint64_t st, void *vctx) {
+/* A loop that goes round again after the cancellation was seen is reported when it
+ * reaches a suspension call again: its condition may still look at the status and
+ * leave (`while (status == 0)`). */
+static flow_action status_back(const ir_function *f, const ir_block *from, uint64_t *st, void *vctx) {
   (void)f;
-  status_ctx *c = vctx;
-  if (!(st & SEEN_BIT)) return FLOW_CONTINUE;
-  ir_loc loc = from->term_loc.file ? from->term_loc : f->blocks[SEEN_BLOCK(st)].term_loc;
-  return settle(c, END_SEEN_LOOP, loc, NULL);
+  (void)from;
+  (void)vctx;
+  if (*st & SEEN_BIT) *st |= LOOPED_BIT;
+  return FLOW_CONTINUE;
 }
 
 /* Variables that can carry the status on: the destination and, transitively, every
@@ -231,7 +235,7 @@ static void report_path(const program *p, const ir_function *f, const ir_call *c
     diag_note_add(d, call->loc, xasprintf("%s%s%s gets the status of '%s' here", q, v, q, call->callee_name));
     if (c->end_loc.line != seen->term_loc.line || c->end_loc.col != seen->term_loc.col)
       diag_note_add(d, c->end_loc,
-                  c->end == END_SEEN_LOOP      ? xasprintf("the loop continues here")
+                  c->end == END_SEEN_LOOP      ? xasprintf("the loop comes back to '%s' here", c->end_name)
                   : c->end == END_SEEN_SUSPEND ? xasprintf("'%s' suspends here", c->end_name)
                                                : xasprintf("success is returned here"));
   }
@@ -331,10 +335,25 @@ static void check_callback(const program *p, int fi, diag_list *out) {
   diag_note_add(d, r->site, xasprintf("'%s' is the callback of '%s' here", f->name, r->via));
 }
 
+/* Whether loop-context function `f` runs in a task (a task body, a CALM_ASYNC
+ * function, or what they call), where suspension calls suspend; in a plain loop
+ * callback they only try, and return at once. */
+static bool runs_in_task(const program *p, int f) {
+  chain_step *steps;
+  int root;
+  program_chain(p, f, CTX_LOOP, &steps, &root);
+  free(steps);
+  if (root < 0) return false;
+  const root_info *r = &p->roots[root];
+  if (r->kind == ROOT_ANNOTATED) return true;
+  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
+  return m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED);
+}
+
 static void run(const program *p, diag_list *out) {
   for (unsigned f = 0; f < p->nfns; f++) {
     if (!(p->fns[f].contexts & CTX_LOOP)) continue;
-    check_function(p, p->fns[f].fn, out);
+    if (runs_in_task(p, (int)f)) check_function(p, p->fns[f].fn, out);
     check_callback(p, (int)f, out);
   }
 }
