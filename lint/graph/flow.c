@@ -374,7 +374,8 @@ bool flow_hands_over(const program *p, const ir_function *f, int acquire, const 
   for (unsigned i = 0; i < call->nargs && !over; i++) {
     const ir_value *a = &call->args[i];
     if (a->kind == IR_VAL_FUNC && a->func_usr) {
-      int fn = program_find(p, a->func_usr);
+      /* a mutex belongs to the thread that locked it: a callback cannot unlock it */
+      int fn = ra && ra->kind == RESOURCE_SEMAPHORE ? program_find(p, a->func_usr) : -1;
       over = fn >= 0 && releasers[fn] >= 0;
       continue;
     }

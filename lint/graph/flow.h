@@ -103,11 +103,11 @@ const model_resource_arg *flow_resource(const program *p, const ir_call *call, m
 bool flow_releases_same(const program *p, const ir_function *f, int acquire, const ir_call *call);
 
 /* Whether `call` in `f` hands what call `acquire` took to other code: it calls, or
- * passes as an argument (a callback, a task body), a program function that releases
- * a resource of that kind (`releasers`: flow_fns_calling with a release predicate,
- * through_fn_args); or it passes the acquired object to a function the program does
- * not define and no model describes, or to a program function that stores that
- * parameter. */
+ * for a semaphore passes as an argument (a callback, a task body; a mutex stays with
+ * the thread that locked it), a program function that releases a resource of that
+ * kind (`releasers`: flow_fns_calling with a release predicate); or it passes the
+ * acquired object to a function the program does not define and no model describes,
+ * or to a program function that stores that parameter. */
 bool flow_hands_over(const program *p, const ir_function *f, int acquire, const ir_call *call, const int *releasers);
 
 #endif
