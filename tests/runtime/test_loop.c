@@ -420,3 +420,46 @@ void test_loop_yielding_task_does_not_starve(void)
     ASSERT_EQ(test_errors, 0);
     close_loop_clean(loop);
 }
+
+static void raise_usr2_cb(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    kill(getpid(), SIGUSR2);
+}
+
+static void stop_cb_loop(calm_loop *loop, void *arg)
+{
+    (void)arg;
+    calm_loop_stop(loop);
+}
+
+static void on_usr2(calm_loop *loop, void *arg)
+{
+    (void)loop;
+    (*(int *)arg)++;
+}
+
+void test_signal_restored_at_free(void)
+{
+    struct sigaction old;
+    calm_loop *loop = test_loop(), *other;
+    int a = 0, b = 0;
+
+    signal(SIGUSR2, SIG_IGN);
+    ASSERT_EQ(calm_on_signal(loop, SIGUSR2, on_usr2, &a), 0);
+    ASSERT_EQ(calm_on_signal(loop, SIGUSR2, on_usr2, &b), 0); /* both callbacks run */
+    other = calm_loop_new(NULL);
+    ASSERT_FATAL(other != NULL);
+    ASSERT_EQ(calm_on_signal(other, SIGUSR2, on_usr2, &a), -EBUSY); /* one loop owns it */
+    calm_loop_free(other);
+    ASSERT_FATAL(calm_timer_start(loop, 1, 0, raise_usr2_cb, NULL) != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 30, 0, stop_cb_loop, NULL) != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(a, 1);
+    ASSERT_EQ(b, 1);
+    close_loop_clean(loop);
+    ASSERT_EQ(sigaction(SIGUSR2, NULL, &old), 0);
+    ASSERT_TRUE(old.sa_handler == SIG_IGN);
+    signal(SIGUSR2, SIG_DFL);
+}
