@@ -54,6 +54,12 @@ static bool holds(const status_ctx *c, uint64_t st, int var) {
 
 static uint64_t holding_mask(void) { return (1ull << MAX_TRACKED) - 1; }
 
+static bool address_passed(const ir_call *call, int var) {
+  for (unsigned a = 0; a < call->nargs; a++)
+    if (call->args[a].kind == IR_VAL_VAR && call->args[a].addr_of && call->args[a].var == var) return true;
+  return false;
+}
+
 /* A variable that only ever gets constants >= 0 (`int result = 0;`): returning it
  * reports success. */
 static bool success_only_var(const ir_function *f, int var) {
@@ -65,11 +71,9 @@ static bool success_only_var(const ir_function *f, int var) {
       const ir_op *op = &f->blocks[b].ops[i];
       if (op->kind == IR_OP_ESCAPE && op->var == var) return false;
       if (op->kind == IR_OP_CALL && f->calls[op->call].dest == var) return false;
-      if (op->kind == IR_OP_CALL && flow_call_uses_var(&f->calls[op->call], var)) {
-        const ir_call *call = &f->calls[op->call];
-        for (unsigned a = 0; a < call->nargs; a++)
-          if (call->args[a].kind == IR_VAL_VAR && call->args[a].var == var && call->args[a].addr_of) return false;
-      }
+      if (op->kind == IR_OP_CALL && address_passed(&f->calls[op->call], var)) return false;
+      if (op->kind == IR_OP_ASSIGN && op->val.kind == IR_VAL_VAR && op->val.addr_of && op->val.var == var)
+        return false;
       if (op->kind != IR_OP_ASSIGN || op->var != var) continue;
       if (op->val.kind != IR_VAL_INT || op->val.ival < 0) return false;
       assigned = true;
