@@ -122,15 +122,17 @@ void calm_watch_stop(calm_watch *watch);
 /* Calls cb in loop context each time signum arrives (delivered through a
  * self-pipe, so the callback is an ordinary loop callback). Signal callbacks do
  * not keep calm_loop_run alive by themselves. The previous disposition is
- * restored by calm_loop_free. Returns 0, -EINVAL or -ENOMEM. Context: loop or outside. */
+ * restored by calm_loop_free. Returns 0, -EINVAL, -ENOMEM, or -EBUSY when another
+ * loop handles signum. Context: loop or outside. */
 int calm_on_signal(calm_loop *loop, int signum, calm_callback cb, void *arg);
 
 /* ---- tasks: bodies run in loop context and may suspend ------------------ */
 typedef struct calm_task calm_task;
 typedef int (*calm_task_fn)(void *arg); /* returns 0 or a negative status */
 
-/* Starts fn(arg) as a task on its own stack; it first runs on a later loop
- * iteration. The handle must be awaited, added to a group or detached (C5).
+/* Starts fn(arg) as a task on its own stack (pooled, with a guard page); it
+ * first runs once the caller suspends or returns, after the tasks already
+ * ready. The handle must be awaited, added to a group or detached (C5).
  * Returns NULL with errno ENOMEM. Context: loop or outside. */
 calm_task *calm_spawn(calm_loop *loop, calm_task_fn fn, void *arg);
 /* calm_spawn with a name used by debug reports (name must outlive the task). */
@@ -156,7 +158,9 @@ calm_task *calm_task_current(void);
 /* Sleeps ms milliseconds (the sleep is its own deadline; a scope may cut it
  * short with CALM_ETIMEDOUT). Context: task. */
 int calm_sleep(int64_t ms);
-/* Lets every other ready task and callback run once. Context: task. */
+/* Lets every other ready task run once. While tasks keep the loop busy, queued
+ * callbacks run between batches, timers are checked at least every 32 task
+ * steps and I/O is polled every millisecond or 256 steps. Context: task. */
 int calm_yield(void);
 /* Waits until fd is ready for events (CALM_READABLE | CALM_WRITABLE); may return
  * 0 spuriously, so retry the I/O and wait again on EAGAIN. The fd stays
