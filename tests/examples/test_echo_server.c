@@ -103,6 +103,31 @@ static void test_echoes_and_stops_on_sigterm(void)
     close(out);
 }
 
+/* With --max-clients 2, a third client waits until a slot frees: the bound holds. */
+static void test_third_client_waits_for_a_slot(void)
+{
+    int port = 0, out = -1;
+    pid_t pid = start_server(&port, &out, "30000");
+    CU_ASSERT_FATAL(pid > 0);
+    int a = connect_to(port), b = connect_to(port);
+    CU_ASSERT_FATAL(a >= 0 && b >= 0);
+    expect_echo(a, "a holds a slot");
+    expect_echo(b, "b holds the other");
+    int c = connect_to(port); /* the kernel accepts it; the server does not serve it yet */
+    CU_ASSERT_FATAL(c >= 0);
+    char back[16] = {0};
+    EXPECT_EQ(write(c, "c waits", 7), 7);
+    EXPECT_EQ(read_exactly(c, back, 7, 300), 0);
+    close(a);
+    EXPECT_EQ(read_exactly(c, back, 7, proc_scaled_ms(5000)), 7);
+    CU_ASSERT_STRING_EQUAL(back, "c waits");
+    close(b);
+    close(c);
+    EXPECT_EQ(kill(pid, SIGTERM), 0);
+    EXPECT_EQ(proc_wait(pid, proc_scaled_ms(10000)), 0);
+    close(out);
+}
+
 /* Sends len bytes of a pattern and reads the echo at the same time (the server's socket
  * buffers fill long before a megabyte is through, so both directions must move). Returns
  * the bytes that came back equal to what was sent. */
@@ -186,6 +211,7 @@ int main(int argc, char **argv)
         return 1;
     CU_pSuite suite = CU_add_suite("echo_server", NULL, NULL);
     CU_add_test(suite, "echoes to two clients, stops on SIGTERM", test_echoes_and_stops_on_sigterm);
+    CU_add_test(suite, "a third client waits for a slot", test_third_client_waits_for_a_slot);
     CU_add_test(suite, "echoes a megabyte", test_echoes_a_megabyte);
     CU_add_test(suite, "drops an idle client", test_drops_idle_client);
     CU_basic_set_mode(CU_BRM_VERBOSE);
