@@ -105,7 +105,7 @@ static cJSON *parse_json(const char *text, const char *file, strlist *errors) {
 
 /* The callback and condition-test keys sit inside value cells of the README rather
  * than in a first column, so they are spelled out here. */
-static const char *const callback_keys[] = {"arg", "context", "status_param", "description", NULL};
+static const char *const callback_keys[] = {"arg", "context", "status_param", "cancelled_by", "description", NULL};
 static const char *const contexts[] = {"loop", "worker", NULL};
 
 static bool in_list(const char *const *list, const char *s) {
@@ -266,6 +266,9 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
           strlist_addf(errors, "%s: 'context' must be \"loop\" or \"worker\"", at);
         const cJSON *sp = cJSON_GetObjectItemCaseSensitive(c, "status_param");
         if (sp && !is_index(sp)) strlist_addf(errors, "%s: 'status_param' must be a parameter index", at);
+        const cJSON *by = cJSON_GetObjectItemCaseSensitive(c, "cancelled_by");
+        if (by && (!cJSON_IsString(by) || !*by->valuestring))
+          strlist_addf(errors, "%s: 'cancelled_by' must be a function name", at);
       }
     } else if (strcmp(k, "invokes") == 0 || strcmp(k, "takes_task") == 0) {
       check_index_list(v, at, errors);
