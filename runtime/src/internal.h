@@ -88,6 +88,7 @@ typedef struct calm__slab calm__slab;
 typedef struct calm__stacks {
     size_t size;                          /* usable bytes per stack */
     void *free_top;                       /* free stacks, linked through their top word */
+    size_t free_count;                    /* stacks on that list */
     calm__slab *slabs;                    /* every mapping, unmapped at loop free */
 } calm__stacks;
 

@@ -17,6 +17,7 @@
 #endif
 
 #define CALM__SLAB_STACKS 16              /* stacks per mapping */
+#define CALM__STACKS_WARM 1024            /* free stacks kept resident; the rest give pages back */
 #define CALM__CANARY 0x63616c6d5f737467ULL  /* "calm_stg" */
 
 struct calm__slab {
@@ -125,6 +126,7 @@ static int calm__slab_new(calm__stacks *s)
         *calm__flag_word(s, lo) = (uintptr_t)!guarded;
         *calm__top_word(s, lo) = s->free_top;
         s->free_top = lo;
+        s->free_count++;
     }
     return 0;
 fail:
@@ -140,6 +142,7 @@ void *calm__stack_get(calm__stacks *s, int *canary)
         return NULL;
     lo = s->free_top;
     s->free_top = *calm__top_word(s, lo);
+    s->free_count--;
     *canary = (int)*calm__flag_word(s, lo);
     return lo;
 }
@@ -150,9 +153,18 @@ void calm__stack_put(calm__stacks *s, void *lo, int canary)
     /* frames abandoned by the switch leave poisoned redzones behind */
     __asan_unpoison_memory_region(lo, s->size);
 #endif
+    /* After a burst, return all but the top page of the surplus stacks to the
+     * kernel: one madvise per stack beyond the warm set, and the mapping (and
+     * its guard page) stays for the next burst. */
+    if (s->free_count >= CALM__STACKS_WARM) {
+        size_t page = calm__page();
+        if (madvise(lo, s->size - page, MADV_DONTNEED) == 0 && canary)
+            *(uint64_t *)lo = CALM__CANARY;
+    }
     *calm__flag_word(s, lo) = (uintptr_t)canary;
     *calm__top_word(s, lo) = s->free_top;
     s->free_top = lo;
+    s->free_count++;
 }
 
 int calm__stack_check(void *lo, int canary)
@@ -176,4 +188,5 @@ void calm__stacks_free(calm__stacks *s)
         calm__free(slab);
     }
     s->free_top = NULL;
+    s->free_count = 0;
 }
