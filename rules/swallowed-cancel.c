@@ -295,18 +295,29 @@ static flow_action reach_exit(const ir_function *f, void *ctx) {
   return FLOW_FOUND;
 }
 
-/* Whether the callback does something on its normal path (one that returns, not an
- * assertion's way to abort) that is not cleanup: it goes on as if the operation
- * had succeeded. A callback that only closes, frees or counts acts alike either way. */
-static bool goes_on(const program *p, const ir_function *f) {
+/* Whether `f` does something on its normal path (one that returns, not an
+ * assertion's way to abort) other than cleanup: a model `cleanup` call, or a call to
+ * a function of the program that itself only cleans up (`free_request(req)`). */
+static bool does_more_than_cleanup(const program *p, const ir_function *f, unsigned depth) {
   flow_visitor to_exit = {.exit = reach_exit};
-  if (!flow_search(p, f, (flow_pos){IR_ENTRY, 0}, &to_exit, NULL, NULL)) return false;
   for (unsigned ci = 0; ci < f->ncalls; ci++) {
-    const model_fn *m = program_model(p, &f->calls[ci]);
+    const ir_call *call = &f->calls[ci];
+    const model_fn *m = program_model(p, call);
     if (m && m->cleanup) continue;
+    int callee = program_callee(p, call);
+    if (!m && callee >= 0 && depth < 3 && !does_more_than_cleanup(p, p->fns[callee].fn, depth + 1)) continue;
     if (flow_search(p, f, flow_after_call(f, (int)ci), &to_exit, NULL, NULL)) return true;
   }
   return false;
+}
+
+/* Whether the callback goes on as if the operation had succeeded: it can return, and
+ * does more than clean up. One that only closes, frees or counts acts alike either
+ * way; one that always aborts is never meant to run. */
+static bool goes_on(const program *p, const ir_function *f) {
+  flow_visitor to_exit = {.exit = reach_exit};
+  if (!flow_search(p, f, (flow_pos){IR_ENTRY, 0}, &to_exit, NULL, NULL)) return false;
+  return does_more_than_cleanup(p, f, 0);
 }
 
 /* The model's `cancelled_by` for this callback: its status is 0 unless that function
