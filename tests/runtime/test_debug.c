@@ -23,24 +23,24 @@ void calm_test_slow_callback(calm_loop *loop, void *arg)
     busy_ms(40);
 }
 
-static calm_loop *debug_loop(void)
+static calm_loop *debug_loop(int64_t slow_ms)
 {
     calm_options opts;
 
     memset(&opts, 0, sizeof(opts));
     opts.debug = 1;
-    opts.slow_ms = 20;
+    opts.slow_ms = slow_ms;
     return test_loop_opts(&opts);
 }
 
 void test_debug_slow_callback_named(void)
 {
-    L = debug_loop();
+    L = debug_loop(20);
     ASSERT_EQ(calm_call_soon(L, calm_test_slow_callback, NULL), 0);
     ASSERT_EQ(calm_loop_run(L), 0);
-    ASSERT_EQ(test_errors, 1);
-    ASSERT_TRUE(strstr(test_error_message, "calm_test_slow_callback") != NULL);
-    ASSERT_TRUE(strstr(test_error_message, "slow") != NULL);
+    /* at least: a loaded machine may stretch another step past 20 ms too */
+    ASSERT_TRUE(test_errors >= 1);
+    ASSERT_TRUE(strstr(test_error_all, "slow callback 'calm_test_slow_callback'") != NULL);
     close_loop_clean(L);
 }
 
@@ -58,12 +58,12 @@ void test_debug_slow_task_step_named(void)
 {
     calm_task *t;
 
-    L = debug_loop();
+    L = debug_loop(20);
     t = calm_spawn_named(L, "checksum-job", busy_task, NULL);
     calm_detach(t);
     ASSERT_EQ(calm_loop_run(L), 0);
-    ASSERT_EQ(test_errors, 1);
-    ASSERT_TRUE(strstr(test_error_message, "checksum-job") != NULL);
+    ASSERT_TRUE(test_errors >= 1);
+    ASSERT_TRUE(strstr(test_error_all, "slow task step 'checksum-job'") != NULL);
     close_loop_clean(L);
 }
 
@@ -75,8 +75,8 @@ static int nothing(void *arg)
 
 void test_debug_unowned_handle_reported(void)
 {
-    L = debug_loop();
-    ASSERT_FATAL(calm_spawn_named(L, "forgotten", nothing, NULL) != NULL);
+    L = debug_loop(60000);
+    ASSERT_FATAL(calm_spawn_named(L, "forgotten", nothing, NULL) != NULL); // NOLINT(unawaited-task): the mistake under test
     ASSERT_EQ(calm_loop_run(L), 0);
     ASSERT_EQ(test_errors, 0);
     calm_loop_free(L);
@@ -108,7 +108,7 @@ static int cancel_swallower(void *arg)
 
 void test_debug_swallowed_cancel_reported(void)
 {
-    L = debug_loop();
+    L = debug_loop(60000);
     spawn_detached(L, cancel_swallower, NULL);
     ASSERT_EQ(calm_loop_run(L), 0);
     ASSERT_EQ(test_errors, 1);

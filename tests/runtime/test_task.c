@@ -387,7 +387,7 @@ static int deadline_main(void *arg)
     ASSERT_EQ(calm_sem_acquire(sem, calm_after(-1)), 0);
     t0 = calm_now();
     ASSERT_EQ(calm_sem_acquire(sem, calm_after(0)), CALM_ETIMEDOUT);
-    ASSERT_TRUE(calm_now() - t0 < 20);
+    ASSERT_TRUE(calm_now() - t0 < 1000);  /* at the loop's next turn, not at some later event */
     return 0;
 }
 
