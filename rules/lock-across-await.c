@@ -17,12 +17,8 @@ typedef struct {
   bool *held;           /* per call of the function: a suspension reached holding the lock */
 } search;
 
-static bool is_release(const program *p, const ir_call *call, void *ctx) {
-  (void)ctx;
-  return flow_resource(p, call, RESOURCE_MUTEX, false) != NULL;
-}
-
-static bool is_suspension(const program *p, const ir_call *call, void *ctx) {
+static bool is_suspension(const program *p, const ir_function *f, const ir_call *call, void *ctx) {
+  (void)f;
   (void)ctx;
   const model_fn *m = program_model(p, call);
   return m && m->suspends;
@@ -31,7 +27,7 @@ static bool is_suspension(const program *p, const ir_call *call, void *ctx) {
 /* Whether the call suspends the task: a suspension point, or a program function
  * that reaches one. */
 static bool suspends(const search *s, const ir_call *call) {
-  if (is_suspension(s->p, call, NULL)) return true;
+  if (is_suspension(s->p, NULL, call, NULL)) return true;
   int callee = program_callee(s->p, call);
   return callee >= 0 && s->suspenders[callee] >= 0;
 }
@@ -72,7 +68,7 @@ static void add_chain(const search *s, diag *d, int fn) {
   for (unsigned depth = 0; fn >= 0 && s->suspenders[fn] >= 0 && depth < 32; depth++) {
     const ir_function *g = s->p->fns[fn].fn;
     const ir_call *call = &g->calls[s->suspenders[fn]];
-    if (is_suspension(s->p, call, NULL)) {
+    if (is_suspension(s->p, NULL, call, NULL)) {
       diag_note_add(d, call->loc, xasprintf("'%s' suspends the task in '%s' here", g->name, call->callee_name));
       return;
     }
@@ -85,7 +81,7 @@ static void report(const search *s, const ir_function *f, int c, diag_list *out)
   const ir_call *lock = &f->calls[s->lock], *call = &f->calls[c];
   const model_resource_arg *r = flow_resource(s->p, lock, RESOURCE_MUTEX, true);
   const char *name = mutex_name(f, &lock->args[r->arg]);
-  bool direct = is_suspension(s->p, call, NULL);
+  bool direct = is_suspension(s->p, NULL, call, NULL);
   char *msg = xasprintf("mutex '%s' is held across %s '%s'%s: while the task waits, every thread that takes the "
                         "lock blocks, and a task on this loop that takes it deadlocks the loop",
                         name, direct ? "suspension point" : "call to", call->callee_name,
@@ -96,7 +92,7 @@ static void report(const search *s, const ir_function *f, int c, diag_list *out)
 }
 
 static void run(const program *p, diag_list *out) {
-  int *releasers = flow_fns_calling(p, is_release, NULL, false);
+  int *releasers = flow_fns_releasing(p, RESOURCE_MUTEX, false);
   int *suspenders = flow_fns_calling(p, is_suspension, NULL, false);
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;

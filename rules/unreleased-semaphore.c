@@ -59,11 +59,6 @@ static const model_resource_arg *acquired(const program *p, const ir_call *call)
   return flow_resource(p, call, RESOURCE_SEMAPHORE, true);
 }
 
-static bool is_release(const program *p, const ir_call *call, void *ctx) {
-  (void)ctx;
-  return flow_resource(p, call, RESOURCE_SEMAPHORE, false) != NULL;
-}
-
 /* Whether the op hands the status to code that looks at it out of sight: a store,
  * an argument, a copy into a variable not followed. */
 static bool status_leaves(const search *s, const ir_function *f, const ir_op *op, uint64_t state) {
@@ -206,7 +201,7 @@ static void check_acquire(const program *p, const ir_function *f, int c, const i
 }
 
 static void run(const program *p, diag_list *out) {
-  int *releasers = flow_fns_calling(p, is_release, NULL, true);
+  int *releasers = flow_fns_releasing(p, RESOURCE_SEMAPHORE, true);
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;
     /* a function modelled as an acquire (the API's own code, a wrapper named in the

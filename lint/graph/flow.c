@@ -291,14 +291,15 @@ static int call_target(const program *p, const ir_call *call, unsigned i, bool t
   return through_fn_args && a->kind == IR_VAL_FUNC && a->func_usr ? program_find(p, a->func_usr) : -1;
 }
 
-int *flow_fns_calling(const program *p, bool (*pred)(const program *p, const ir_call *call, void *ctx), void *ctx,
+int *flow_fns_calling(const program *p,
+                      bool (*pred)(const program *p, const ir_function *f, const ir_call *call, void *ctx), void *ctx,
                       bool through_fn_args) {
   int *witness = xcalloc(p->nfns ? p->nfns : 1, sizeof *witness);
   for (unsigned f = 0; f < p->nfns; f++) {
     witness[f] = -1;
     const ir_function *fn = p->fns[f].fn;
     for (unsigned c = 0; c < fn->ncalls && witness[f] < 0; c++)
-      if (pred(p, &fn->calls[c], ctx)) witness[f] = (int)c;
+      if (pred(p, fn, &fn->calls[c], ctx)) witness[f] = (int)c;
   }
   /* spread to callers until nothing changes: each round settles at least one more
      function, so this ends */
@@ -387,4 +388,133 @@ bool flow_hands_over(const program *p, const ir_function *f, int acquire, const 
   }
   free(key);
   return over;
+}
+
+void flow_copies(const ir_function *f, unsigned char *vars) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned b = 0; b < f->nblocks; b++)
+      for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+        const ir_op *op = &f->blocks[b].ops[i];
+        if (op->kind == IR_OP_ASSIGN && op->val.kind == IR_VAL_VAR && !op->val.addr_of && op->val.var >= 0 &&
+            vars[op->val.var] && !vars[op->var]) {
+          vars[op->var] = 1;
+          changed = true;
+        }
+      }
+  }
+}
+
+static bool edge_to(const ir_block *b, int to) {
+  if (b->term == IR_TERM_RETURN || b->term == IR_TERM_STOP) return false;
+  return b->succ[0] == to || (b->term == IR_TERM_COND && b->succ[1] == to);
+}
+
+/* Whether `var` holds a constant whenever control enters the loop at `head` from
+ * outside: walking back from each entry edge, the nearest assignment is a constant. */
+static bool constant_on_entry(const ir_function *f, int head, const unsigned char *body, int var) {
+  unsigned char *seen = xcalloc(f->nblocks, 1);
+  int *work = xmalloc(f->nblocks * sizeof *work);
+  unsigned n = 0;
+  bool ok = true;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    if (!body[b] && edge_to(&f->blocks[b], head)) seen[b] = 1, work[n++] = (int)b;
+  if (n == 0) ok = false;
+  while (n && ok) {
+    int b = work[--n];
+    const ir_block *blk = &f->blocks[b];
+    bool defined = false;
+    for (unsigned k = blk->nops; k-- > 0 && !defined;) {
+      const ir_op *op = &blk->ops[k];
+      if (op->kind == IR_OP_ASSIGN && op->var == var) {
+        defined = true;
+        ok = op->val.kind == IR_VAL_INT;
+      } else if (op->kind == IR_OP_CALL && f->calls[op->call].use == IR_USE_VAR && f->calls[op->call].dest == var) {
+        defined = true;
+        ok = false;
+      }
+    }
+    if (defined) continue;
+    if (b == IR_ENTRY) ok = false; /* a parameter, or never set */
+    for (unsigned p = 0; p < f->nblocks && ok; p++)
+      if (!seen[p] && edge_to(&f->blocks[p], b)) seen[p] = 1, work[n++] = (int)p;
+  }
+  free(seen);
+  free(work);
+  return ok;
+}
+
+/* Whether a call in the loop may change `var` through its address. */
+static bool address_passed(const ir_call *call, int var) {
+  for (unsigned a = 0; a < call->nargs; a++)
+    if (call->args[a].kind == IR_VAL_VAR && call->args[a].addr_of && call->args[a].var == var) return true;
+  return false;
+}
+
+/* A counter: enters the loop holding a constant and is only stepped inside
+ * (`i++`, `i += k`). */
+static bool is_counter(const ir_function *f, int head, const unsigned char *body, int i) {
+  if (f->vars[i].is_temp || f->vars[i].is_static) return false;
+  bool stepped = false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned k = 0; k < f->blocks[b].nops; k++) {
+      const ir_op *op = &f->blocks[b].ops[k];
+      if (op->kind == IR_OP_CALL) {
+        const ir_call *call = &f->calls[op->call];
+        if (address_passed(call, i)) return false;
+        if (body[b] && call->use == IR_USE_VAR && call->dest == i) return false;
+      }
+      if (!body[b] || op->kind != IR_OP_ASSIGN || op->var != i) continue;
+      if (op->val.kind != IR_VAL_OTHER) return false; /* reset inside the loop */
+      stepped = true;
+    }
+  return stepped && constant_on_entry(f, head, body, i);
+}
+
+/* Nothing in the loop changes `var`. */
+static bool invariant(const ir_function *f, const unsigned char *body, int var) {
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned k = 0; k < f->blocks[b].nops; k++) {
+      const ir_op *op = &f->blocks[b].ops[k];
+      if (!body[b]) continue;
+      if (op->kind == IR_OP_ASSIGN && op->var == var) return false;
+      if (op->kind == IR_OP_CALL && (address_passed(&f->calls[op->call], var) ||
+                                     (f->calls[op->call].use == IR_USE_VAR && f->calls[op->call].dest == var)))
+        return false;
+    }
+  return true;
+}
+
+bool flow_loop_counted(const ir_function *f, int head, const unsigned char *body) {
+  const ir_block *h = &f->blocks[head];
+  if (h->term != IR_TERM_COND) return false;
+  if (h->cond_var >= 0) return h->cond_op != IR_CMP_EQ && is_counter(f, head, body, h->cond_var);
+  int counter = -1;
+  for (unsigned k = 0; k < h->nops; k++) {
+    const ir_op *op = &h->ops[k];
+    if (op->kind != IR_OP_READ) return false;
+    if (counter < 0 && is_counter(f, head, body, op->var)) counter = op->var;
+    else if (!invariant(f, body, op->var)) return false;
+  }
+  return counter >= 0;
+}
+
+/* A release in `f` of an object no acquire of `f` names. */
+static bool releases_foreign(const program *p, const ir_function *f, const ir_call *call, void *ctx) {
+  model_resource kind = *(const model_resource *)ctx;
+  const model_resource_arg *r = flow_resource(p, call, kind, false);
+  if (!r) return false;
+  char *kr = resource_key(call, r);
+  bool foreign = true;
+  for (unsigned c = 0; c < f->ncalls && foreign && kr; c++) {
+    char *k = resource_key(&f->calls[c], flow_resource(p, &f->calls[c], kind, true));
+    foreign = !k || strcmp(k, kr) != 0;
+    free(k);
+  }
+  free(kr);
+  return foreign;
+}
+
+int *flow_fns_releasing(const program *p, model_resource kind, bool through_fn_args) {
+  return flow_fns_calling(p, releases_foreign, &kind, through_fn_args);
 }

@@ -85,11 +85,12 @@ unsigned char *flow_loop_body(const ir_function *f, int head);
 char *flow_object_key(const ir_value *v);
 
 /* For each function of the program, the index of one of its calls for which `pred`
- * holds, or that calls (directly, or with `through_fn_args` by passing it as an
- * argument, e.g. a callback or task body) a program function with such a witness;
- * -1 when none. Follow the witnesses with program_callee to build a chain. Returns a
- * malloc'd array of p->nfns entries. */
-int *flow_fns_calling(const program *p, bool (*pred)(const program *p, const ir_call *call, void *ctx), void *ctx,
+ * holds (`f` is the function making the call), or that calls (directly, or with
+ * `through_fn_args` by passing it as an argument, e.g. a callback or task body) a
+ * program function with such a witness; -1 when none. Follow the witnesses with
+ * program_callee to build a chain. Returns a malloc'd array of p->nfns entries. */
+int *flow_fns_calling(const program *p,
+                      bool (*pred)(const program *p, const ir_function *f, const ir_call *call, void *ctx), void *ctx,
                       bool through_fn_args);
 
 /* The resource argument of a call whose model `acquires` (or `releases`) a resource
@@ -102,12 +103,30 @@ const model_resource_arg *flow_resource(const program *p, const ir_call *call, m
  * text is unknown. */
 bool flow_releases_same(const program *p, const ir_function *f, int acquire, const ir_call *call);
 
+/* For each function of the program, a witness (as flow_fns_calling) that it gives
+ * back a resource of `kind` it did not take itself: a release naming an object no
+ * acquire of that function names, directly or in a function it calls (or, with
+ * `through_fn_args`, passes as a callback or task body). A helper that locks and
+ * unlocks its own mutex is not one. */
+int *flow_fns_releasing(const program *p, model_resource kind, bool through_fn_args);
+
 /* Whether `call` in `f` hands what call `acquire` took to other code: it calls, or
  * for a semaphore passes as an argument (a callback, a task body; a mutex stays with
  * the thread that locked it), a program function that releases a resource of that
- * kind (`releasers`: flow_fns_calling with a release predicate); or it passes the
- * acquired object to a function the program does not define and no model describes,
- * or to a program function that stores that parameter. */
+ * kind it did not take (`releasers`: flow_fns_releasing); or it passes the acquired
+ * object to a function the program does not define and no model describes, or to a
+ * program function that stores that parameter. */
 bool flow_hands_over(const program *p, const ir_function *f, int acquire, const ir_call *call, const int *releasers);
+
+/* Adds to `vars` (one flag per variable of `f`) every variable that a plain copy
+ * (`u = t`) from one of them reaches, transitively, anywhere in the function. */
+void flow_copies(const ir_function *f, unsigned char *vars);
+
+/* Whether the loop at `head` (with `body` from flow_loop_body) is a counting loop,
+ * whose number of iterations is decided before it starts: the head tests a counter
+ * against a constant (`for (i = 0; i < 8; i++)`) or against values that nothing in
+ * the loop changes (`i < n`); the counter enters the loop holding a constant and is
+ * only stepped (`i++`, `i += k`) inside it. */
+bool flow_loop_counted(const ir_function *f, int head, const unsigned char *body);
 
 #endif
