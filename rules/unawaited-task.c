@@ -21,23 +21,22 @@ typedef struct {
  * False when there are more than one state can hold. */
 static bool collect_slots(handle *h, int dest) {
   const ir_function *f = h->f;
+  unsigned char *copies = xcalloc(f->nvars, 1);
+  copies[dest] = 1;
+  flow_copies(f, copies);
   h->slot = xmalloc(f->nvars * sizeof *h->slot);
-  for (unsigned v = 0; v < f->nvars; v++) h->slot[v] = -1;
   h->slot[dest] = 0;
   h->nslots = 1;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (unsigned b = 0; b < f->nblocks; b++)
-      for (unsigned i = 0; i < f->blocks[b].nops; i++) {
-        const ir_op *op = &f->blocks[b].ops[i];
-        if (op->kind != IR_OP_ASSIGN || op->val.kind != IR_VAL_VAR || op->val.addr_of) continue;
-        if (op->val.var < 0 || h->slot[op->val.var] < 0 || h->slot[op->var] >= 0) continue;
-        if (h->nslots == MAX_SLOTS) return false;
-        h->slot[op->var] = h->nslots++;
-        changed = true;
-      }
+  bool ok = true;
+  for (unsigned v = 0; v < f->nvars; v++) {
+    if ((int)v == dest) continue;
+    h->slot[v] = -1;
+    if (!copies[v]) continue;
+    if (h->nslots == MAX_SLOTS) ok = false;
+    else h->slot[v] = h->nslots++;
   }
-  return true;
+  free(copies);
+  return ok;
 }
 
 static bool holds(const handle *h, uint64_t state, int var) {

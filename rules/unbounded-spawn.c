@@ -39,18 +39,7 @@ static unsigned char *handle_vars(const ir_function *f, const ir_call *call) {
   if (call->use == IR_USE_VAR && call->dest >= 0) h[call->dest] = 1;
   for (unsigned i = 0; i < call->nargs; i++)
     if (call->args[i].kind == IR_VAL_VAR && call->args[i].addr_of && call->args[i].var >= 0) h[call->args[i].var] = 1;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (unsigned b = 0; b < f->nblocks; b++)
-      for (unsigned i = 0; i < f->blocks[b].nops; i++) {
-        const ir_op *op = &f->blocks[b].ops[i];
-        if (op->kind == IR_OP_ASSIGN && op->val.kind == IR_VAL_VAR && op->val.var >= 0 && h[op->val.var] &&
-            !h[op->var]) {
-          h[op->var] = 1;
-          changed = true;
-        }
-      }
-  }
+  flow_copies(f, h);
   return h;
 }
 
@@ -164,104 +153,6 @@ static flow_action before_back(const ir_function *f, const ir_block *from, void 
   return FLOW_STOP;
 }
 
-static bool edge_to(const ir_block *b, int to) {
-  if (b->term == IR_TERM_RETURN || b->term == IR_TERM_STOP) return false;
-  return b->succ[0] == to || (b->term == IR_TERM_COND && b->succ[1] == to);
-}
-
-/* Whether `var` holds a constant whenever control enters the loop at `head` from
- * outside: walking back from each entry edge, the nearest assignment is a constant. */
-static bool constant_on_entry(const ir_function *f, int head, const unsigned char *body, int var) {
-  unsigned char *seen = xcalloc(f->nblocks, 1);
-  int *work = xmalloc(f->nblocks * sizeof *work);
-  unsigned n = 0;
-  bool ok = true;
-  for (unsigned b = 0; b < f->nblocks; b++)
-    if (!body[b] && edge_to(&f->blocks[b], head)) seen[b] = 1, work[n++] = (int)b;
-  if (n == 0) ok = false;
-  while (n && ok) {
-    int b = work[--n];
-    const ir_block *blk = &f->blocks[b];
-    bool defined = false;
-    for (unsigned k = blk->nops; k-- > 0 && !defined;) {
-      const ir_op *op = &blk->ops[k];
-      if (op->kind == IR_OP_ASSIGN && op->var == var) {
-        defined = true;
-        ok = op->val.kind == IR_VAL_INT;
-      } else if (op->kind == IR_OP_CALL && f->calls[op->call].use == IR_USE_VAR && f->calls[op->call].dest == var) {
-        defined = true;
-        ok = false;
-      }
-    }
-    if (defined) continue;
-    if (b == IR_ENTRY) ok = false; /* a parameter, or never set */
-    for (unsigned p = 0; p < f->nblocks && ok; p++)
-      if (!seen[p] && edge_to(&f->blocks[p], b)) seen[p] = 1, work[n++] = (int)p;
-  }
-  free(seen);
-  free(work);
-  return ok;
-}
-
-/* Whether a call in the loop may change `var` through its address. */
-static bool address_passed(const ir_call *call, int var) {
-  for (unsigned a = 0; a < call->nargs; a++)
-    if (call->args[a].kind == IR_VAL_VAR && call->args[a].addr_of && call->args[a].var == var) return true;
-  return false;
-}
-
-/* A counter: enters the loop holding a constant and is only stepped inside
- * (`i++`, `i += k`). */
-static bool is_counter(const ir_function *f, int head, const unsigned char *body, int i) {
-  if (f->vars[i].is_temp || f->vars[i].is_static) return false;
-  bool stepped = false;
-  for (unsigned b = 0; b < f->nblocks; b++)
-    for (unsigned k = 0; k < f->blocks[b].nops; k++) {
-      const ir_op *op = &f->blocks[b].ops[k];
-      if (op->kind == IR_OP_CALL) {
-        const ir_call *call = &f->calls[op->call];
-        if (address_passed(call, i)) return false;
-        if (body[b] && call->use == IR_USE_VAR && call->dest == i) return false;
-      }
-      if (!body[b] || op->kind != IR_OP_ASSIGN || op->var != i) continue;
-      if (op->val.kind != IR_VAL_OTHER) return false; /* reset inside the loop */
-      stepped = true;
-    }
-  return stepped && constant_on_entry(f, head, body, i);
-}
-
-/* Nothing in the loop changes `var`. */
-static bool invariant(const ir_function *f, const unsigned char *body, int var) {
-  for (unsigned b = 0; b < f->nblocks; b++)
-    for (unsigned k = 0; k < f->blocks[b].nops; k++) {
-      const ir_op *op = &f->blocks[b].ops[k];
-      if (!body[b]) continue;
-      if (op->kind == IR_OP_ASSIGN && op->var == var) return false;
-      if (op->kind == IR_OP_CALL && (address_passed(&f->calls[op->call], var) ||
-                                     (f->calls[op->call].use == IR_USE_VAR && f->calls[op->call].dest == var)))
-        return false;
-    }
-  return true;
-}
-
-/* A counting loop, whose number of iterations is decided before it starts: the head
- * tests a counter against a constant (`for (i = 0; i < 8; i++)`), or against values
- * that nothing in the loop changes (`i < n`). Input that arrives while the loop runs
- * cannot make it go round more often. */
-static bool counted_loop(const ir_function *f, int head, const unsigned char *body) {
-  const ir_block *h = &f->blocks[head];
-  if (h->term != IR_TERM_COND) return false;
-  if (h->cond_var >= 0) return h->cond_op != IR_CMP_EQ && is_counter(f, head, body, h->cond_var);
-  int counter = -1;
-  for (unsigned k = 0; k < h->nops; k++) {
-    const ir_op *op = &h->ops[k];
-    if (op->kind != IR_OP_READ) return false;
-    if (counter < 0 && is_counter(f, head, body, op->var)) counter = op->var;
-    else if (!invariant(f, body, op->var)) return false;
-  }
-  return counter >= 0;
-}
-
 /* Where to point at the loop: its condition (a `for (;;)` has none to point at). */
 static ir_loc loop_loc(const ir_function *f, int head) {
   ir_loc none = {0};
@@ -272,7 +163,7 @@ static ir_loc loop_loc(const ir_function *f, int head) {
  * bound. A bound anywhere in the loop counts (an await in a second inner loop that
  * the graph lets run zero times, a permit taken on most paths): precision first. */
 static bool unbounded_in(loop_walk *w) {
-  if (counted_loop(w->f, w->head, w->body)) return false;
+  if (flow_loop_counted(w->f, w->head, w->body)) return false;
   for (unsigned c = 0; c < w->f->ncalls; c++)
     if (w->body[w->f->calls[c].block] && stops_iteration(w, &w->f->calls[c])) return false;
   static const flow_visitor after = {after_op, after_edge, NULL, after_back};
