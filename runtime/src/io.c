@@ -200,6 +200,27 @@ void calm_watch_stop(calm_watch *w)
         calm__free(w);
 }
 
+/* An fd closed without calm_close leaves the kernel without our registration,
+ * and a new fd with the same number would then wait for ever (or to its
+ * deadline). Checked after a timed-out wait, and before every wait in debug
+ * mode; re-registers and reports (debug) what it finds. */
+static void calm__fd_verify(calm_loop *loop, calm__fd *f)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &f->io;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, f->fd, &ev) == 0 || errno != ENOENT)
+        return;
+    if (loop->debug)
+        calm__report(loop, -EBADF, "fd %d was closed without calm_close while registered "
+                     "for calm_wait_fd; registering it again", f->fd);
+    f->ready = 0;
+    f->hup = 0;
+    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, f->fd, &ev);
+}
+
 int calm_wait_fd(int fd, int events, calm_time deadline)
 {
     calm_task *t = calm__current();
@@ -228,6 +249,8 @@ int calm_wait_fd(int fd, int events, calm_time deadline)
             return rc;
         }
         f->mode = CALM__FD_TASK;
+    } else if (loop->debug) {
+        calm__fd_verify(loop, f);
     }
     /* an edge that came while nobody waited is not repeated by epoll */
     if (f->hup || (f->ready & events)) {
@@ -241,6 +264,8 @@ int calm_wait_fd(int fd, int events, calm_time deadline)
     loop->refs++;
     rc = calm__suspend(t, deadline, CALM_ETIMEDOUT);
     loop->refs--;
+    if (rc == CALM_ETIMEDOUT && f == loop->fds[fd])
+        calm__fd_verify(loop, f);
     return rc;
 }
 

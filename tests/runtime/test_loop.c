@@ -463,3 +463,37 @@ void test_signal_restored_at_free(void)
     ASSERT_TRUE(old.sa_handler == SIG_IGN);
     signal(SIGUSR2, SIG_DFL);
 }
+
+/* an fd closed behind the loop's back: its number comes back as a new fd */
+static int reuse_fd_task(void *arg)
+{
+    int *fds = arg, rc, again[2];
+    char c;
+
+    /* register fds[0], then close it without calm_close */
+    rc = calm_wait_fd(fds[0], CALM_READABLE, calm_after(5));
+    ASSERT_EQ(rc, CALM_ETIMEDOUT);
+    close(fds[0]);
+    close(fds[1]);
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, again), 0);
+    ASSERT_EQ(again[0], fds[0]);          /* the same number, a different socket */
+    ASSERT_EQ(write(again[1], "x", 1), 1);
+    /* debug mode re-registers before the wait; otherwise the timed-out wait does */
+    rc = calm_wait_fd(again[0], CALM_READABLE, calm_after(50));
+    if (rc == CALM_ETIMEDOUT)
+        rc = calm_wait_fd(again[0], CALM_READABLE, calm_after(5000));
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(read(again[0], &c, 1), 1);
+    ASSERT_EQ(calm_close(again[0]), 0);
+    ASSERT_EQ(close(again[1]), 0);
+    return 0;
+}
+
+void test_io_fd_closed_behind_the_loop(void)
+{
+    calm_loop *loop = test_loop();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    spawn_detached(loop, reuse_fd_task, sv);
+    close_loop_clean(loop);
+}
