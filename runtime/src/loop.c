@@ -175,9 +175,9 @@ static int calm__poll_due(calm_loop *loop)
     return loop->steps - loop->poll_steps >= CALM__POLL_STEPS || loop->now > loop->poll_time;
 }
 
-/* Runs the callbacks queued before this phase began, then the tasks that were
- * ready when it began; work queued meanwhile waits for the next iteration, so
- * a task that yields in a loop still lets timers and I/O have their turn. */
+/* Runs the callbacks queued before this phase began (those they queue wait
+ * for the next turn), then the ready tasks in batches (task.c), which come back
+ * here for callbacks, and at least every CALM__CLOCK_STEPS steps for timers. */
 static void calm__run_ready(calm_loop *loop)
 {
     size_t n = loop->soon_len;
