@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "../../lint/base/base.h"
+#include "../../lint/lsp/check.h"
 #include "unit.h"
 
 static char *out_text, *dir;
@@ -82,7 +83,24 @@ static void test_stdin_cross_file_and_cache(void) {
   free(dir);
 }
 
+/* The Language Server names documents by file:// URI; paths with spaces and
+ * non-ASCII names must survive the round trip. */
+static void test_file_uris(void) {
+  char *u = uri_from_path("/tmp/my project/caf\xc3\xa9.c");
+  CU_ASSERT_STRING_EQUAL(u, "file:///tmp/my%20project/caf%C3%A9.c");
+  char *p = uri_to_path(u);
+  CU_ASSERT_STRING_EQUAL(p, "/tmp/my project/caf\xc3\xa9.c");
+  free(p);
+  free(u);
+  p = uri_to_path("file://localhost/src/a.c");
+  CU_ASSERT_STRING_EQUAL(p, "/src/a.c");
+  free(p);
+  CU_ASSERT_PTR_NULL(uri_to_path("untitled:Untitled-1"));
+  CU_ASSERT_PTR_NULL(uri_to_path("file://otherhost/src/a.c"));
+}
+
 void unit_register_editor(void) {
   CU_pSuite s = CU_add_suite("editor", NULL, NULL);
   CU_add_test(s, "--stdin-filename: cross-file chains, cache, changed header", test_stdin_cross_file_and_cache);
+  CU_add_test(s, "file URIs", test_file_uris);
 }
