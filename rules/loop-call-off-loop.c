@@ -39,7 +39,7 @@ static bool chain_in_library(const program *p, const chain_step *steps, unsigned
 static void add_trace(const program *p, diag *d, const chain_step *steps, unsigned n, int root) {
   if (n > 0 && root >= 0) {
     const root_info *r = &p->roots[root];
-    diag_note_add(d, r->site, xasprintf("'%s' runs on a worker thread: passed to '%s' here",
+    diag_note_add(d, r->site, xasprintf("'%s' runs off the loop thread: passed to '%s' here",
                                         p->fns[steps[0].fn].fn->name, r->via ? r->via : "?"));
   }
   for (unsigned i = 0; i + 1 < n; i++) {
