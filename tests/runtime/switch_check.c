@@ -2,6 +2,7 @@
  * floating-point callee-saved registers survive switches at depth, and a
  * cancelled task ends with CALM_ECANCELED. No CUnit, so it also runs under an
  * emulator for other architectures (the aarch64 switch under qemu-aarch64). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -42,20 +43,33 @@ static int check_main(void *arg)
     calm_loop *loop = arg;
     calm_task *t[8], *s;
     long i;
-    int r = 0;
+    int r = 0, rc;
 
     for (i = 0; i < 8; i++)
         t[i] = calm_spawn(loop, worker, (void *)i);
-    for (i = 0; i < 8; i++)
-        if (t[i] == NULL || calm_await(t[i], calm_after(30000), &r) != 0 || r != i) {
-            fprintf(stderr, "switch_check: task %ld returned %d\n", i, r);
+    for (i = 0; i < 8; i++) {
+        int rc = t[i] ? calm_await(t[i], calm_after(30000), &r) : -ENOMEM;
+        if (rc == CALM_ECANCELED)
+            return rc;
+        if (rc != 0 || r != i) {
+            fprintf(stderr, "switch_check: task %ld returned %d (%d)\n", i, r, rc);
             bad++;
         }
+    }
     s = calm_spawn(loop, sleeper, NULL);
-    if (s == NULL || calm_sleep(5) != 0)
-        return -1;
+    if (s == NULL)
+        return -ENOMEM;
+    r = calm_sleep(5);
     calm_cancel(s);
-    if (calm_await(s, calm_after(5000), &r) != 0 || r != CALM_ECANCELED) {
+    if (r != 0) {
+        calm_detach(s);
+        return r;
+    }
+    r = 0;
+    rc = calm_await(s, calm_after(5000), &r);
+    if (rc != 0)
+        return rc;
+    if (r != CALM_ECANCELED) {
         fprintf(stderr, "switch_check: cancelled task returned %d\n", r);
         bad++;
     }

@@ -63,7 +63,9 @@ static int scenario_task(void *arg)
     /* the primitives */
     sem = calm_sem_new(loop, 1);
     if (sem != NULL) {
-        if (ok_nomem(calm_sem_acquire(sem, calm_after(100))) == 0)
+        r = calm_sem_acquire(sem, calm_after(100));
+        ok_nomem(r);
+        if (r == 0)
             calm_sem_release(sem);
         calm_sem_free(sem);
     }

@@ -88,11 +88,11 @@ void test_debug_unowned_handle_reported(void)
 
 static int swallow(void *arg)
 {
-    int rc = calm_sleep(60000);
+    int rc = calm_sleep(60000); // NOLINT(swallowed-cancel): the mistake debug mode must catch
 
     (void)arg;
     (void)rc;
-    return 0;                             /* the mistake: cancelled, reports success */
+    return 0;                             /* cancelled, yet reports success */
 }
 
 static int cancel_swallower(void *arg)
@@ -126,7 +126,7 @@ void test_debug_off_reports_only_failures(void)
     opts.slow_ms = 1;
     L = test_loop_opts(&opts);
     ASSERT_EQ(calm_call_soon(L, calm_test_slow_callback, NULL), 0);
-    ASSERT_FATAL(calm_spawn(L, nothing, NULL) != NULL); /* never owned, not reported */
+    ASSERT_FATAL(calm_spawn(L, nothing, NULL) != NULL); // NOLINT(unawaited-task): never owned, and not reported with debug off
     ASSERT_EQ(calm_loop_run(L), 0);
     calm_loop_free(L);
     ASSERT_EQ(test_errors, 0);

@@ -93,7 +93,11 @@ void test_loop_stop_from_thread(void)
 
 static int wait_forever(void *arg)
 {
-    return calm_sem_acquire(arg, CALM_FOREVER);
+    int rc = calm_sem_acquire(arg, CALM_FOREVER); // NOLINT(missing-timeout): the deadlock under test
+
+    if (rc == 0)
+        calm_sem_release(arg);
+    return rc;
 }
 
 void test_loop_deadlock_detected(void)
@@ -483,6 +487,8 @@ static int reuse_fd_task(void *arg)
     if (rc == CALM_ETIMEDOUT)
         rc = calm_wait_fd(again[0], CALM_READABLE, calm_after(5000));
     ASSERT_EQ(rc, 0);
+    if (rc != 0)
+        return rc;
     ASSERT_EQ(read(again[0], &c, 1), 1);
     ASSERT_EQ(calm_close(again[0]), 0);
     ASSERT_EQ(close(again[1]), 0);

@@ -25,6 +25,7 @@ static int sem_waiter(void *arg)
 void test_sem_fifo_handoff(void)
 {
     long i;
+    int rc;
 
     L = test_loop();
     S = calm_sem_new(L, 1);
@@ -35,7 +36,10 @@ void test_sem_fifo_handoff(void)
     ASSERT_EQ(norder, 5);
     for (i = 0; i < 5; i++)
         ASSERT_EQ(order[i], i);
-    ASSERT_EQ(calm_sem_acquire(S, calm_after(0)), 0); /* the permit came back */
+    rc = calm_sem_acquire(S, calm_after(0)); /* the permit came back */
+    ASSERT_EQ(rc, 0);
+    if (rc == 0)
+        calm_sem_release(S);
     calm_sem_free(S);
     close_loop_clean(L);
 }
@@ -45,7 +49,9 @@ static int sem_free_waiter(void *arg)
     int rc = calm_sem_acquire(arg, calm_after(5000));
 
     ASSERT_EQ(rc, CALM_ECLOSED);
-    return 0;
+    if (rc == 0)
+        calm_sem_release(arg);
+    return rc == CALM_ECLOSED ? 0 : rc;
 }
 
 static void free_sem_cb(calm_loop *loop, void *arg)
@@ -133,7 +139,7 @@ static int blocked_getter(void *arg)
 
     if (rc == CALM_ECLOSED)
         closed_seen++;
-    return 0;
+    return rc == CALM_ECLOSED ? 0 : rc;
 }
 
 static int blocked_putter(void *arg)
@@ -142,7 +148,7 @@ static int blocked_putter(void *arg)
 
     if (rc == CALM_ECLOSED)
         closed_seen++;
-    return 0;
+    return rc == CALM_ECLOSED ? 0 : rc;
 }
 
 static void close_queues(calm_loop *loop, void *arg)
