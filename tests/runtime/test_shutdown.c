@@ -36,6 +36,34 @@ static int st_event(void *a) { (void)a; return note(calm_event_wait(E, calm_afte
 static int st_fd(void *a) { (void)a; return note(calm_wait_fd(fds[0], CALM_READABLE, calm_after(60000))); }
 static int slow_work(void *a) { (void)a; usleep(50000); return 0; }
 static int st_thread(void *a) { (void)a; return note(calm_to_thread(slow_work, NULL, calm_after(60000), NULL)); }
+static int hang_proc(const void *in, size_t in_len, void **out, size_t *out_len)
+{
+    (void)in;
+    (void)in_len;
+    (void)out;
+    (void)out_len;
+    sleep(60);
+    return 0;
+}
+static int st_proc(void *a)
+{
+    (void)a;
+    return note(calm_to_process(hang_proc, "x", 1, NULL, NULL, calm_after(60000)));
+}
+static int st_group(void *a)
+{
+    calm_group *g = calm_group_new(L, 2);
+    int rc;
+
+    (void)a;
+    if (g == NULL)
+        return -ENOMEM;
+    rc = calm_group_spawn(g, st_sleep, NULL, calm_after(60000));
+    if (rc == 0)
+        rc = calm_group_wait(g, calm_after(60000));
+    calm_group_free(g);
+    return note(rc);
+}
 static int st_yield(void *a)
 {
     int rc;
@@ -73,8 +101,8 @@ static void stop_cb(calm_loop *loop, void *arg)
 
 void test_shutdown_tasks_in_every_state(void)
 {
-    calm_task_fn fns[] = {st_sleep, st_sem, st_queue, st_event, st_fd, st_thread, st_yield,
-                          st_await, st_cleanup};
+    calm_task_fn fns[] = {st_sleep, st_sem, st_queue, st_event, st_fd, st_thread, st_proc,
+                          st_group, st_yield, st_await, st_cleanup};
     calm_task *done;
     size_t i;
 
@@ -91,8 +119,9 @@ void test_shutdown_tasks_in_every_state(void)
     ASSERT_EQ(calm_loop_run(L), 0);       /* stopped with everything suspended */
     spawn_detached(L, st_never_started, NULL);
     ASSERT_EQ(calm_loop_shutdown(L, calm_after(5000)), 0);
-    ASSERT_EQ(ended, 11);                 /* the nine, the awaited child, the late one */
-    ASSERT_EQ(ended_cancelled, 11);
+    /* the eleven, the awaited child, the group's member, the late one */
+    ASSERT_EQ(ended, 14);
+    ASSERT_EQ(ended_cancelled, 14);
     calm_detach(done);
     calm_sem_free(S);
     calm_queue_free(Q);
