@@ -6,10 +6,11 @@
 
 char *report_display_path(const char *file, const char *cwd) {
   if (!file) return xstrdup("<unknown>");
-  if (cwd && path_is_under(file, cwd) && strcmp(file, cwd) != 0) {
+  /* relative to the working directory, unless that is the root (then absolute) */
+  if (cwd && strcmp(cwd, "/") != 0 && path_is_under(file, cwd) && strcmp(file, cwd) != 0) {
     size_t n = strlen(cwd);
     while (n > 1 && cwd[n - 1] == '/') n--;
-    return xstrdup(file + n + (n == 1 ? 0 : 1));
+    return xstrdup(file + n + 1);
   }
   return xstrdup(file);
 }
