@@ -425,8 +425,10 @@ int calm_yield(void)
     rc = calm__check(t);
     if (rc != 0)
         return rc;
-    t->state = CALM__WAITING;
-    calm__wake(t, 0);
+    /* straight to the back of the ready queue: nothing to unlink, no deadline */
+    t->wake_status = 0;
+    t->state = CALM__READY;
+    calm__ready_push(t->loop, t);
     calm__switch_out(t, 0);
     return t->wake_status;
 }
