@@ -92,7 +92,7 @@ static void calm__after_switch(calm_loop *loop)
 }
 
 #ifdef CALM__ASAN
-/* Learns the loop thread's stack from the first switch that leaves it. */
+/* Records the loop thread's stack each time a switch came from the loop. */
 static void calm__asan_finish(calm_loop *loop, void *fake, int from_loop)
 {
     const void *lo;
