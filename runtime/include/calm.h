@@ -48,7 +48,8 @@ const char *calm_strerror(int status);
 typedef struct calm_loop calm_loop;
 
 /* Called for failures nobody else can see (detached tasks) and debug reports.
- * status is the failure (0 for a pure debug report); message is one line. */
+ * status is the failure (0 for a pure debug report); message is one line.
+ * Runs in loop context like any callback: it must not block or suspend. */
 typedef void (*calm_error_fn)(calm_loop *loop, int status, const char *message, void *arg);
 
 typedef struct calm_options {
