@@ -271,7 +271,8 @@ void calm_group_free(calm_group *g);
 
 /* ---- offload: fn runs off the loop, may block, must not call loop APIs ---- */
 typedef int (*calm_work_fn)(void *arg);
-/* Runs fn(arg) on the loop's thread pool and stores its return in *result.
+/* Runs fn(arg) on the loop's thread pool (started on first use, options.threads
+ * threads) and stores its return in *result.
  * On CALM_ETIMEDOUT / CALM_ECANCELED the call returns at once; fn may still be
  * running (arg must stay valid until it ends) and its pool slot comes back when
  * it does; a job that had not started is dropped. Returns 0, CALM_ETIMEDOUT,
@@ -282,9 +283,11 @@ int calm_to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *result);
 /* Runs in a pre-forked worker process: reads in[0..in_len), may set *out to a
  * malloc'd buffer of *out_len bytes; returns 0 or a negative status. */
 typedef int (*calm_process_fn)(const void *in, size_t in_len, void **out, size_t *out_len);
-/* Runs fn in a worker process of the loop's pool (fn is a function of this
- * program: workers are forked from it). On 0, *out is a malloc'd copy of the
- * worker's output (free() it; NULL when empty) and fn's status is returned.
+/* Runs fn in a worker process of the loop's pool (options.processes workers,
+ * forked on first use and kept; fn is a function of this program, and sees the
+ * program's memory as it was at the fork). When the worker replied, fn's status
+ * is returned and *out is a malloc'd copy of its output (free() it; NULL when
+ * empty).
  * A worker that dies fails only its own job with CALM_EWORKER and is replaced.
  * On CALM_ETIMEDOUT / CALM_ECANCELED the call returns at once and the worker
  * running the job is killed and replaced. Returns fn's status, CALM_EWORKER,
