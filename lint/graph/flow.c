@@ -499,19 +499,37 @@ bool flow_loop_counted(const ir_function *f, int head, const unsigned char *body
   return counter >= 0;
 }
 
-/* A release in `f` of an object no acquire of `f` names. */
+typedef struct {
+  const program *p;
+  model_resource kind;
+  const char *key;
+  const ir_call *release;
+} foreign_search;
+
+static flow_action foreign_op(const ir_function *f, const ir_op *op, flow_pos at, void *ctx) {
+  foreign_search *c = ctx;
+  (void)at;
+  if (op->kind != IR_OP_CALL) return FLOW_CONTINUE;
+  const ir_call *call = &f->calls[op->call];
+  if (call == c->release) return FLOW_FOUND;
+  char *k = resource_key(call, flow_resource(c->p, call, c->kind, true));
+  bool same = k && strcmp(k, c->key) == 0;
+  free(k);
+  return same ? FLOW_STOP : FLOW_CONTINUE;
+}
+
+/* A release in `f` that some path from the entry reaches without taking the same
+ * object first: it gives back what the caller took (`unlock(m); wait; lock(m);`). */
 static bool releases_foreign(const program *p, const ir_function *f, const ir_call *call, void *ctx) {
   model_resource kind = *(const model_resource *)ctx;
   const model_resource_arg *r = flow_resource(p, call, kind, false);
   if (!r) return false;
-  char *kr = resource_key(call, r);
-  bool foreign = true;
-  for (unsigned c = 0; c < f->ncalls && foreign && kr; c++) {
-    char *k = resource_key(&f->calls[c], flow_resource(p, &f->calls[c], kind, true));
-    foreign = !k || strcmp(k, kr) != 0;
-    free(k);
-  }
-  free(kr);
+  char *key = resource_key(call, r);
+  if (!key) return true;
+  foreign_search c = {p, kind, key, call};
+  const flow_visitor v = {foreign_op, NULL, NULL, NULL};
+  bool foreign = flow_search(p, f, (flow_pos){IR_ENTRY, 0}, &v, &c, NULL);
+  free(key);
   return foreign;
 }
 

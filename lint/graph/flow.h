@@ -104,10 +104,11 @@ const model_resource_arg *flow_resource(const program *p, const ir_call *call, m
 bool flow_releases_same(const program *p, const ir_function *f, int acquire, const ir_call *call);
 
 /* For each function of the program, a witness (as flow_fns_calling) that it gives
- * back a resource of `kind` it did not take itself: a release naming an object no
- * acquire of that function names, directly or in a function it calls (or, with
- * `through_fn_args`, passes as a callback or task body). A helper that locks and
- * unlocks its own mutex is not one. */
+ * back a resource of `kind` it did not take itself: a release that a path from the
+ * entry reaches without an acquire of the same object first, directly or in a
+ * function it calls (or, with `through_fn_args`, passes as a callback or task body).
+ * A helper that locks and unlocks its own mutex is not one; one that unlocks the
+ * caller's mutex around a wait and locks it again is. */
 int *flow_fns_releasing(const program *p, model_resource kind, bool through_fn_args);
 
 /* Whether `call` in `f` hands what call `acquire` took to other code: it calls, or
