@@ -7,6 +7,9 @@
 #include "rule.h"
 
 static bool call_is_loop_only(const program *p, const ir_call *call) {
+  /* a static function is the program's own, whatever its name: models describe APIs */
+  int callee = program_callee(p, call);
+  if (callee >= 0 && p->fns[callee].fn->is_static) return false;
   const model_fn *m = program_model(p, call);
   return m && m->loop_only && !m->thread_safe;
 }
