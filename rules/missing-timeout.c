@@ -140,25 +140,10 @@ static void check_worker_waits(const program *p, int fi, diag_list *out) {
   }
 }
 
-/* Whether loop-context function `f` runs in a task (a task body, a CALM_ASYNC
- * function, or what they call), where suspension calls suspend; in a plain loop
- * callback they only try, and return at once. */
-static bool runs_in_task(const program *p, int f) {
-  chain_step *steps;
-  int root;
-  program_chain(p, f, CTX_LOOP, &steps, &root);
-  free(steps);
-  if (root < 0) return false;
-  const root_info *r = &p->roots[root];
-  if (r->kind == ROOT_ANNOTATED) return true;
-  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
-  return m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED);
-}
-
 static void run(const program *p, diag_list *out) {
   for (unsigned f = 0; f < p->nfns; f++) {
     unsigned ctx = p->fns[f].contexts;
-    if ((ctx & CTX_LOOP) && runs_in_task(p, (int)f)) check_deadlines(p, (int)f, out);
+    if ((ctx & CTX_LOOP) && rule_runs_in_task(p, (int)f)) check_deadlines(p, (int)f, out);
     if (ctx & CTX_WORKER) check_worker_waits(p, (int)f, out);
   }
 }

@@ -1,4 +1,5 @@
 /* The table of rules, generated from rules.def, and lookups over it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rule.h"
@@ -32,9 +33,24 @@ const char *lint_rule_doc(const char *id) {
   return NULL;
 }
 
+/* A root registered through an API that starts a task (calm_spawn, calm_group_spawn). */
+static bool root_starts_task(const program *p, const root_info *root) {
+  const model_fn *m = root->via ? model_db_lookup(p->models, root->via) : NULL;
+  return root->context == CTX_LOOP && m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED);
+}
+
 const char *rule_root_role(const program *p, const root_info *root) {
   if (root->kind == ROOT_ANNOTATED) return "CALM_ASYNC function";
-  const model_fn *m = root->via ? model_db_lookup(p->models, root->via) : NULL;
-  if (root->context == CTX_LOOP && m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED)) return "task";
+  if (root_starts_task(p, root)) return "task";
   return root->context == CTX_WORKER ? "worker function" : "loop callback";
+}
+
+bool rule_runs_in_task(const program *p, int f) {
+  chain_step *steps;
+  int root;
+  program_chain(p, f, CTX_LOOP, &steps, &root);
+  free(steps);
+  if (root < 0) return false;
+  const root_info *r = &p->roots[root];
+  return r->kind == ROOT_ANNOTATED || root_starts_task(p, r);
 }

@@ -26,4 +26,9 @@ const char *lint_rule_doc(const char *id);
 /* Helpers shared by rules: a readable name for the role of a loop-context root. */
 const char *rule_root_role(const program *p, const root_info *root);
 
+/* Whether loop-context function `f` runs in a task (a task body, a CALM_ASYNC
+ * function, or what they call), where suspension calls suspend; in a plain loop
+ * callback they only try, and return at once. */
+bool rule_runs_in_task(const program *p, int f);
+
 #endif
