@@ -340,6 +340,22 @@ char *path_find_upward(const char *start, const char *name) {
   return NULL;
 }
 
+char *uri_encode_path(const char *path) {
+  static const char hex[] = "0123456789ABCDEF";
+  strbuf sb = {0};
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+      sb_appendc(&sb, (char)*p);
+    } else {
+      sb_appendc(&sb, '%');
+      sb_appendc(&sb, hex[*p >> 4]);
+      sb_appendc(&sb, hex[*p & 15]);
+    }
+  }
+  if (!sb.data) return xstrdup("");
+  return sb_take(&sb);
+}
+
 char *file_read(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;

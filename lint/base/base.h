@@ -79,6 +79,10 @@ bool path_is_file(const char *path);
  * `dir/name` that exists as a file, or NULL. */
 char *path_find_upward(const char *start, const char *name);
 
+/* Percent-encodes a path for a URI: everything but unreserved characters and '/'.
+ * Malloc'd. */
+char *uri_encode_path(const char *path);
+
 /* Reads a whole file; NULL with errno set on failure. */
 char *file_read(const char *path, size_t *len);
 

@@ -21,19 +21,10 @@
 /* ---- URIs ---- */
 
 char *uri_from_path(const char *path) {
-  static const char hex[] = "0123456789ABCDEF";
-  strbuf sb = {0};
-  sb_append(&sb, "file://");
-  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
-      sb_appendc(&sb, (char)*p);
-    } else {
-      sb_appendc(&sb, '%');
-      sb_appendc(&sb, hex[*p >> 4]);
-      sb_appendc(&sb, hex[*p & 15]);
-    }
-  }
-  return sb_take(&sb);
+  char *encoded = uri_encode_path(path);
+  char *uri = xasprintf("file://%s", encoded);
+  free(encoded);
+  return uri;
 }
 
 static int hexval(char c) {

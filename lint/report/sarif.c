@@ -14,21 +14,6 @@
 
 #define SRCROOT "%SRCROOT%"
 
-/* Percent-encodes a path for a URI: everything but unreserved characters and '/'. */
-static char *uri_encode(const char *path) {
-  static const char hex[] = "0123456789ABCDEF";
-  strbuf sb = {0};
-  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
-      sb_appendc(&sb, (char)*p);
-    } else {
-      sb_appendc(&sb, '%');
-      sb_appendc(&sb, hex[*p >> 4]);
-      sb_appendc(&sb, hex[*p & 15]);
-    }
-  }
-  return sb_take(&sb);
-}
 
 static const char *sarif_level(diag_severity s) {
   switch (s) {
@@ -43,13 +28,13 @@ static cJSON *artifact_location(const char *file, const char *srcroot) {
   cJSON *a = cJSON_CreateObject();
   if (file && srcroot && path_is_under(file, srcroot) && strcmp(file, srcroot) != 0) {
     char *rel = report_display_path(file, srcroot);
-    char *uri = uri_encode(rel);
+    char *uri = uri_encode_path(rel);
     cJSON_AddStringToObject(a, "uri", uri);
     cJSON_AddStringToObject(a, "uriBaseId", SRCROOT);
     free(uri);
     free(rel);
   } else {
-    char *enc = uri_encode(file ? file : "/unknown");
+    char *enc = uri_encode_path(file ? file : "/unknown");
     char *uri = xasprintf("file://%s", enc);
     cJSON_AddStringToObject(a, "uri", uri);
     free(uri);
@@ -212,7 +197,7 @@ char *report_sarif(const report_input *r) {
 
   if (srcroot) {
     /* The base must be an absolute URI ending in '/'. */
-    char *enc = uri_encode(srcroot);
+    char *enc = uri_encode_path(srcroot);
     size_t n = strlen(enc);
     char *uri = xasprintf("file://%s%s", enc, n && enc[n - 1] == '/' ? "" : "/");
     cJSON *base = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "originalUriBaseIds"), SRCROOT);
