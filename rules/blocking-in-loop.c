@@ -13,27 +13,6 @@ static bool call_blocks(const program *p, const ir_call *call) {
   return m && model_cond_holds(&m->blocking, call);
 }
 
-static void add_trace(const program *p, diag *d, int f) {
-  chain_step *steps;
-  int root;
-  unsigned n = program_chain(p, f, CTX_LOOP, &steps, &root);
-  if (n > 0 && root >= 0) {
-    const root_info *r = &p->roots[root];
-    const char *name = p->fns[steps[0].fn].fn->name;
-    if (r->kind == ROOT_ANNOTATED)
-      diag_note_add(d, r->site, xasprintf("'%s' runs on the loop: it is annotated CALM_ASYNC", name));
-    else
-      diag_note_add(d, r->site, xasprintf("'%s' runs on the loop as a %s: passed to '%s' here", name,
-                                          rule_root_role(p, r), r->via));
-  }
-  for (unsigned i = 0; i + 1 < n; i++) {
-    const ir_function *fn = p->fns[steps[i].fn].fn;
-    const ir_call *call = &fn->calls[steps[i].call];
-    diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
-  }
-  free(steps);
-}
-
 static void run(const program *p, diag_list *out) {
   for (unsigned f = 0; f < p->nfns; f++) {
     const prog_fn *pf = &p->fns[f];
@@ -53,7 +32,7 @@ static void run(const program *p, diag_list *out) {
                                      "every other task on it",
                                      call->callee_name, pf->fn->name, role, root_name);
       diag *d = diag_add(out, "blocking-in-loop", SEV_WARNING, call->loc, msg);
-      add_trace(p, d, (int)f);
+      rule_add_chain(p, d, (int)f, CTX_LOOP);
     }
   }
 }

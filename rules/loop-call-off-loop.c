@@ -39,21 +39,8 @@ static bool chain_in_library(const program *p, const chain_step *steps, unsigned
   return false;
 }
 
-static void add_trace(const program *p, diag *d, const chain_step *steps, unsigned n, int root) {
-  if (n > 0 && root >= 0) {
-    const root_info *r = &p->roots[root];
-    diag_note_add(d, r->site, xasprintf("'%s' runs off the loop thread: passed to '%s' here",
-                                        p->fns[steps[0].fn].fn->name, r->via ? r->via : "?"));
-  }
-  for (unsigned i = 0; i + 1 < n; i++) {
-    const ir_function *fn = p->fns[steps[i].fn].fn;
-    const ir_call *call = &fn->calls[steps[i].call];
-    diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
-  }
-}
-
 static void report(const program *p, diag_list *out, int f, const ir_call *call, const chain_step *steps,
-                   unsigned n, int root) {
+                   unsigned n) {
   const char *fname = p->fns[f].fn->name;
   const char *root_name = n ? p->fns[steps[0].fn].fn->name : fname;
   char *msg = n <= 1 ? xasprintf("loop API '%s' called in worker function '%s', off the loop thread: it races with "
@@ -63,7 +50,7 @@ static void report(const program *p, diag_list *out, int f, const ir_call *call,
                                  "thread: it races with the event loop and can corrupt its state",
                                  call->callee_name, fname, root_name);
   diag *d = diag_add(out, "loop-call-off-loop", SEV_WARNING, call->loc, msg);
-  add_trace(p, d, steps, n, root);
+  rule_add_chain(p, d, f, CTX_WORKER);
 }
 
 static void run(const program *p, diag_list *out) {
@@ -84,7 +71,7 @@ static void run(const program *p, diag_list *out) {
         skip = chain_in_library(p, steps, n) || (n > 0 && runs_loop(p, steps[0].fn, loop_state));
         if (skip) break;
       }
-      report(p, out, (int)f, call, steps, n, root);
+      report(p, out, (int)f, call, steps, n);
     }
     free(steps);
   }

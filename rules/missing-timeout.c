@@ -63,22 +63,6 @@ static char *where(const program *p, int f, calm_context ctx) {
                 : xasprintf("'%s', reached from %s '%s',", p->fns[f].fn->name, role, root_name);
 }
 
-static void add_root_note(diag *d, const program *p, int f, calm_context ctx) {
-  chain_step *steps;
-  int root;
-  unsigned n = program_chain(p, f, ctx, &steps, &root);
-  if (n > 0 && root >= 0 && p->roots[root].kind == ROOT_CALLBACK)
-    diag_note_add(d, p->roots[root].site,
-                  xasprintf("'%s' runs %s: passed to '%s' here", p->fns[steps[0].fn].fn->name,
-                            ctx == CTX_WORKER ? "off the loop" : "on the loop", p->roots[root].via));
-  for (unsigned i = 0; i + 1 < n; i++) {
-    const ir_function *fn = p->fns[steps[i].fn].fn;
-    diag_note_add(d, fn->calls[steps[i].call].loc,
-                  xasprintf("'%s' calls '%s' here", fn->name, fn->calls[steps[i].call].callee_name));
-  }
-  free(steps);
-}
-
 static void check_deadlines(const program *p, int fi, diag_list *out) {
   const ir_function *f = p->fns[fi].fn;
   bool *in_scope = NULL;
@@ -100,7 +84,7 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
     if (via_var)
       diag_note_add(d, f->vars[dl->var].loc,
                     xasprintf("'%s' holds CALM_FOREVER on every path to the call", f->vars[dl->var].name));
-    add_root_note(d, p, fi, CTX_LOOP);
+    rule_add_chain(p, d, fi, CTX_LOOP);
   }
   free(in_scope);
 }
@@ -136,7 +120,7 @@ static void check_worker_waits(const program *p, int fi, diag_list *out) {
                                  "ends and holds its pool thread and whoever waits for its result forever",
                                  call->callee_name, in));
     free(in);
-    add_root_note(d, p, fi, CTX_WORKER);
+    rule_add_chain(p, d, fi, CTX_WORKER);
   }
 }
 

@@ -54,3 +54,26 @@ bool rule_runs_in_task(const program *p, int f) {
   const root_info *r = &p->roots[root];
   return r->kind == ROOT_ANNOTATED || root_starts_task(p, r);
 }
+
+void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, f, ctx, &steps, &root);
+  if (n > 0 && root >= 0) {
+    const root_info *r = &p->roots[root];
+    const char *name = p->fns[steps[0].fn].fn->name;
+    if (r->kind == ROOT_ANNOTATED)
+      diag_note_add(d, r->site, xasprintf("'%s' runs on the loop: it is annotated CALM_ASYNC", name));
+    else if (ctx == CTX_WORKER)
+      diag_note_add(d, r->site, xasprintf("'%s' runs off the loop thread: passed to '%s' here", name, r->via));
+    else
+      diag_note_add(d, r->site,
+                    xasprintf("'%s' runs on the loop as a %s: passed to '%s' here", name, rule_root_role(p, r), r->via));
+  }
+  for (unsigned i = 0; i + 1 < n; i++) {
+    const ir_function *fn = p->fns[steps[i].fn].fn;
+    const ir_call *call = &fn->calls[steps[i].call];
+    diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
+  }
+  free(steps);
+}

@@ -31,4 +31,9 @@ const char *rule_root_role(const program *p, const root_info *root);
  * callback they only try, and return at once. */
 bool rule_runs_in_task(const program *p, int f);
 
+/* Adds the chain that puts function `f` in context `ctx` to a finding's trace: a
+ * note at the root (where it was registered, or its CALM_ASYNC annotation), then
+ * one note per call on the way down to `f`. */
+void rule_add_chain(const program *p, diag *d, int f, calm_context ctx);
+
 #endif
