@@ -106,6 +106,11 @@ bool flow_search(const program *p, const ir_function *f, flow_pos start, const f
   return hit;
 }
 
+/* Block visits one state search may make. Per-path state can multiply the paths of a
+ * large function; past this the search ends without a finding, so a rule stays
+ * silent there instead of taking the heavy tail path-sensitive engines are known for. */
+#define FLOW_STATE_BUDGET 200000ul
+
 typedef struct {
   flow_pos pos;
   uint64_t state;
@@ -144,7 +149,9 @@ bool flow_search_state(const program *p, const ir_function *f, flow_pos start, u
   } while (0)
   PUSH_ITEM(start, state);
   bool hit = false;
+  unsigned long visits = 0;
   while (len && !hit) {
+    if (++visits > FLOW_STATE_BUDGET) break; /* give up: report nothing rather than stall */
     state_item it = stack[--len];
     flow_pos at = it.pos;
     uint64_t st = it.state;

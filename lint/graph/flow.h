@@ -63,6 +63,7 @@ typedef struct {
   flow_action (*back)(const ir_function *f, const ir_block *from, uint64_t *state, void *ctx);
 } flow_state_visitor;
 
+/* (A search that would visit more than 200 000 blocks gives up and returns false.) */
 bool flow_search_state(const program *p, const ir_function *f, flow_pos start, uint64_t state,
                        const flow_state_visitor *v, void *ctx, flow_pos *found, uint64_t *found_state);
 
