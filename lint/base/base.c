@@ -356,6 +356,19 @@ char *uri_encode_path(const char *path) {
   return sb_take(&sb);
 }
 
+void text_position(const char *text, size_t offset, unsigned *line, unsigned *col) {
+  *line = 1;
+  *col = 1;
+  for (size_t i = 0; i < offset && text[i]; i++) {
+    if (text[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
 char *file_read(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;

@@ -83,6 +83,9 @@ char *path_find_upward(const char *start, const char *name);
  * Malloc'd. */
 char *uri_encode_path(const char *path);
 
+/* Line and column (1-based) of byte `offset` in `text`, for error messages. */
+void text_position(const char *text, size_t offset, unsigned *line, unsigned *col);
+
 /* Reads a whole file; NULL with errno set on failure. */
 char *file_read(const char *path, size_t *len);
 

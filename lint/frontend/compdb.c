@@ -126,15 +126,8 @@ static char *json_error(const char *path) {
   char *msg;
   if (!root) {
     const char *at = cJSON_GetErrorPtr();
-    unsigned line = 1, col = 1;
-    for (const char *p = text; at && p < at && *p; p++) {
-      if (*p == '\n') {
-        line++;
-        col = 1;
-      } else {
-        col++;
-      }
-    }
+    unsigned line, col;
+    text_position(text, at && at >= text ? (size_t)(at - text) : 0, &line, &col);
     msg = xasprintf("%s:%u:%u: invalid JSON in compile database", path, line, col);
   } else if (!cJSON_IsArray(root)) {
     msg = xasprintf("%s: compile database is not a JSON array", path);

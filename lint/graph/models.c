@@ -47,19 +47,6 @@ const char *context_name(calm_context c) {
   }
 }
 
-void text_position(const char *text, size_t offset, unsigned *line, unsigned *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < offset && text[i]; i++) {
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
-  }
-}
-
 model_db *model_db_new(void) {
   model_db *db = xcalloc(1, sizeof *db);
   db->pool = strpool_new();

@@ -116,7 +116,5 @@ extern const char *const calm_builtin_model_names[];
 extern const char *const calm_builtin_model_texts[];
 extern const unsigned calm_builtin_model_count;
 
-/* Line and column of byte `offset` in `text`, for error messages. */
-void text_position(const char *text, size_t offset, unsigned *line, unsigned *col);
 
 #endif
