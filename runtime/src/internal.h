@@ -142,6 +142,9 @@ calm_task *calm__current(void);           /* running task or NULL */
 calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg);
 /* First half of every suspension call: CALM_ECANCELED, CALM_ETIMEDOUT (scope) or 0. */
 int  calm__check(calm_task *t);
+/* The same for calls that only make sense in a task: *t is the running task, and
+ * CALM_ENOTASK comes first when there is none. */
+int  calm__enter(calm_task **t);
 /* Parks t until calm__wake or the deadline; returns the wake status. The caller
  * links t->wait_node first if it waits on a list. */
 int  calm__suspend(calm_task *t, calm_time deadline, int on_deadline);

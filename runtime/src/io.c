@@ -223,14 +223,11 @@ static void calm__fd_verify(calm_loop *loop, calm__fd *f)
 
 int calm_wait_fd(int fd, int events, calm_time deadline)
 {
-    calm_task *t = calm__current();
+    calm_task *t;
     calm_loop *loop;
     calm__fd *f;
-    int rc;
+    int rc = calm__enter(&t);
 
-    if (t == NULL)
-        return CALM_ENOTASK;
-    rc = calm__check(t);
     if (rc != 0)
         return rc;
     loop = t->loop;

@@ -438,7 +438,7 @@ static int calm__pool_start(calm_loop *loop)
 int calm_to_process(calm_process_fn fn, const void *in, size_t in_len,
                     void **out, size_t *out_len, calm_time deadline)
 {
-    calm_task *t = calm__current();
+    calm_task *t;
     calm__procpool *pp;
     calm__pjob *job;
     int rc;
@@ -447,9 +447,7 @@ int calm_to_process(calm_process_fn fn, const void *in, size_t in_len,
         *out = NULL;
     if (out_len != NULL)
         *out_len = 0;
-    if (t == NULL)
-        return CALM_ENOTASK;
-    rc = calm__check(t);
+    rc = calm__enter(&t);
     if (rc != 0)
         return rc;
     if (calm__deadline_passed(t->loop, deadline))

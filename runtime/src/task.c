@@ -360,6 +360,14 @@ int calm__check(calm_task *t)
     return 0;
 }
 
+int calm__enter(calm_task **t)
+{
+    *t = calm__current();
+    if (*t == NULL)
+        return CALM_ENOTASK;
+    return calm__check(*t);
+}
+
 int calm__suspend(calm_task *t, calm_time deadline, int on_deadline)
 {
     calm_time scope = calm__scope_deadline(t);
@@ -402,12 +410,9 @@ void calm__wake_all(calm__list *waiters, int status)
 
 int calm_sleep(int64_t ms)
 {
-    calm_task *t = calm__current();
-    int rc;
+    calm_task *t;
+    int rc = calm__enter(&t);
 
-    if (t == NULL)
-        return CALM_ENOTASK;
-    rc = calm__check(t);
     if (rc != 0)
         return rc;
     if (ms <= 0)
@@ -417,12 +422,9 @@ int calm_sleep(int64_t ms)
 
 int calm_yield(void)
 {
-    calm_task *t = calm__current();
-    int rc;
+    calm_task *t;
+    int rc = calm__enter(&t);
 
-    if (t == NULL)
-        return CALM_ENOTASK;
-    rc = calm__check(t);
     if (rc != 0)
         return rc;
     /* straight to the back of the ready queue: nothing to unlink, no deadline */

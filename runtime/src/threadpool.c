@@ -145,14 +145,11 @@ void calm__threadpool_complete(calm_loop *loop)
 
 int calm_to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *result)
 {
-    calm_task *t = calm__current();
+    calm_task *t;
     calm__threadpool *tp;
     calm__job *job;
-    int rc;
+    int rc = calm__enter(&t);
 
-    if (t == NULL)
-        return CALM_ENOTASK;
-    rc = calm__check(t);
     if (rc != 0)
         return rc;
     if (calm__deadline_passed(t->loop, deadline))
