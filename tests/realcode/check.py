@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Real-code precision check: run calm-lint over the corpora of corpora.json (made by
+setup.sh), match each finding to a judged verdict in verdicts/<corpus>.json and print, per
+corpus and rule and in total, how many findings there are and how they were judged.
+
+Not a CI test (CI has no network to fetch the corpora): it always exits 0, whatever it finds.
+
+usage: check.py [--lint PATH] [--root CORPUS_ROOT] [--show NAME] [--list-new] [-j N]
+  --lint PATH    calm-lint binary (default build/calm-lint)
+  --root DIR     where setup.sh put the corpora (default $REALCODE_ROOT or ./corpus)
+  --show NAME    only this corpus (repeatable)
+  --list-new     print every unjudged finding with its trace and a verdict stub to fill in
+  --list-stale   print verdicts that no finding matches any more
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERDICTS = ("TRUE", "FALSE", "harmless")
+
+
+def source_line(root, path, line):
+    full = path if os.path.isabs(path) else os.path.join(root, path)
+    try:
+        with open(full, errors="replace") as f:
+            for i, text in enumerate(f, 1):
+                if i == line:
+                    return text.rstrip("\n")
+    except OSError:
+        pass
+    return ""
+
+
+def callee_of(diag, text):
+    """The called name at the finding's span (survives message rewording): the leading
+    identifier or member chain of the span's text."""
+    if diag.get("end_line", diag["line"]) == diag["line"] and text:
+        span = text[diag["column"] - 1:max(diag.get("end_column", 0) - 1, diag["column"])]
+    else:
+        span = text[diag["column"] - 1:] if text else ""
+    m = re.match(r"\s*([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)", span)
+    return m.group(1) if m else ""
+
+
+def key_of(diag, root):
+    text = source_line(root, diag["file"], diag["line"])
+    return (diag["rule"], diag["file"], " ".join(text.split()), callee_of(diag, text))
+
+
+def run_lint(lint, entry, root, jobs):
+    """Every finding and parse error of one corpus: one calm-lint run per program."""
+    build = os.path.join(root, "build-calm-" + entry["name"])
+    runs = [[]]
+    if entry.get("runs"):
+        runs = [[os.path.relpath(d, root)] for pattern in entry["runs"]
+                for d in sorted(glob.glob(os.path.join(root, pattern))) if os.path.isdir(d)]
+    diags, errors, seen = [], [], set()
+    for inputs in runs:
+        argv = [lint, "-p", build, "--format", "json", "-j", str(jobs)] + inputs
+        proc = subprocess.run(argv, cwd=root, capture_output=True, text=True)
+        try:
+            out = json.loads(proc.stdout)
+        except ValueError:
+            errors.append({"file": " ".join(inputs) or entry["name"], "line": 0,
+                           "message": f"calm-lint exited {proc.returncode} without JSON: "
+                                      + proc.stderr.strip()[-300:]})
+            continue
+        for d in out.get("diagnostics", []):
+            ident = (d["rule"], d["file"], d["line"], d["column"], d["message"])
+            if ident not in seen:
+                seen.add(ident)
+                diags.append(d)
+        errors += out.get("errors", [])
+    return diags, errors
+
+
+def load_verdicts(name):
+    path = os.path.join(HERE, "verdicts", name + ".json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        verdicts = json.load(f)
+    for v in verdicts:
+        if v.get("verdict") not in VERDICTS:
+            print(f"warning: {path}: verdict {v.get('verdict')!r} is not one of {VERDICTS}",
+                  file=sys.stderr)
+    return verdicts
+
+
+def match(diags, verdicts, root):
+    """Pair findings with verdicts by key; among verdicts of one key (the same line text
+    twice in a file) the nearest line hint wins. Returns {finding index: verdict}."""
+    by_key = defaultdict(list)
+    for v in verdicts:
+        by_key[(v["rule"], v["file"], " ".join(v["text"].split()), v.get("callee", ""))].append(v)
+    found, used = {}, set()
+    groups = defaultdict(list)
+    for i, d in enumerate(diags):
+        d["_key"] = key_of(d, root)
+        groups[d["_key"]].append(i)
+    for k, idx in groups.items():
+        cands = by_key.get(k, [])
+        pairs = sorted((abs(diags[i]["line"] - v.get("line", 0)), i, j)
+                       for i in idx for j, v in enumerate(cands))
+        taken_i, taken_j = set(), set()
+        for _, i, j in pairs:
+            if i not in taken_i and j not in taken_j:
+                taken_i.add(i)
+                taken_j.add(j)
+                found[i] = cands[j]
+                used.add(id(cands[j]))
+        # a verdict may stand for several findings of the same key (a header seen twice)
+        for i in idx:
+            if i not in found and cands:
+                found[i] = min(cands, key=lambda v: abs(diags[i]["line"] - v.get("line", 0)))
+    stale = [v for v in verdicts if id(v) not in used]
+    return found, stale
+
+
+def row_name(d):
+    return d["rule"] if d.get("severity") != "note" else d["rule"] + " (note)"
+
+
+COLS = ("findings", "judged", "TRUE", "FALSE", "harmless", "new")
+
+
+def print_table(rows, errors):
+    head = f"{'corpus':<10} {'rule':<28}" + "".join(f"{c:>9}" for c in COLS) + f"{'errors':>8}"
+    print(head)
+    print("-" * len(head))
+    for (corpus, rule), c in rows:
+        err = f"{errors[corpus]:>8}" if rule == "all" else ""
+        print(f"{corpus:<10} {rule:<28}" + "".join(f"{c[k]:>9}" for k in COLS) + err)
+
+
+def print_new(corpus, d, root):
+    print(f"== {corpus}: {d['file']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']} [{d['rule']}]")
+    print(f"   {source_line(root, d['file'], d['line']).strip()}")
+    for t in d.get("trace", []):
+        print(f"   {t['file']}:{t['line']}:{t['column']}: note: {t['message']}")
+        print(f"      {source_line(root, t['file'], t['line']).strip()}")
+    rule, path, text, callee = d["_key"]
+    stub = {"rule": rule, "file": path, "text": text, "callee": callee, "line": d["line"],
+            "verdict": "?", "reason": "?"}
+    print("   " + json.dumps(stub))
+    print()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--lint", default="build/calm-lint")
+    ap.add_argument("--root", default=os.environ.get("REALCODE_ROOT", "corpus"))
+    ap.add_argument("--show", action="append")
+    ap.add_argument("--list-new", action="store_true")
+    ap.add_argument("--list-stale", action="store_true")
+    ap.add_argument("-j", type=int, default=2)
+    args = ap.parse_args()
+    lint = os.path.abspath(args.lint)
+    with open(os.path.join(HERE, "corpora.json")) as f:
+        corpora = json.load(f)["corpora"]
+
+    rows, errors = [], {}
+    total = defaultdict(lambda: defaultdict(int))
+    for entry in corpora:
+        name = entry["name"]
+        if args.show and name not in args.show:
+            continue
+        root = os.path.join(os.path.abspath(args.root), entry.get("checkout", name))
+        if not os.path.exists(os.path.join(root, "build-calm-" + name, "compile_commands.json")):
+            print(f"{name}: not set up (run setup.sh {args.root} {name})", file=sys.stderr)
+            continue
+        diags, errs = run_lint(lint, entry, root, args.j)
+        verdicts = load_verdicts(name)
+        found, stale = match(diags, verdicts, root)
+        per = defaultdict(lambda: defaultdict(int))
+        for i, d in enumerate(diags):
+            for r in (row_name(d), "all"):
+                c = per[r]
+                c["findings"] += 1
+                v = found.get(i)
+                if v and v.get("verdict") in VERDICTS:
+                    c["judged"] += 1
+                    c[v["verdict"]] += 1
+                else:
+                    c["new"] += 1
+            if args.list_new and i not in found:
+                print_new(name, d, root)
+        per["all"]  # a corpus with no findings still gets its line
+        errors[name] = len({e["file"] for e in errs})
+        for r in sorted(per, key=lambda r: (r == "all", r)):
+            rows.append(((name, r), per[r]))
+            for k in COLS:
+                total[r][k] += per[r][k]
+        if args.show:
+            for e in errs:
+                print(f"{name}: error: {e['file']}:{e.get('line', 0)}: {e['message']}", file=sys.stderr)
+        if args.list_stale:
+            for v in stale:
+                print(f"{name}: stale verdict: {json.dumps(v)}")
+    errors["total"] = sum(errors.values())
+    for r in sorted(total, key=lambda r: (r == "all", r)):
+        rows.append((("total", r), total[r]))
+    print_table(rows, errors)
+    for r in sorted(total):
+        c = total[r]
+        if c["judged"]:
+            print(f"{r}: {c['FALSE']}/{c['judged']} judged findings FALSE "
+                  f"({100.0 * c['FALSE'] / c['judged']:.1f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:  # the check reports, it never fails a build
+        print(f"check.py: {e}", file=sys.stderr)
+    sys.exit(0)
