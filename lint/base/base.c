@@ -3,6 +3,7 @@
 #include "base.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,22 +370,227 @@ void text_position(const char *text, size_t offset, unsigned *line, unsigned *co
   }
 }
 
-char *file_read(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  strbuf sb = {0};
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_appendn(&sb, buf, n);
-  int err = ferror(f) ? errno : 0;
-  fclose(f);
-  if (err) {
-    sb_free(&sb);
-    errno = err;
-    return NULL;
+static const char *file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a plain file";
+}
+
+static size_t effective_limit(size_t limit) { return limit ? limit : FILE_LIMIT_DEFAULT; }
+
+static char *limit_reason(size_t limit) {
+  if (limit >= (1u << 20) && limit % (1u << 20) == 0) return xasprintf("larger than the %zu MiB limit", limit >> 20);
+  return xasprintf("larger than the %zu byte limit", limit);
+}
+
+/* NULL if `st` is a regular file within `limit`, else the reason with *err set. */
+static char *stat_reason(const struct stat *st, size_t limit, int *err) {
+  if (!S_ISREG(st->st_mode)) {
+    *err = EINVAL;
+    return xasprintf("not a regular file (%s)", file_kind(st->st_mode));
   }
-  if (len) *len = sb.len;
+  if ((uintmax_t)st->st_size > limit) {
+    *err = EFBIG;
+    return limit_reason(limit);
+  }
+  return NULL;
+}
+
+static char *errno_reason(int *err) {
+  *err = errno;
+  return xstrdup(strerror(*err));
+}
+
+static char *fail_with(char **why, char *reason, int err) {
+  if (why) *why = reason;
+  else free(reason);
+  errno = err;
+  return NULL;
+}
+
+static char *check_path(const char *path, size_t limit, int *err) {
+  struct stat st;
+  if (stat(path, &st) != 0) return errno_reason(err);
+  return stat_reason(&st, limit, err);
+}
+
+char *file_check(const char *path, size_t limit) {
+  int err;
+  return check_path(path, effective_limit(limit), &err);
+}
+
+char *file_read_limited(const char *path, size_t limit, size_t *len, char **why) {
+  if (why) *why = NULL;
+  limit = effective_limit(limit);
+  /* stat before open: opening a FIFO waits for a writer, and opening some devices
+   * has effects of its own */
+  int err = 0;
+  char *reason = check_path(path, limit, &err);
+  if (reason) return fail_with(why, reason, err);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    reason = errno_reason(&err);
+    return fail_with(why, reason, err);
+  }
+  /* again on what was opened: the path may have been replaced in between */
+  struct stat st;
+  reason = fstat(fd, &st) != 0 ? errno_reason(&err) : stat_reason(&st, limit, &err);
+  if (reason) {
+    close(fd);
+    return fail_with(why, reason, err);
+  }
+  /* a file may grow while it is read, or claim size 0 (/proc): read to the end, within the limit */
+  size_t cap = (size_t)st.st_size + 1, n = 0;
+  if (cap < 4096) cap = 4096;
+  char *buf = xmalloc(cap);
+  for (;;) {
+    if (n + 1 == cap) {
+      if (n >= limit + 1) break;
+      cap = cap * 2 > limit + 2 ? limit + 2 : cap * 2;
+      buf = xrealloc(buf, cap);
+    }
+    ssize_t got = read(fd, buf + n, cap - n - 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      reason = errno_reason(&err);
+      close(fd);
+      free(buf);
+      return fail_with(why, reason, err);
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  if (n > limit) {
+    free(buf);
+    return fail_with(why, limit_reason(limit), EFBIG);
+  }
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+char *file_read(const char *path, size_t *len) { return file_read_limited(path, 0, len, NULL); }
+
+/* The file a chain of symlinks at `path` ends at (which need not exist yet). */
+static char *resolve_links(const char *path, char **why) {
+  char *cur = xstrdup(path);
+  for (int depth = 0;; depth++) {
+    struct stat st;
+    if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+    if (depth == 40) {
+      free(cur);
+      *why = xstrdup(strerror(ELOOP));
+      return NULL;
+    }
+    char target[4096];
+    ssize_t n = readlink(cur, target, sizeof target - 1);
+    if (n < 0) {
+      *why = xstrdup(strerror(errno));
+      free(cur);
+      return NULL;
+    }
+    target[n] = '\0';
+    char *dir = path_dirname(cur);
+    char *next = target[0] == '/' ? xstrdup(target) : path_join(dir, target);
+    free(dir);
+    free(cur);
+    cur = next;
+  }
+}
+
+int file_write_atomic(const char *path, const char *data, size_t len, bool follow_links, char **why) {
+  *why = NULL;
+  char *target = follow_links ? resolve_links(path, why) : xstrdup(path);
+  if (!target) return -1;
+  struct stat st;
+  bool exists = (follow_links ? stat(target, &st) : lstat(target, &st)) == 0;
+  if (exists && !S_ISREG(st.st_mode) && !(!follow_links && S_ISLNK(st.st_mode))) {
+    *why = xasprintf("not a regular file (%s)", file_kind(st.st_mode));
+    free(target);
+    return -1;
+  }
+  /* mkstemp: a new file of our own (O_EXCL), never one a link at a guessable name points to */
+  char *tmp = xasprintf("%s.XXXXXX", target);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    *why = xstrdup(strerror(errno));
+    free(tmp);
+    free(target);
+    return -1;
+  }
+  mode_t mode;
+  if (exists && S_ISREG(st.st_mode)) {
+    mode = st.st_mode & 07777;
+  } else {
+    mode_t mask = umask(0); /* the mode a plain creat() would give */
+    umask(mask);
+    mode = 0666 & ~mask;
+  }
+  int err = fchmod(fd, mode) != 0 ? errno : 0;
+  for (size_t off = 0; !err && off < len;) {
+    ssize_t n = write(fd, data + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    else off += (size_t)n;
+  }
+  if (close(fd) != 0 && !err) err = errno;
+  if (!err && rename(tmp, target) != 0) err = errno;
+  if (err) {
+    unlink(tmp);
+    *why = xstrdup(strerror(err));
+  }
+  free(tmp);
+  free(target);
+  return err ? -1 : 0;
+}
+
+char *text_escape(const char *s, size_t max) {
+  strbuf sb = {0};
+  size_t i = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++, i++) {
+    if (i == max) {
+      sb_append(&sb, "...");
+      break;
+    }
+    switch (*p) {
+    case '\n': sb_append(&sb, "\\n"); break;
+    case '\r': sb_append(&sb, "\\r"); break;
+    case '\t': sb_append(&sb, "\\t"); break;
+    case '\\': sb_append(&sb, "\\\\"); break;
+    case '\'': sb_append(&sb, "\\'"); break;
+    case '"': sb_append(&sb, "\\\""); break;
+    default:
+      if (*p < 0x20 || *p > 0x7e) sb_printf(&sb, "\\x%02x", *p);
+      else sb_appendc(&sb, (char)*p);
+    }
+  }
+  if (!sb.data) return xstrdup("");
   return sb_take(&sb);
+}
+
+int stderr_silence(void) {
+  fflush(stderr);
+  int saved = dup(STDERR_FILENO);
+  if (saved < 0) return -1;
+  int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null < 0 || dup2(null, STDERR_FILENO) < 0) {
+    if (null >= 0) close(null);
+    close(saved);
+    return -1;
+  }
+  close(null);
+  return saved;
+}
+
+void stderr_restore(int saved) {
+  if (saved < 0) return;
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
 }
 
 int cpu_count(void) {

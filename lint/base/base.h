@@ -86,8 +86,45 @@ char *uri_encode_path(const char *path);
 /* Line and column (1-based) of byte `offset` in `text`, for error messages. */
 void text_position(const char *text, size_t offset, unsigned *line, unsigned *col);
 
-/* Reads a whole file; NULL with errno set on failure. */
+/* Size limits of what calm-lint reads: generous for real inputs, small enough that a
+ * runaway input (a corrupted cache entry, a huge file behind a symlink) fails fast. */
+#define FILE_LIMIT_DEFAULT ((size_t)256 << 20) /* sources, compile databases, baselines, cache entries */
+#define FILE_LIMIT_CONFIG ((size_t)16 << 20)   /* configurations and model files */
+
+/* Reads a whole regular file of at most `limit` bytes (0: FILE_LIMIT_DEFAULT) into a
+ * NUL-terminated buffer. Anything but a regular file (a FIFO, /dev/zero, a directory)
+ * is refused before it is read, so a read never blocks or grows without bound.
+ * Returns NULL on failure with errno set (EINVAL: not a regular file, EFBIG: over the
+ * limit, else open's or read's) and, if `why` is not NULL, *why a malloc'd one-line
+ * reason for an error message. */
+char *file_read_limited(const char *path, size_t limit, size_t *len, char **why);
+/* file_read_limited with the default limit and no reason. */
 char *file_read(const char *path, size_t *len);
+/* The same checks for a file another library will read (libclang reads compile
+ * databases and sources itself): NULL if `path` is a regular file of at most `limit`
+ * bytes (0: the default), else a malloc'd one-line reason. */
+char *file_check(const char *path, size_t limit);
+
+/* Replaces the regular file `path` with `len` bytes of `data`: written to a new
+ * temporary file beside the target and renamed over it, so a reader never sees half
+ * a file and an interrupted run leaves the old one whole. With `follow_links`, a
+ * symlink at `path` is resolved and the file it points to is replaced (the link
+ * stays); without, the link itself is replaced. A target that exists and is not a
+ * regular file (/dev/full, a directory) is refused. An existing file keeps its mode.
+ * Returns 0, or -1 with *why set to a malloc'd one-line reason. */
+int file_write_atomic(const char *path, const char *data, size_t len, bool follow_links, char **why);
+
+/* `s` made safe to echo in a one-line message: control characters, quotes, backslashes
+ * and bytes above 0x7e are escaped as in C (\n, \x1b), and text beyond `max` bytes
+ * is cut with "...". Malloc'd. */
+char *text_escape(const char *s, size_t max);
+
+/* Points file descriptor 2 at /dev/null until stderr_restore(saved), for library
+ * calls that print their own diagnostics on stderr (libclang's compile-database
+ * reader) where calm-lint prints a better one-line error. Returns the saved
+ * descriptor (-1: nothing was changed). Not for use while other threads write stderr. */
+int stderr_silence(void);
+void stderr_restore(int saved);
 
 int cpu_count(void);
 

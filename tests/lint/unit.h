@@ -14,7 +14,7 @@ const char *unit_scratch(void);
  * needed: malloc'd). */
 char *unit_write(const char *name, const char *text);
 
-#define UNIT_SUITES(X) X(compdb) X(config) X(models) X(suppress) X(summary) X(report) X(frontend) X(graph) X(catalogue) X(cli) X(formats) X(baseline) X(editor)
+#define UNIT_SUITES(X) X(compdb) X(config) X(models) X(suppress) X(summary) X(report) X(frontend) X(graph) X(catalogue) X(cli) X(formats) X(baseline) X(editor) X(hostile)
 
 #define UNIT_DECLARE(name) void unit_register_##name(void);
 UNIT_SUITES(UNIT_DECLARE)
