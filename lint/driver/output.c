@@ -45,6 +45,9 @@ int output_findings(const cli_options *o, diag_list *diags, report_input *in, bo
   case FORMAT_GITHUB: report_github(stdout, in); break;
   case FORMAT_TEXT:
     report_text(stdout, in, color);
+    /* the findings first: when stdout and stderr share a pipe (CI logs, hooks) the
+     * summary must not land in the middle of them */
+    fflush(stdout);
     print_summary(in);
     break;
   }

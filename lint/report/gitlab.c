@@ -23,7 +23,9 @@ char *report_gitlab(const report_input *r) {
     if (d->suppressed || d->baselined) continue;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "type", "issue");
-    cJSON_AddStringToObject(o, "description", d->message);
+    char *description = report_utf8_text(d->message);
+    cJSON_AddStringToObject(o, "description", description);
+    free(description);
     cJSON_AddStringToObject(o, "check_name", d->rule);
     cJSON_AddStringToObject(o, "fingerprint", fps[i]);
     cJSON_AddStringToObject(o, "severity", gitlab_severity(d->severity));
@@ -31,7 +33,9 @@ char *report_gitlab(const report_input *r) {
     cJSON_AddItemToArray(cats, cJSON_CreateString("Bug Risk"));
     cJSON *loc = cJSON_AddObjectToObject(o, "location");
     char *path = report_display_path(d->loc.file, report_srcroot(r));
-    cJSON_AddStringToObject(loc, "path", path);
+    char *valid = report_utf8_path(path); /* the report is JSON: UTF-8 only */
+    cJSON_AddStringToObject(loc, "path", valid);
+    free(valid);
     free(path);
     cJSON *lines = cJSON_AddObjectToObject(loc, "lines");
     cJSON_AddNumberToObject(lines, "begin", d->loc.line);

@@ -11,10 +11,24 @@
 #define CALM_VERSION "0"
 #endif
 
-static void add_loc(cJSON *o, const char *cwd, const ir_loc *loc, bool with_end) {
-  char *path = report_display_path(loc->file, cwd);
-  cJSON_AddStringToObject(o, "file", path);
+/* JSON text must be UTF-8: file names that are not are escaped as SARIF escapes
+ * them, messages get U+FFFD for stray bytes. */
+static void add_path(cJSON *o, const char *key, const char *file, const char *cwd) {
+  char *path = report_display_path(file, cwd);
+  char *valid = report_utf8_path(path);
+  cJSON_AddStringToObject(o, key, valid);
+  free(valid);
   free(path);
+}
+
+static void add_text(cJSON *o, const char *key, const char *text) {
+  char *valid = report_utf8_text(text);
+  cJSON_AddStringToObject(o, key, valid);
+  free(valid);
+}
+
+static void add_loc(cJSON *o, const char *cwd, const ir_loc *loc, bool with_end) {
+  add_path(o, "file", loc->file, cwd);
   cJSON_AddNumberToObject(o, "line", loc->line);
   cJSON_AddNumberToObject(o, "column", loc->col);
   if (with_end) {
@@ -39,13 +53,13 @@ char *report_json(const report_input *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "rule", d->rule);
     cJSON_AddStringToObject(o, "severity", severity_name(d->severity));
-    cJSON_AddStringToObject(o, "message", d->message);
+    add_text(o, "message", d->message);
     add_loc(o, r->cwd, &d->loc, true);
     cJSON *trace = cJSON_AddArrayToObject(o, "trace");
     for (unsigned k = 0; k < d->ntrace; k++) {
       cJSON *t = cJSON_CreateObject();
       add_loc(t, r->cwd, &d->trace[k].loc, false);
-      cJSON_AddStringToObject(t, "message", d->trace[k].message);
+      add_text(t, "message", d->trace[k].message);
       cJSON_AddItemToArray(trace, t);
     }
     cJSON_AddArrayToObject(o, "fixes");
@@ -55,12 +69,10 @@ char *report_json(const report_input *r) {
   cJSON *errors = cJSON_AddArrayToObject(root, "errors");
   for (size_t i = 0; i < r->nerrors; i++) {
     cJSON *o = cJSON_CreateObject();
-    char *path = report_display_path(r->errors[i].file, r->cwd);
-    cJSON_AddStringToObject(o, "file", path);
-    free(path);
+    add_path(o, "file", r->errors[i].file, r->cwd);
     cJSON_AddNumberToObject(o, "line", r->errors[i].line);
     cJSON_AddNumberToObject(o, "column", r->errors[i].col);
-    cJSON_AddStringToObject(o, "message", r->errors[i].message);
+    add_text(o, "message", r->errors[i].message);
     cJSON_AddItemToArray(errors, o);
   }
 

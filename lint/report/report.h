@@ -24,10 +24,32 @@ typedef struct {
   const char *cwd; /* paths under it are printed relative to it */
   const char *srcroot; /* SARIF, gitlab, fingerprints: paths relative to it (NULL: cwd) */
   bool baseline_active; /* a baseline was applied: SARIF marks results as new */
+  const char *buffer_path; /* the editor's buffer (--stdin-filename): quoted from */
+  const char *buffer_text; /* buffer_text, not from the file on disk; both may be NULL */
 } report_input;
 
 /* The path to show for `file`: relative to `cwd` when under it. Malloc'd. */
 char *report_display_path(const char *file, const char *cwd);
+
+/* The source lines reporters quote and measure columns on: each file read once, the
+ * editor's buffer in place of its file. */
+typedef struct report_sources report_sources;
+report_sources *report_sources_new(const report_input *r);
+void report_sources_free(report_sources *s);
+/* Line `line` (1-based) of `file` without its line end, or NULL; *len its length.
+ * Valid until `s` is freed. */
+const char *report_source_line(report_sources *s, const char *file, unsigned line, size_t *len);
+/* The 1-based column in Unicode code points of 1-based byte column `col` on `line`
+ * (ir_loc columns count bytes, as clang's do). A malformed byte counts as one. */
+unsigned report_codepoint_column(const char *line, size_t len, unsigned col);
+
+/* Whether `s` is well-formed UTF-8. */
+bool report_utf8_valid(const char *s);
+/* `path` as valid UTF-8 for JSON: unchanged when it is; else, as SARIF's URIs, each
+ * byte outside well-formed UTF-8 and each '%' percent-encoded. Malloc'd. */
+char *report_utf8_path(const char *path);
+/* `text` with each byte outside well-formed UTF-8 replaced by U+FFFD. Malloc'd. */
+char *report_utf8_text(const char *text);
 
 /* Counts of what is printed and what was silenced. */
 size_t report_count_shown(const report_input *r);

@@ -43,41 +43,75 @@ static cJSON *artifact_location(const char *file, const char *srcroot) {
   return a;
 }
 
-static cJSON *physical_location(const ir_loc *loc, const char *srcroot) {
+/* SARIF columns count code points (columnKind unicodeCodePoints); ir_loc's count
+ * bytes, so they are converted on the source line. */
+static unsigned sarif_column(report_sources *src, const char *file, unsigned line, unsigned col) {
+  size_t n;
+  const char *text = report_source_line(src, file, line, &n);
+  return text ? report_codepoint_column(text, n, col) : col;
+}
+
+static cJSON *physical_location(const ir_loc *loc, const char *srcroot, report_sources *src) {
   cJSON *p = cJSON_CreateObject();
   cJSON_AddItemToObject(p, "artifactLocation", artifact_location(loc->file, srcroot));
   cJSON *region = cJSON_AddObjectToObject(p, "region");
   cJSON_AddNumberToObject(region, "startLine", loc->line ? loc->line : 1);
-  if (loc->col) cJSON_AddNumberToObject(region, "startColumn", loc->col);
+  if (loc->col) cJSON_AddNumberToObject(region, "startColumn", sarif_column(src, loc->file, loc->line, loc->col));
   /* SARIF's endColumn is just past the region, as ir_loc's end is. */
   if (loc->end_line >= loc->line && loc->end_line && loc->col &&
       (loc->end_line > loc->line || loc->end_col > loc->col)) {
     cJSON_AddNumberToObject(region, "endLine", loc->end_line);
-    cJSON_AddNumberToObject(region, "endColumn", loc->end_col);
+    cJSON_AddNumberToObject(region, "endColumn", sarif_column(src, loc->file, loc->end_line, loc->end_col));
   }
   return p;
 }
 
 static cJSON *message(const char *text) {
   cJSON *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "text", text);
+  char *valid = report_utf8_text(text); /* SARIF is UTF-8 JSON */
+  cJSON_AddStringToObject(m, "text", valid);
+  free(valid);
   return m;
 }
 
+/* Whether a paragraph of Markdown is a list item ("- ", "* ", "1. "). */
+static bool is_list_item(const char *p) {
+  while (*p == ' ') p++;
+  if ((*p == '-' || *p == '*') && p[1] == ' ') return true;
+  while (*p >= '0' && *p <= '9') p++;
+  return *p == '.' && p[1] == ' ';
+}
+
 /* The first paragraph under "## What it finds", on one line: the rule's full
- * description. NULL when the doc has no such section. */
+ * description. A paragraph that ends in ':' introduces a list, which is taken too
+ * (code scanning shows this text on every alert: it must not stop mid-sentence).
+ * NULL when the doc has no such section. */
 static char *doc_first_paragraph(const char *doc) {
   const char *p = doc ? strstr(doc, "## What it finds") : NULL;
   if (!p) return NULL;
   p = strchr(p, '\n');
   if (!p) return NULL;
-  while (*p == '\n') p++;
-  const char *end = strstr(p, "\n\n");
-  if (!end) end = p + strlen(p);
   strbuf sb = {0};
-  for (const char *q = p; q < end; q++) sb_appendc(&sb, *q == '\n' ? ' ' : *q);
-  while (sb.len && sb.data[sb.len - 1] == ' ') sb.data[--sb.len] = '\0';
-  return sb_take(&sb);
+  bool want_list = false;
+  for (;;) {
+    while (*p == '\n') p++;
+    if (!*p || *p == '#' || (want_list && !is_list_item(p)) || (sb.len && !want_list)) break;
+    const char *end = strstr(p, "\n\n");
+    if (!end) end = p + strlen(p);
+    if (sb.len) sb_appendc(&sb, ' ');
+    for (const char *q = p; q < end; q++) {
+      if (*q == '\n') {
+        sb_appendc(&sb, ' ');
+        while (q + 1 < end && q[1] == ' ') q++; /* a list item's indented lines */
+      } else {
+        sb_appendc(&sb, *q);
+      }
+    }
+    while (sb.len && sb.data[sb.len - 1] == ' ') sb.data[--sb.len] = '\0';
+    if (!want_list) want_list = sb.len && sb.data[sb.len - 1] == ':';
+    p = end;
+  }
+  return sb.len ? sb_take(&sb) : (sb_free(&sb), NULL);
 }
 
 /* SARIF wants `name` to differ from `id`: "blocking-in-loop" -> "BlockingInLoop". */
@@ -133,7 +167,7 @@ static int rule_index(const char *id) {
 
 /* The trace, then the finding itself, as one thread flow: code scanning shows it as
  * the path from the registration site to the call. */
-static cJSON *code_flows(const diag *d, const char *srcroot) {
+static cJSON *code_flows(const diag *d, const char *srcroot, report_sources *src) {
   cJSON *flows = cJSON_CreateArray();
   cJSON *flow = cJSON_CreateObject();
   cJSON_AddItemToArray(flows, flow);
@@ -146,14 +180,14 @@ static cJSON *code_flows(const diag *d, const char *srcroot) {
     const char *text = k < d->ntrace ? d->trace[k].message : d->message;
     cJSON *tfl = cJSON_CreateObject();
     cJSON *l = cJSON_AddObjectToObject(tfl, "location");
-    cJSON_AddItemToObject(l, "physicalLocation", physical_location(loc, srcroot));
+    cJSON_AddItemToObject(l, "physicalLocation", physical_location(loc, srcroot, src));
     cJSON_AddItemToObject(l, "message", message(text));
     cJSON_AddItemToArray(locs, tfl);
   }
   return flows;
 }
 
-static cJSON *result(const diag *d, const char *fingerprint, const report_input *r) {
+static cJSON *result(const diag *d, const char *fingerprint, const report_input *r, report_sources *src) {
   const char *srcroot = report_srcroot(r);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "ruleId", d->rule);
@@ -163,11 +197,11 @@ static cJSON *result(const diag *d, const char *fingerprint, const report_input 
   cJSON_AddItemToObject(o, "message", message(d->message));
   cJSON *locs = cJSON_AddArrayToObject(o, "locations");
   cJSON *loc = cJSON_CreateObject();
-  cJSON_AddItemToObject(loc, "physicalLocation", physical_location(&d->loc, srcroot));
+  cJSON_AddItemToObject(loc, "physicalLocation", physical_location(&d->loc, srcroot, src));
   cJSON_AddItemToArray(locs, loc);
   cJSON *fp = cJSON_AddObjectToObject(o, "partialFingerprints");
   cJSON_AddStringToObject(fp, "calmLint/v1", fingerprint);
-  if (d->ntrace) cJSON_AddItemToObject(o, "codeFlows", code_flows(d, srcroot));
+  if (d->ntrace) cJSON_AddItemToObject(o, "codeFlows", code_flows(d, srcroot, src));
   if (d->suppressed) {
     cJSON *sup = cJSON_AddArrayToObject(o, "suppressions");
     cJSON *s = cJSON_CreateObject();
@@ -181,6 +215,7 @@ static cJSON *result(const diag *d, const char *fingerprint, const report_input 
 
 char *report_sarif(const report_input *r) {
   const char *srcroot = report_srcroot(r);
+  report_sources *src = report_sources_new(r);
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
   cJSON_AddStringToObject(root, "version", "2.1.0");
@@ -219,7 +254,7 @@ char *report_sarif(const report_input *r) {
       if (e->file) {
         ir_loc loc = {e->file, e->line, e->col, 0, 0};
         cJSON *l = cJSON_CreateObject();
-        cJSON_AddItemToObject(l, "physicalLocation", physical_location(&loc, srcroot));
+        cJSON_AddItemToObject(l, "physicalLocation", physical_location(&loc, srcroot, src));
         cJSON_AddItemToArray(cJSON_AddArrayToObject(n, "locations"), l);
       }
       cJSON_AddItemToArray(notes, n);
@@ -231,10 +266,11 @@ char *report_sarif(const report_input *r) {
   for (size_t i = 0; i < r->diags->len; i++) {
     const diag *d = &r->diags->items[i];
     if (d->baselined && !d->suppressed) continue; /* known debt: not reported */
-    cJSON_AddItemToArray(results, result(d, fps[i], r));
+    cJSON_AddItemToArray(results, result(d, fps[i], r, src));
   }
   report_fingerprints_free(fps, r->diags->len);
   cJSON_AddStringToObject(run, "columnKind", "unicodeCodePoints");
+  report_sources_free(src);
 
   char *text = cJSON_Print(root);
   cJSON_Delete(root);

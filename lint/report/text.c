@@ -12,43 +12,43 @@
 #define CYAN "\033[1;36m"
 #define GREEN "\033[1;32m"
 
-/* Prints line `line` of `file` and a caret under column `col`, as clang does.
- * Files are read once per run and kept for the following findings. */
-typedef struct {
-  char *path;
-  char *text;
-} cached_file;
+/* A source line longer than this is shown as a window around the column, as clang
+ * does: ten thousand findings on one minified line must not print it ten thousand
+ * times whole. */
+#define SNIPPET_MAX 160
+#define SNIPPET_BEFORE 60
 
-typedef struct {
-  VEC(cached_file) files;
-} source_cache;
+static bool utf8_cont(char c) { return ((unsigned char)c & 0xc0) == 0x80; }
 
-static const char *source_text(source_cache *c, const char *path) {
-  for (size_t i = 0; i < c->files.len; i++)
-    if (strcmp(c->files.items[i].path, path) == 0) return c->files.items[i].text;
-  cached_file f = {xstrdup(path), file_read(path, NULL)};
-  VEC_PUSH(c->files, f);
-  return f.text;
-}
-
-static void print_snippet(FILE *out, source_cache *cache, const ir_loc *loc, bool color) {
+/* Prints line `line` of `file` and a caret under column `col`, as clang does: the
+ * caret line keeps the tabs of the source and one column per code point, so it
+ * sits under the call on a line with non-ASCII text before it. */
+static void print_snippet(FILE *out, report_sources *src, const ir_loc *loc, bool color) {
   if (!loc->file || loc->line == 0) return;
-  const char *text = source_text(cache, loc->file);
-  if (!text) return;
-  const char *p = text;
-  for (unsigned l = 1; l < loc->line && p; l++) {
-    p = strchr(p, '\n');
-    if (p) p++;
+  size_t n;
+  const char *p = report_source_line(src, loc->file, loc->line, &n);
+  if (!p) return;
+  size_t at = loc->col > 0 ? loc->col - 1 : 0; /* byte offset of the column */
+  if (at > n) at = n;
+  size_t from = 0, to = n;
+  if (n > SNIPPET_MAX) {
+    from = at > SNIPPET_BEFORE ? at - SNIPPET_BEFORE : 0;
+    while (from > 0 && utf8_cont(p[from])) from--;
+    to = from + SNIPPET_MAX < n ? from + SNIPPET_MAX : n;
+    while (to < n && utf8_cont(p[to])) to++;
   }
-  if (!p || !*p) return;
-  const char *end = strchr(p, '\n');
-  size_t n = end ? (size_t)(end - p) : strlen(p);
-  if (n > 0 && p[n - 1] == '\r') n--;
-  fprintf(out, "%.*s\n", (int)n, p);
+  const char *lead = from > 0 ? "..." : "", *tail = to < n ? "..." : "";
+  fprintf(out, "%s%.*s%s\n", lead, (int)(to - from), p + from, tail);
   strbuf sb = {0};
-  for (unsigned c = 1; c < loc->col && c - 1 < n; c++) sb_appendc(&sb, p[c - 1] == '\t' ? '\t' : ' ');
-  unsigned width = loc->end_line == loc->line && loc->end_col > loc->col ? loc->end_col - loc->col : 1;
-  if (loc->col - 1 + width > n) width = n >= loc->col ? (unsigned)n - loc->col + 1 : 1;
+  sb_append(&sb, lead);
+  for (size_t i = from; i < at && i < to; i++) {
+    if (utf8_cont(p[i])) continue;
+    sb_appendc(&sb, p[i] == '\t' ? '\t' : ' ');
+  }
+  size_t stop = loc->end_line == loc->line && loc->end_col > loc->col ? loc->end_col - 1 : at + 1;
+  if (stop > to) stop = to;
+  unsigned width = 0;
+  for (size_t i = at; i < stop; i++) width += !utf8_cont(p[i]);
   sb_appendc(&sb, '^');
   for (unsigned i = 1; i < width; i++) sb_appendc(&sb, '~');
   fprintf(out, "%s%s%s\n", color ? GREEN : "", sb.data, color ? RESET : "");
@@ -66,12 +66,15 @@ static void print_head(FILE *out, const char *cwd, const ir_loc *loc, const char
 }
 
 void report_text(FILE *out, const report_input *r, bool color) {
-  source_cache cache = {{0}};
+  report_sources *src = report_sources_new(r);
   for (size_t i = 0; i < r->nerrors; i++) {
     const report_error *e = &r->errors[i];
     char *path = report_display_path(e->file, r->cwd);
-    if (color) fprintf(out, BOLD "%s:%u:%u: " RESET RED "error:" RESET BOLD " %s" RESET "\n", path, e->line, e->col, e->message);
-    else fprintf(out, "%s:%u:%u: error: %s\n", path, e->line, e->col, e->message);
+    /* no line: `file: error: ...`, as clang says of a file it cannot read */
+    char *where = e->line ? xasprintf("%s:%u:%u:", path, e->line, e->col) : xasprintf("%s:", path);
+    if (color) fprintf(out, BOLD "%s " RESET RED "error:" RESET BOLD " %s" RESET "\n", where, e->message);
+    else fprintf(out, "%s error: %s\n", where, e->message);
+    free(where);
     free(path);
   }
   for (size_t i = 0; i < r->diags->len; i++) {
@@ -79,15 +82,11 @@ void report_text(FILE *out, const report_input *r, bool color) {
     if (d->suppressed || d->baselined) continue;
     print_head(out, r->cwd, &d->loc, severity_name(d->severity), d->severity == SEV_ERROR ? RED : MAGENTA,
                d->message, d->rule, color);
-    print_snippet(out, &cache, &d->loc, color);
+    print_snippet(out, src, &d->loc, color);
     for (unsigned k = 0; k < d->ntrace; k++) {
       print_head(out, r->cwd, &d->trace[k].loc, "note", CYAN, d->trace[k].message, NULL, color);
-      print_snippet(out, &cache, &d->trace[k].loc, color);
+      print_snippet(out, src, &d->trace[k].loc, color);
     }
   }
-  for (size_t i = 0; i < cache.files.len; i++) {
-    free(cache.files.items[i].path);
-    free(cache.files.items[i].text);
-  }
-  VEC_FREE(cache.files);
+  report_sources_free(src);
 }

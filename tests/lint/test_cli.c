@@ -140,6 +140,32 @@ static void test_nolint_counted(void) {
   CU_ASSERT(strstr(out_text, "\"suppressed\":\t1") != NULL);
 }
 
+/* CI logs and hooks send stdout and stderr down one pipe: the summary line comes
+ * after the findings, not in the middle of them. */
+static void test_summary_after_findings(void) {
+  setup_files();
+  for (int i = 0; i < 6; i++) {
+    char *name = xasprintf("many%d.c", i);
+    free(unit_write(name, bad_c));
+    free(name);
+  }
+  char *cmd = xasprintf("cd '%s' && NO_COLOR= '%s' bad.c many0.c many1.c many2.c many3.c many4.c many5.c -- "
+                        "2>&1 | cat >both.txt",
+                        unit_scratch(), unit_calm_lint);
+  CU_ASSERT_EQUAL(system(cmd), 0);
+  free(cmd);
+  char *path = xasprintf("%s/both.txt", unit_scratch());
+  char *both = file_read(path, NULL);
+  free(path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(both);
+  const char *summary = strstr(both, "calm-lint: 7 findings");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(summary);
+  CU_ASSERT(summary == both || summary[-1] == '\n');
+  CU_ASSERT_PTR_NULL(strchr(summary, '\n') ? strstr(strchr(summary, '\n'), "warning:") : NULL);
+  CU_ASSERT_EQUAL(lines(both), 7 * 6 + 1); /* each: head, line, caret, note, line, caret */
+  free(both);
+}
+
 void unit_register_cli(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
   CU_add_test(s, "help, version, rules", test_help_version_list);
@@ -151,4 +177,5 @@ void unit_register_cli(void) {
   CU_add_test(s, "output does not depend on -j", test_deterministic_across_jobs);
   CU_add_test(s, "unsaved buffer on stdin", test_stdin_buffer);
   CU_add_test(s, "NOLINT is counted", test_nolint_counted);
+  CU_add_test(s, "the summary comes after the findings on a shared pipe", test_summary_after_findings);
 }

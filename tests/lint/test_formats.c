@@ -36,7 +36,7 @@ static char *github_of(const report_input *in) {
 static void test_github(void) {
   diag_list l = sample();
   report_error e = {"/src/bad.c", 1, 10, "'missing.h' file not found"};
-  report_input in = {&l, &e, 1, 3, 3, "/src", NULL, false};
+  report_input in = {&l, &e, 1, 3, 3, "/src", NULL, false, NULL, NULL};
   char *out = github_of(&in);
   /* properties escape ',' and ':'; the message escapes '%' and new lines only */
   CU_ASSERT(strstr(out, "::error file=dir%2C1/a.c,line=4,col=5,endLine=4,endColumn=11,title=blocking-in-loop::"
@@ -55,7 +55,7 @@ static void test_github(void) {
 
 static void test_gitlab(void) {
   diag_list l = sample();
-  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, false};
+  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, false, NULL, NULL};
   char *text = report_gitlab(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_FATAL(cJSON_IsArray(root));
@@ -87,7 +87,7 @@ static void test_sarif(void) {
   ir_loc outside = {"/usr/include/x y.h", 3, 1, 3, 5};
   diag_add(&l, "unawaited-task", SEV_WARNING, outside, xstrdup("outside the source root"));
   diag_list_normalize(&l);
-  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, true};
+  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, true, NULL, NULL};
   char *text = report_sarif(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_PTR_NOT_NULL_FATAL(root);
@@ -125,6 +125,73 @@ static void test_sarif(void) {
   cJSON_Delete(root);
   free(text);
   diag_list_free(&l);
+}
+
+static cJSON *sarif_region(cJSON *result) {
+  cJSON *loc = cJSON_GetArrayItem(cJSON_GetObjectItem(result, "locations"), 0);
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "physicalLocation"), "region");
+}
+
+/* SARIF says columnKind unicodeCodePoints: columns count code points, not the bytes
+ * ir_loc counts, so a viewer highlights the call on a line with 'é' or '☃' before it.
+ * The editor's buffer, when there is one, is what columns are measured on. */
+static void test_sarif_code_point_columns(void) {
+  char *path = unit_write("cols.c", "void f(void) {\n  /* caf\xc3\xa9 \xe2\x98\x83 */ sleep(1);\n}\n");
+  diag_list l = {0};
+  ir_loc at = {path, 2, 19, 2, 27};
+  diag_add(&l, "blocking-in-loop", SEV_WARNING, at, xstrdup("blocking call 'sleep'"));
+  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL};
+  char *text = report_sarif(&in);
+  cJSON *root = cJSON_Parse(text);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+  cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(run, "columnKind")->valuestring, "unicodeCodePoints");
+  cJSON *region = sarif_region(cJSON_GetArrayItem(cJSON_GetObjectItem(run, "results"), 0));
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "startColumn")->valueint, 16);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "endColumn")->valueint, 24);
+  cJSON_Delete(root);
+  free(text);
+  in.buffer_path = path;
+  in.buffer_text = "void f(void) {\n  /*  */ sleep(1);\n}\n"; /* ASCII only: bytes are code points */
+  text = report_sarif(&in);
+  root = cJSON_Parse(text);
+  run = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
+  region = sarif_region(cJSON_GetArrayItem(cJSON_GetObjectItem(run, "results"), 0));
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "startColumn")->valueint, 19);
+  cJSON_Delete(root);
+  free(text);
+  diag_list_free(&l);
+  free(path);
+}
+
+/* Code scanning shows a rule's fullDescription on every alert: it is whole
+ * sentences for every rule, never a lead-in cut at its colon. */
+static void test_sarif_full_descriptions(void) {
+  diag_list l = {0};
+  report_input in = {&l, NULL, 0, 0, 0, "/src", NULL, false, NULL, NULL};
+  char *text = report_sarif(&in);
+  cJSON *root = cJSON_Parse(text);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+  cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0);
+  cJSON *rules = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tool"), "driver"), "rules");
+  cJSON *rule;
+  int n = 0;
+  cJSON_ArrayForEach(rule, rules) {
+    const char *id = cJSON_GetObjectItem(rule, "id")->valuestring;
+    const char *full = cJSON_GetObjectItem(cJSON_GetObjectItem(rule, "fullDescription"), "text")->valuestring;
+    size_t len = strlen(full);
+    if (len < 40 || full[len - 1] != '.') {
+      fprintf(stderr, "%s: fullDescription ends mid-sentence: %s\n", id, full);
+      CU_FAIL("a fullDescription that is not whole sentences");
+    }
+    CU_ASSERT(strchr(full, '\n') == NULL);
+    n++;
+  }
+  CU_ASSERT_EQUAL(n, (int)lint_rule_count);
+  /* the list the lead-in introduces is there */
+  CU_ASSERT(strstr(text, "A wait with no deadline where a hang costs the most: - in a task") != NULL);
+  cJSON_Delete(root);
+  free(text);
 }
 
 /* ---- through the binary ---- */
@@ -170,5 +237,7 @@ void unit_register_formats(void) {
   CU_add_test(s, "GitHub workflow commands", test_github);
   CU_add_test(s, "GitLab Code Quality", test_gitlab);
   CU_add_test(s, "SARIF", test_sarif);
+  CU_add_test(s, "SARIF columns count code points", test_sarif_code_point_columns);
+  CU_add_test(s, "SARIF full descriptions are whole", test_sarif_full_descriptions);
   CU_add_test(s, "formats through the binary", test_cli_formats);
 }
