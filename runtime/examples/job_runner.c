@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,21 +260,19 @@ static int store_settle_locked(struct store *store, const struct job *job, const
 }
 
 /* ---- store calls: the store on the thread pool -----------------------------------------
- * A task hands a store call to calm_to_thread. When its wait ends early (deadline or
- * cancellation) the pool thread may still be running the call, or may never start it:
- * the call's state, moved once by whichever side gets there first, says which side
- * owns the outcome. A job claimed for a task that stopped waiting is put back at once
- * by the pool thread. An abandoned call is freed only after calm_loop_free, when no pool
- * thread can touch it any more. */
+ * A task hands a store call to calm_to_thread, which returns only once the pool thread is
+ * done with the call (a deadline or cancellation that comes meanwhile is delivered when
+ * the call has finished), so the call is the task's own again on every status and is
+ * freed at once. A claim that went through while the task was being cancelled still
+ * comes back: the task owns that job and puts it back. */
 
 enum store_verb { STORE_OPEN, STORE_SEED, STORE_CLAIM, STORE_SETTLE, STORE_CLOSE };
-enum call_state { CALL_RUNNING, CALL_DONE, CALL_ABANDONED };
 
 struct store_call {
-    _Atomic int state;        /* enum call_state */
     enum store_verb verb;
     struct store *store;
-    int status;               /* the call's outcome, once state is CALL_DONE */
+    int ran;                  /* the pool thread ran the call: status is its outcome */
+    int status;               /* the call's outcome */
     const char *path;         /* OPEN */
     int64_t count, rounds;    /* SEED */
     int64_t lease_ms;         /* CLAIM */
@@ -283,7 +280,6 @@ struct store_call {
     char state_to[8];         /* SETTLE: "done", "failed" or "pending" */
     char result[24];          /* SETTLE: the result column, empty for NULL */
     char error[64];           /* SETTLE: the error column, empty for NULL */
-    struct store_call *next;  /* in the list of abandoned calls */
 };
 
 static int store_execute_locked(struct store_call *call)
@@ -309,23 +305,17 @@ static int store_execute_locked(struct store_call *call)
 static int store_work(void *arg)
 {
     struct store_call *call = arg;
-    struct store *store = call->store;
-    pthread_mutex_lock(&store->lock);
-    int status = store_execute_locked(call);
-    call->status = status;
-    int expected = CALL_RUNNING;
-    if (!atomic_compare_exchange_strong(&call->state, &expected, CALL_DONE) &&
-        call->verb == STORE_CLAIM && status == 1)
-        store_settle_locked(store, &call->job, "pending", NULL, NULL);
-    pthread_mutex_unlock(&store->lock);
-    return status;
+    pthread_mutex_lock(&call->store->lock);
+    call->status = store_execute_locked(call);
+    call->ran = 1;
+    pthread_mutex_unlock(&call->store->lock);
+    return call->status;
 }
 
 static struct store_call *store_call_new(struct store *store, enum store_verb verb)
 {
     struct store_call *call = calloc(1, sizeof *call);
     if (call) {
-        atomic_init(&call->state, CALL_RUNNING);
         call->verb = verb;
         call->store = store;
     }
@@ -387,7 +377,6 @@ struct runner {
     calm_event *slot_freed;       /* set whenever a job ends */
     int64_t running;              /* jobs spawned into the group and not ended */
     int64_t done, failed, put_back; /* jobs settled so far, by outcome */
-    struct store_call *abandoned; /* calls a pool thread may still hold */
     int stopping;                 /* a stop signal arrived */
     int status;                   /* the runner task's outcome */
 };
@@ -397,28 +386,20 @@ struct job_task {
     struct job job;               /* the claim this task holds */
 };
 
-/* Task side: runs call on the thread pool, waiting up to STORE_DEADLINE_MS, and consumes
+/* Task side: runs call on the thread pool, waiting up to STORE_DEADLINE_MS, and frees
  * it. Returns the call's status (a claim returns 1 and the job in *claimed, 0 when none
- * is claimable), or the wait's when the wait ended first: the call then stays with the
- * pool thread. A claim that completed just as the wait ended still returns 1: the caller
- * owns that job and must start it or put it back. */
-static int store_run(struct runner *r, struct store_call *call, struct job *claimed)
+ * is claimable): also when the deadline passed while the call ran, since it did run. A
+ * cancellation is returned as such, except that a claim that went through meanwhile
+ * still returns 1: the caller owns that job and must start it or put it back. */
+static int store_run(struct store_call *call, struct job *claimed)
 {
-    int result = 0;
-    int status = calm_to_thread(store_work, call, calm_after(STORE_DEADLINE_MS), &result);
-    int expected = CALL_RUNNING;
-    if (status < 0 && atomic_compare_exchange_strong(&call->state, &expected, CALL_ABANDONED)) {
-        call->next = r->abandoned; /* freed after calm_loop_free */
-        r->abandoned = call;
-        return status;
-    }
-    if (status == 0)
-        status = result;
-    else if (call->verb == STORE_CLAIM && call->status == 1)
-        status = 1;
+    int status = calm_to_thread(store_work, call, calm_after(STORE_DEADLINE_MS), NULL);
+    if (call->ran && (status == 0 || status == CALM_ETIMEDOUT ||
+                      (call->verb == STORE_CLAIM && call->status == 1)))
+        status = call->status;
     if (status == 1 && claimed)
         *claimed = call->job;
-    free(call);
+    free(call); /* no pool thread holds it any more, whatever the status */
     return status;
 }
 
@@ -431,7 +412,7 @@ static int open_store(struct runner *r)
         return -ENOMEM;
     call->path = r->opts.db_path;
     calm_shield_enter();
-    int status = store_run(r, call, NULL);
+    int status = store_run(call, NULL);
     calm_shield_exit();
     if (status < 0 || r->opts.seed == 0)
         return status;
@@ -439,7 +420,7 @@ static int open_store(struct runner *r)
         return -ENOMEM;
     call->count = r->opts.seed;
     call->rounds = r->opts.work_rounds;
-    return store_run(r, call, NULL);
+    return store_run(call, NULL);
 }
 
 /* Closes the store, shielded: the last thing the runner does. Context: task. */
@@ -449,7 +430,7 @@ static int close_store(struct runner *r)
     if (call == NULL)
         return -ENOMEM;
     calm_shield_enter();
-    int status = store_run(r, call, NULL);
+    int status = store_run(call, NULL);
     calm_shield_exit();
     return status;
 }
@@ -463,7 +444,7 @@ static int claim_job(struct runner *r, struct job_task *task)
         return -ENOMEM;
     /* the lease only matters when a runner dies without putting its jobs back */
     call->lease_ms = r->opts.lease_ms;
-    return store_run(r, call, &task->job);
+    return store_run(call, &task->job);
 }
 
 /* Moves a claimed job to its final state, or back to pending. Shielded: a job settled
@@ -479,7 +460,7 @@ static int settle_job(struct runner *r, const struct job *job, const char *state
     snprintf(call->result, sizeof call->result, "%s", result ? result : "");
     snprintf(call->error, sizeof call->error, "%s", error ? error : "");
     calm_shield_enter();
-    int status = store_run(r, call, NULL);
+    int status = store_run(call, NULL);
     calm_shield_exit();
     if (status == -ESTALE) {
         fprintf(stderr, "job_runner: job %" PRId64 ": claim lost to another runner\n", job->id);
@@ -715,12 +696,7 @@ int main(int argc, char **argv)
         status = down;
     if (r.slot_freed)
         calm_event_free(r.slot_freed);
-    calm_loop_free(r.loop); /* waits for pool threads: no abandoned call is in use after it */
-    while (r.abandoned) {
-        struct store_call *next = r.abandoned->next;
-        free(r.abandoned);
-        r.abandoned = next;
-    }
+    calm_loop_free(r.loop);
     pthread_mutex_destroy(&r.store.lock);
 
     if (status == 0)

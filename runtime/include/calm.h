@@ -272,13 +272,33 @@ void calm_group_free(calm_group *g);
 /* ---- offload: fn runs off the loop, may block, must not call loop APIs ---- */
 typedef int (*calm_work_fn)(void *arg);
 /* Runs fn(arg) on the loop's thread pool (started on first use, options.threads
- * threads) and stores its return in *result.
- * On CALM_ETIMEDOUT / CALM_ECANCELED the call returns at once; fn may still be
- * running (arg must stay valid until it ends) and its pool slot comes back when
- * it does; a job that had not started is dropped. Returns 0, CALM_ETIMEDOUT,
- * CALM_ECANCELED, -ENOMEM, -EAGAIN (threads could not start), CALM_ENOTASK.
- * Context: task. */
+ * threads) and stores its return in *result (may be NULL).
+ * When the call returns, fn is not running and arg is the caller's again, on
+ * every status. A deadline or cancellation that comes while fn runs is
+ * delivered once fn has finished (as Trio's to_thread does): the call then
+ * returns CALM_ETIMEDOUT / CALM_ECANCELED and *result still receives fn's
+ * return. A job that had not started is dropped: fn never sees arg and *result
+ * is left as it was. To give up on a running fn, use calm_to_thread_detached.
+ * Returns 0, CALM_ETIMEDOUT, CALM_ECANCELED, -ENOMEM, -EAGAIN (threads could not
+ * start), CALM_ENOTASK. Context: task. */
 int calm_to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *result);
+
+/* Completion of abandoned work, in loop context: status 0 when fn ran to its
+ * end (result is its return), CALM_ECANCELED when fn never started (result 0).
+ * It owns arg. */
+typedef void (*calm_work_done_fn)(calm_loop *loop, int status, int result, void *arg,
+                                  void *done_arg);
+/* calm_to_thread that abandons fn on a deadline or cancellation: the call
+ * returns at once with CALM_ETIMEDOUT / CALM_ECANCELED, and from then on arg
+ * belongs to on_done(loop, status, result, arg, done_arg), which runs exactly
+ * once, from the loop, after the call has returned (once fn ends, or soon when
+ * fn never started), or at the latest in calm_loop_free. Abandoned work keeps
+ * calm_loop_run going until its on_done has run. On 0 fn finished, *result is
+ * set and on_done is never called. Any other status (-ENOMEM, -EAGAIN, -EINVAL
+ * when on_done is NULL, CALM_ENOTASK) leaves arg with the caller and never calls
+ * on_done. Context: task. */
+int calm_to_thread_detached(calm_work_fn fn, void *arg, calm_time deadline, int *result,
+                            calm_work_done_fn on_done, void *done_arg);
 
 /* Runs in a pre-forked worker process: reads in[0..in_len), may set *out to a
  * malloc'd buffer of *out_len bytes; returns 0 or a negative status. */
@@ -289,8 +309,12 @@ typedef int (*calm_process_fn)(const void *in, size_t in_len, void **out, size_t
  * is returned and *out is a malloc'd copy of its output (free() it; NULL when
  * empty).
  * A worker that dies fails only its own job with CALM_EWORKER and is replaced.
- * On CALM_ETIMEDOUT / CALM_ECANCELED the call returns at once and the worker
- * running the job is killed and replaced. Returns fn's status, CALM_EWORKER,
+ * On CALM_ETIMEDOUT / CALM_ECANCELED the call returns at once: a queued job is
+ * dropped, and the worker running the job is killed (SIGKILL) and replaced, so
+ * nothing of the job outlives the call. When the call returns, in is the
+ * caller's again on every status (the worker had its own copy; nothing reads
+ * in after the return), and *out is NULL unless fn's status came back. Returns
+ * fn's status, CALM_EWORKER,
  * CALM_ETIMEDOUT, CALM_ECANCELED, -ENOMEM, -EAGAIN (no worker could start),
  * CALM_ENOTASK. Context: task. */
 int calm_to_process(calm_process_fn fn, const void *in, size_t in_len,

@@ -1,5 +1,6 @@
-/* test_offload.c -- calm_to_thread and calm_to_process: results, deadlines
- * that return at once, dropped queued jobs, and worker processes that die. */
+/* test_offload.c -- calm_to_thread(_detached) and calm_to_process: results,
+ * deadlines and cancellations that wait for the work (or abandon it to its
+ * completion callback), dropped queued jobs, and worker processes that die. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,19 +46,217 @@ static int slow_ms(void *arg)
 
 static int thread_timeout(void *arg)
 {
-    calm_time t0 = calm_now();
-
     (void)arg;
-    ASSERT_EQ(calm_to_thread(slow_ms, (void *)1500L, calm_after(20), NULL), CALM_ETIMEDOUT);
-    ASSERT_TRUE(calm_now() - t0 < 1000);  /* returned at once, not when the work ended */
+    ASSERT_EQ(calm_to_thread(slow_ms, (void *)300L, calm_after(20), NULL), CALM_ETIMEDOUT);
     return 0;
 }
 
-void test_thread_timeout_returns_at_once(void)
+/* ---- the argument is the caller's again when the call returns */
+
+struct owned_arg {
+    int input;
+    int output;                           /* written by fn at its very end */
+};
+
+/* Worker: runs a while, then writes into its argument: a use after free when
+ * the caller was let go before it ended (ASan, TSan). */
+static int late_writer(void *arg)
+{
+    struct owned_arg *a = arg;
+
+    usleep(60000);
+    a->output = a->input * 2;
+    return a->input + 1;
+}
+
+static int freed_after(void *arg)
+{
+    int cancel = arg != NULL;
+    struct owned_arg *a = malloc(sizeof(*a));
+    int res = -1, rc;
+
+    ASSERT_FATAL(a != NULL);
+    a->input = 21;
+    a->output = 0;
+    /* cancelled by the test's other task 10 ms in, or a 10 ms deadline */
+    rc = calm_to_thread(late_writer, a, cancel ? calm_after(5000) : calm_after(10), &res);
+    ASSERT_EQ(rc, cancel ? CALM_ECANCELED : CALM_ETIMEDOUT);
+    ASSERT_EQ(a->output, 42);             /* fn had finished */
+    ASSERT_EQ(res, 22);                   /* and its result came back */
+    free(a);                              /* the caller's again: nothing touches it now */
+    /* the cancellation stays: the next suspension sees it too */
+    ASSERT_EQ(calm_sleep(1), cancel ? CALM_ECANCELED : 0);
+    return cancel ? rc : 0;
+}
+
+static int cancel_after_10ms(void *arg)
+{
+    int r = 0;
+
+    ASSERT_EQ(calm_sleep(10), 0);
+    calm_cancel(arg);
+    ASSERT_EQ(calm_await(arg, calm_after(5000), &r), 0);
+    ASSERT_EQ(r, CALM_ECANCELED);
+    return 0;
+}
+
+void test_thread_cancel_during_work_waits_for_it(void)
+{
+    calm_task *t;
+
+    L = test_loop();
+    t = calm_spawn(L, freed_after, (void *)1L);
+    ASSERT_FATAL(t != NULL);
+    spawn_detached(L, cancel_after_10ms, t);
+    close_loop_clean(L);
+    ASSERT_EQ(test_errors, 0);
+}
+
+void test_thread_deadline_during_work_waits_for_it(void)
 {
     L = test_loop();
-    spawn_detached(L, thread_timeout, NULL);
+    spawn_detached(L, freed_after, NULL);
     close_loop_clean(L);
+    ASSERT_EQ(test_errors, 0);
+}
+
+/* ---- abandoning a running fn: the completion callback owns arg */
+
+static int done_calls, done_status, done_result;
+
+static void free_on_done(calm_loop *loop, int status, int result, void *arg, void *done_arg)
+{
+    struct owned_arg *a = arg;
+
+    (void)loop;
+    done_calls++;
+    done_status = status;
+    done_result = result;
+    ASSERT_TRUE(done_arg == (void *)&done_calls);
+    if (status == 0)
+        ASSERT_EQ(a->output, 42);
+    free(a);
+}
+
+static int abandon(void *arg)
+{
+    struct owned_arg *a = malloc(sizeof(*a));
+    int res = -1, rc;
+
+    (void)arg;
+    ASSERT_FATAL(a != NULL);
+    a->input = 21;
+    a->output = 0;
+    rc = calm_to_thread_detached(late_writer, a, calm_after(10), &res, free_on_done, &done_calls);
+    ASSERT_EQ(rc, CALM_ETIMEDOUT);
+    ASSERT_EQ(res, -1);                   /* returned before fn's end: no result */
+    ASSERT_EQ(done_calls, 0);             /* on_done runs later, from the loop */
+    return 0;
+}
+
+void test_thread_detached_abandons_to_on_done(void)
+{
+    done_calls = 0;
+    done_status = done_result = -1;
+    L = test_loop();
+    spawn_detached(L, abandon, NULL);
+    ASSERT_EQ(calm_loop_run(L), 0);       /* runs until on_done has run */
+    ASSERT_EQ(done_calls, 1);
+    ASSERT_EQ(done_status, 0);
+    ASSERT_EQ(done_result, 22);
+    close_loop_clean(L);
+}
+
+static int detached_ok(void *arg)
+{
+    struct owned_arg a = {4, 0};
+    int res = -1;
+
+    (void)arg;
+    ASSERT_EQ(calm_to_thread_detached(late_writer, &a, calm_after(5000), &res, free_on_done, NULL), 0);
+    ASSERT_EQ(res, 5);
+    ASSERT_EQ(a.output, 8);
+    ASSERT_EQ(calm_to_thread_detached(late_writer, &a, calm_after(5000), &res, NULL, NULL), -EINVAL);
+    return 0;
+}
+
+void test_thread_detached_finished_keeps_arg(void)
+{
+    done_calls = 0;
+    L = test_loop();
+    spawn_detached(L, detached_ok, NULL);
+    close_loop_clean(L);
+    ASSERT_EQ(done_calls, 0);
+}
+
+/* A job still queued when its caller is cancelled never runs; on_done gets arg
+ * with CALM_ECANCELED. The blocker holds the only thread meanwhile. */
+static int detached_queued(void *arg)
+{
+    struct owned_arg *a = malloc(sizeof(*a));
+
+    (void)arg;
+    ASSERT_FATAL(a != NULL);
+    a->input = 1;
+    a->output = 0;
+    return calm_to_thread_detached(late_writer, a, calm_after(5000), NULL, free_on_done, &done_calls);
+}
+
+static int detached_drop_main(void *arg)
+{
+    calm_task *blocker, *victim;
+    int r = 0;
+
+    (void)arg;
+    blocker = calm_spawn(L, thread_timeout, NULL);
+    ASSERT_EQ(calm_sleep(5), 0);
+    victim = calm_spawn(L, detached_queued, NULL);
+    ASSERT_EQ(calm_sleep(5), 0);
+    calm_cancel(victim);
+    ASSERT_EQ(calm_await(victim, calm_after(5000), &r), 0);
+    ASSERT_EQ(r, CALM_ECANCELED);
+    ASSERT_EQ(calm_await(blocker, calm_after(5000), &r), 0);
+    return 0;
+}
+
+void test_thread_detached_dropped_job_goes_to_on_done(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.threads = 1;
+    done_calls = 0;
+    done_status = done_result = -1;
+    L = test_loop_opts(&opts);
+    spawn_detached(L, detached_drop_main, NULL);
+    close_loop_clean(L);
+    ASSERT_EQ(done_calls, 1);
+    ASSERT_EQ(done_status, CALM_ECANCELED);
+    ASSERT_EQ(done_result, 0);
+}
+
+/* Abandoned work still running at loop free: on_done runs there, after fn ends. */
+static int abandon_and_stop(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(abandon(NULL), 0);
+    calm_loop_stop(calm_loop_current());
+    return 0;
+}
+
+void test_thread_detached_on_done_at_loop_free(void)
+{
+    done_calls = 0;
+    done_status = -1;
+    L = test_loop();
+    spawn_detached(L, abandon_and_stop, NULL);
+    ASSERT_EQ(calm_loop_run(L), 0);
+    ASSERT_EQ(calm_loop_shutdown(L, calm_after(2000)), 0);
+    ASSERT_EQ(done_calls, 0);
+    calm_loop_free(L);
+    ASSERT_EQ(done_calls, 1);
+    ASSERT_EQ(done_status, 0);
+    ASSERT_EQ(calm__alloc_live(), 0);
 }
 
 static volatile int dropped_ran;
@@ -291,5 +490,54 @@ void test_proc_timeout_kills_and_replaces_worker(void)
     opts.processes = 1;
     L = test_loop_opts(&opts);
     spawn_detached(L, proc_timeout, NULL);
+    close_loop_clean(L);
+}
+
+/* Cancelled while the worker runs: the call returns at once (the worker is
+ * killed) and in, freed right after, is read by nobody any more. A large input
+ * is still being written to the worker when the cancellation comes. */
+static int proc_cancelled(void *arg)
+{
+    size_t n = 8 << 20;
+    char *in = malloc(n);
+    void *out = (void *)1;
+    size_t out_len = 1;
+    int rc;
+
+    (void)arg;
+    ASSERT_FATAL(in != NULL);
+    memset(in, 0, n);
+    rc = calm_to_process(hang, in, n, &out, &out_len, calm_after(5000));
+    free(in);
+    ASSERT_EQ(rc, CALM_ECANCELED);
+    ASSERT_TRUE(out == NULL);
+    ASSERT_EQ(out_len, 0);
+    return rc;
+}
+
+static int proc_cancel_main(void *arg)
+{
+    calm_task *t = calm_spawn(L, proc_cancelled, NULL);
+    calm_time t0;
+    int r = 0;
+
+    (void)arg;
+    ASSERT_EQ(calm_sleep(20), 0);
+    t0 = calm_now();
+    calm_cancel(t);
+    ASSERT_EQ(calm_await(t, calm_after(5000), &r), 0);
+    ASSERT_EQ(r, CALM_ECANCELED);
+    ASSERT_TRUE(calm_now() - t0 < 1000);
+    return proc_roundtrip(NULL);
+}
+
+void test_proc_cancel_kills_worker_and_returns_in(void)
+{
+    calm_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.processes = 1;
+    L = test_loop_opts(&opts);
+    spawn_detached(L, proc_cancel_main, NULL);
     close_loop_clean(L);
 }
