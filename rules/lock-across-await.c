@@ -10,6 +10,7 @@ enum { LIVE = 1 }; /* path state: the status variable still holds the lock call'
 
 typedef struct {
   const program *p;
+  int fn;               /* the function searched */
   int lock;             /* call index of the lock */
   int status;           /* variable holding its result, or -1 */
   const int *releasers; /* per program function: releases a mutex further down */
@@ -26,10 +27,9 @@ static bool is_suspension(const program *p, const ir_function *f, const ir_call 
 
 /* Whether the call suspends the task: a suspension point, or a program function
  * that reaches one. */
-static bool suspends(const search *s, const ir_call *call) {
-  if (is_suspension(s->p, NULL, call, NULL)) return true;
-  int callee = program_callee(s->p, call);
-  return callee >= 0 && s->suspenders[callee] >= 0;
+static bool suspends(const search *s, int call) {
+  if (is_suspension(s->p, NULL, &s->p->fns[s->fn].fn->calls[call], NULL)) return true;
+  return flow_witness_target(s->p, s->fn, call, s->suspenders) >= 0;
 }
 
 static flow_action visit_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *ctx) {
@@ -42,7 +42,7 @@ static flow_action visit_op(const ir_function *f, const ir_op *op, flow_pos at, 
   if (op->call == s->lock) return FLOW_STOP;
   if (flow_releases_same(s->p, f, s->lock, call) || flow_hands_over(s->p, f, s->lock, call, s->releasers))
     return FLOW_STOP;
-  if (suspends(s, call)) s->held[op->call] = true;
+  if (suspends(s, op->call)) s->held[op->call] = true;
   if (call->use == IR_USE_VAR && call->dest == s->status) *state &= ~(uint64_t)LIVE;
   return FLOW_CONTINUE;
 }
@@ -67,13 +67,14 @@ static const char *mutex_name(const ir_function *f, const ir_value *v) {
 static void add_chain(const search *s, diag *d, int fn) {
   for (unsigned depth = 0; fn >= 0 && s->suspenders[fn] >= 0 && depth < 32; depth++) {
     const ir_function *g = s->p->fns[fn].fn;
-    const ir_call *call = &g->calls[s->suspenders[fn]];
+    int c = s->suspenders[fn];
+    const ir_call *call = &g->calls[c];
     if (is_suspension(s->p, NULL, call, NULL)) {
       diag_note_add(d, call->loc, xasprintf("'%s' suspends the task in '%s' here", g->name, call->callee_name));
       return;
     }
     diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", g->name, call->callee_name));
-    fn = program_callee(s->p, call);
+    fn = flow_witness_target(s->p, fn, c, s->suspenders);
   }
 }
 
@@ -88,7 +89,7 @@ static void report(const search *s, const ir_function *f, int c, diag_list *out)
                         direct ? "" : ", which suspends the task");
   diag *d = diag_add(out, "lock-across-await", SEV_WARNING, call->loc, msg);
   diag_note_add(d, lock->loc, xasprintf("'%s' locked here", name));
-  if (!direct) add_chain(s, d, program_callee(s->p, call));
+  if (!direct) add_chain(s, d, flow_witness_target(s->p, s->fn, c, s->suspenders));
 }
 
 static void run(const program *p, diag_list *out) {
@@ -99,7 +100,7 @@ static void run(const program *p, diag_list *out) {
     bool *reported = NULL;
     for (unsigned c = 0; c < fn->ncalls; c++) {
       if (!flow_resource(p, &fn->calls[c], RESOURCE_MUTEX, true)) continue;
-      search s = {p, (int)c, -1, releasers, suspenders, xcalloc(fn->ncalls, sizeof(bool))};
+      search s = {p, (int)f, (int)c, -1, releasers, suspenders, xcalloc(fn->ncalls, sizeof(bool))};
       if (fn->calls[c].use == IR_USE_VAR) s.status = fn->calls[c].dest;
       flow_search_state(p, fn, flow_after_call(fn, (int)c), s.status >= 0 ? LIVE : 0, &visitor, &s, NULL, NULL);
       if (!reported) reported = xcalloc(fn->ncalls, sizeof(bool));

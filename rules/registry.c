@@ -55,6 +55,12 @@ bool rule_runs_in_task(const program *p, int f) {
   return r->kind == ROOT_ANNOTATED || root_starts_task(p, r);
 }
 
+/* The last component of a path, for notes that name where something was set. */
+static const char *file_name(const char *path) {
+  const char *slash = path ? strrchr(path, '/') : NULL;
+  return slash ? slash + 1 : path ? path : "?";
+}
+
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
   chain_step *steps;
   int root;
@@ -73,7 +79,13 @@ void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
   for (unsigned i = 0; i + 1 < n; i++) {
     const ir_function *fn = p->fns[steps[i].fn].fn;
     const ir_call *call = &fn->calls[steps[i].call];
-    diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
+    const call_target *t = program_indirect_target(p, steps[i].fn, steps[i].call, steps[i + 1].fn);
+    if (t)
+      diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' through '%s' (set in '%s' at %s:%u)", fn->name,
+                                            p->fns[t->fn].fn->name, call->callee_name, t->set_in ? t->set_in : "?",
+                                            file_name(t->set_at.file), t->set_at.line));
+    else
+      diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
   }
   free(steps);
 }

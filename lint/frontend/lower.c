@@ -154,6 +154,7 @@ typedef struct {
   VEC(ir_var) vars;
   VEC(CXCursor) var_decls; /* declaration of each non-temp variable, same index */
   VEC(ir_call) calls;
+  VEC(ir_store) stores;
   VEC(block_builder) blocks;
   int cur;             /* block receiving operations; -1 after a jump */
   int break_to, continue_to;
@@ -368,6 +369,195 @@ static bool is_builtin_expect(CXCursor call) {
   return yes && clang_Cursor_getNumArguments(call) == 2;
 }
 
+/* ---- function pointers: slots and stores ---- */
+
+/* A function type, or a pointer to one, or an array of them: what a slot holds. */
+static bool is_fn_type(CXType t) {
+  t = clang_getCanonicalType(t);
+  if (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray || t.kind == CXType_VariableArray)
+    return is_fn_type(clang_getArrayElementType(t));
+  if (t.kind == CXType_Pointer) t = clang_getCanonicalType(clang_getPointeeType(t));
+  return t.kind == CXType_FunctionProto || t.kind == CXType_FunctionNoProto;
+}
+
+/* Strips what does not change which function a pointer expression denotes: parentheses,
+ * implicit conversions, casts, `&f` and `*fp`. */
+static CXCursor unwrap_fn(CXCursor c) {
+  for (;;) {
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr &&
+        k != CXCursor_UnaryOperator)
+      return c;
+    cursor_list ch = children_of(c);
+    CXCursor inner = ch.len ? ch.items[ch.len - 1] : clang_getNullCursor();
+    bool ok = !clang_Cursor_isNull(inner) && clang_isExpression(clang_getCursorKind(inner)) &&
+              (k == CXCursor_CStyleCastExpr || ch.len == 1);
+    VEC_FREE(ch);
+    if (ok && k == CXCursor_UnaryOperator)
+      ok = is_fn_type(clang_getCursorType(c)) && is_fn_type(clang_getCursorType(inner));
+    if (!ok) return c;
+    c = inner;
+  }
+}
+
+static const char *record_field_name(lowerer *l, CXCursor field) {
+  CXCursor rec = clang_getCursorSemanticParent(field);
+  CXString rn = clang_getCursorSpelling(rec), fname = clang_getCursorSpelling(field);
+  const char *r = clang_getCString(rn);
+  CXString tn = {0};
+  bool typed = !r[0];
+  if (typed) { /* an anonymous record: named by its typedef */
+    tn = clang_getTypeSpelling(clang_getCursorType(rec));
+    r = clang_getCString(tn);
+  }
+  char *joined = xasprintf("%s.%s", r, clang_getCString(fname));
+  const char *out = strpool_intern(l->pool, joined);
+  free(joined);
+  if (typed) clang_disposeString(tn);
+  clang_disposeString(rn);
+  clang_disposeString(fname);
+  return out;
+}
+
+static ir_slot field_slot(lowerer *l, CXCursor field) {
+  ir_slot sl = {IR_SLOT_FIELD, NULL, record_field_name(l, field), -1};
+  CXString usr = clang_getCursorUSR(field);
+  sl.key = strpool_intern(l->pool, clang_getCString(usr));
+  clang_disposeString(usr);
+  return sl;
+}
+
+static ir_slot global_slot(lowerer *l, CXCursor var) {
+  ir_slot sl = {IR_SLOT_GLOBAL, NULL, NULL, -1};
+  CXString usr = clang_getCursorUSR(var), name = clang_getCursorSpelling(var);
+  sl.key = strpool_intern(l->pool, clang_getCString(usr));
+  sl.name = strpool_intern(l->pool, clang_getCString(name));
+  clang_disposeString(usr);
+  clang_disposeString(name);
+  return sl;
+}
+
+static int find_var(lowerer *l, CXCursor decl);
+
+/* The slot a function-pointer expression reads: `p->ops->write` (the field of its
+ * record type), `handlers[i]` (the array), `g_cb`, or a parameter or local. */
+static ir_slot slot_of(lowerer *l, CXCursor e) {
+  ir_slot none = {IR_SLOT_NONE, NULL, NULL, -1};
+  e = unwrap_fn(e);
+  enum CXCursorKind k = clang_getCursorKind(e);
+  if (k == CXCursor_ArraySubscriptExpr) {
+    cursor_list ch = children_of(e);
+    ir_slot sl = ch.len == 2 ? slot_of(l, ch.items[0]) : none;
+    VEC_FREE(ch);
+    return sl;
+  }
+  CXCursor ref = clang_getCursorReferenced(e);
+  if (clang_Cursor_isNull(ref)) return none;
+  enum CXCursorKind rk = clang_getCursorKind(ref);
+  if (k == CXCursor_MemberRefExpr && rk == CXCursor_FieldDecl) return field_slot(l, ref);
+  if (k == CXCursor_DeclRefExpr && (rk == CXCursor_VarDecl || rk == CXCursor_ParmDecl)) {
+    int var = l->vars.items ? find_var(l, ref) : -1;
+    if (var >= 0) return (ir_slot){IR_SLOT_VAR, NULL, NULL, var};
+    if (rk == CXCursor_VarDecl) return global_slot(l, ref);
+  }
+  return none;
+}
+
+/* The function-pointer value of `e`, read without lowering it (for initialisers and
+ * stores): a function, a variable of the function, or what a slot holds. */
+static ir_value fn_value_of(lowerer *l, CXCursor e) {
+  ir_value v;
+  memset(&v, 0, sizeof v);
+  v.var = -1;
+  CXCursor c = unwrap_fn(e);
+  if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+    CXCursor ref = clang_getCursorReferenced(c);
+    if (clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
+      CXString usr = clang_getCursorUSR(ref), name = clang_getCursorSpelling(ref);
+      v.kind = IR_VAL_FUNC;
+      v.func_usr = strpool_intern(l->pool, clang_getCString(usr));
+      v.func_name = strpool_intern(l->pool, clang_getCString(name));
+      clang_disposeString(usr);
+      clang_disposeString(name);
+      return v;
+    }
+  }
+  if (!is_fn_type(clang_getCursorType(c))) return v;
+  ir_slot sl = slot_of(l, c);
+  if (sl.kind == IR_SLOT_VAR && clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+    v.kind = IR_VAL_VAR;
+    v.var = sl.var;
+  } else {
+    v.slot = sl;
+  }
+  return v;
+}
+
+static bool fn_value_known(const ir_value *v) {
+  return v->kind == IR_VAL_FUNC || v->kind == IR_VAL_VAR || v->slot.kind != IR_SLOT_NONE;
+}
+
+static void add_store(lowerer *l, ir_slot slot, ir_value val, CXCursor at, const char *owner) {
+  if (slot.kind == IR_SLOT_NONE || !fn_value_known(&val)) return;
+  ir_store st = {slot, val, loc_of(l, at), owner};
+  VEC_PUSH(l->stores, st);
+}
+
+static enum CXVisitorResult collect_field(CXCursor c, CXClientData data) {
+  VEC_PUSH(*(cursor_list *)data, c);
+  return CXVisit_Continue;
+}
+
+/* The function pointers an initialiser puts into an object: each into the field it
+ * initialises (designated or by position, nested records and arrays of records
+ * included), and the elements of an array of function pointers into `base`. */
+static void record_init(lowerer *l, CXCursor init, ir_slot base, const char *owner) {
+  init = unwrap(init);
+  if (clang_getCursorKind(init) != CXCursor_InitListExpr) {
+    if (is_fn_type(clang_getCursorType(init))) add_store(l, base, fn_value_of(l, init), init, owner);
+    return;
+  }
+  CXType t = clang_getCanonicalType(clang_getCursorType(init));
+  bool is_record = t.kind == CXType_Record;
+  cursor_list fields = {0};
+  if (is_record) clang_Type_visitFields(t, collect_field, &fields);
+  cursor_list ch = children_of(init);
+  size_t next = 0;
+  ir_slot none = {IR_SLOT_NONE, NULL, NULL, -1};
+  for (size_t i = 0; i < ch.len; i++) {
+    CXCursor item = ch.items[i], value = item, field = clang_getNullCursor();
+    /* a designated initialiser shows as `.field = value` (an unexposed expression
+       whose children are the designators and then the value) */
+    cursor_list parts = children_of(item);
+    if (clang_getCursorKind(item) == CXCursor_UnexposedExpr && parts.len >= 2 &&
+        (clang_getCursorKind(parts.items[0]) == CXCursor_MemberRef || !clang_isExpression(clang_getCursorKind(parts.items[0])) ||
+         clang_getCursorType(item).kind == CXType_Void)) {
+      value = parts.items[parts.len - 1];
+      for (size_t k = 0; k + 1 < parts.len; k++)
+        if (clang_getCursorKind(parts.items[k]) == CXCursor_MemberRef) {
+          CXCursor f = clang_getCursorReferenced(parts.items[k]);
+          if (k == 0)
+            for (size_t j = 0; j < fields.len; j++)
+              if (clang_equalCursors(fields.items[j], f)) next = j;
+          field = f;
+        }
+      if (!clang_Cursor_isNull(field)) next++;
+    } else if (is_record && next < fields.len) {
+      field = fields.items[next++];
+    }
+    VEC_FREE(parts);
+    if (is_record && clang_Cursor_isNull(field)) continue;
+    ir_slot target = is_record ? field_slot(l, field) : base;
+    CXType vt = clang_getCanonicalType(clang_getCursorType(unwrap(value)));
+    if (clang_getCursorKind(unwrap(value)) == CXCursor_InitListExpr)
+      record_init(l, value, vt.kind == CXType_Record ? none : target, owner);
+    else if (is_fn_type(clang_getCursorType(value)) || clang_getCursorKind(unwrap_fn(value)) == CXCursor_DeclRefExpr)
+      add_store(l, target, fn_value_of(l, value), value, owner);
+  }
+  VEC_FREE(ch);
+  VEC_FREE(fields);
+}
+
 /* ---- expressions ---- */
 
 typedef enum { WANT_VALUE, WANT_DISCARD, WANT_VOID } want;
@@ -452,6 +642,7 @@ static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
     if (ch.len > 0) use_value(l, lower_expr(l, ch.items[0], WANT_VALUE), ch.items[0]);
     const char *text = ch.len > 0 ? short_text(l, ch.items[0]) : NULL;
     call.callee_name = text ? text : strpool_intern(l->pool, "<indirect>");
+    if (ch.len > 0) call.callee_slot = slot_of(l, ch.items[0]);
     VEC_FREE(ch);
   }
   call.loc = loc_of(l, e);
@@ -520,6 +711,7 @@ static ir_value lower_assign(lowerer *l, CXCursor e, CXCursor lhs, CXCursor rhs)
   }
   /* a store to memory: the stored variable escapes the function's control */
   if (clang_getCursorKind(target) != CXCursor_DeclRefExpr) lower_children_as_values(l, target);
+  if (is_fn_type(clang_getCursorType(target))) add_store(l, slot_of(l, target), fn_value_of(l, rhs), e, NULL);
   ir_value v = lower_expr(l, rhs, WANT_VALUE);
   if (v.kind == IR_VAL_VAR) {
     ir_op op;
@@ -618,7 +810,9 @@ static ir_value lower_decl_ref(lowerer *l, CXCursor e) {
   if (k == CXCursor_VarDecl || k == CXCursor_ParmDecl) {
     int var = find_var(l, decl);
     if (var >= 0) return var_value(var);
-    return other(); /* a global or static: memory */
+    ir_value v = other(); /* a global or static: memory */
+    if (is_fn_type(clang_getCursorType(e))) v.slot = slot_of(l, e);
+    return v;
   }
   int64_t ival;
   if (k == CXCursor_EnumConstantDecl && eval_int(e, &ival)) {
@@ -748,6 +942,20 @@ static ir_value lower_expr(lowerer *l, CXCursor e, want w) {
   case CXCursor_StmtExpr:
     lower_children_as_values(l, e);
     return v;
+  case CXCursor_MemberRefExpr:
+  case CXCursor_ArraySubscriptExpr:
+    lower_children_as_values(l, e);
+    if (is_fn_type(clang_getCursorType(e))) v.slot = slot_of(l, e);
+    return v;
+  case CXCursor_CompoundLiteralExpr: {
+    cursor_list ch = children_of(e);
+    ir_slot none = {IR_SLOT_NONE, NULL, NULL, -1};
+    for (size_t i = 0; i < ch.len; i++)
+      if (clang_getCursorKind(ch.items[i]) == CXCursor_InitListExpr) record_init(l, ch.items[i], none, NULL);
+    VEC_FREE(ch);
+    lower_children_as_values(l, e);
+    return v;
+  }
   default:
     if (eval_int(e, &ival)) {
       v.kind = IR_VAL_INT;
@@ -849,16 +1057,26 @@ static void lower_cond(lowerer *l, CXCursor e, int t, int f) {
 
 /* ---- statements ---- */
 
-static void lower_var_decl(lowerer *l, CXCursor d) {
-  enum CX_StorageClass sc = clang_Cursor_getStorageClass(d);
-  if (sc == CX_SC_Static || sc == CX_SC_Extern) return; /* memory, not a local */
-  int var = add_decl_var(l, d, false);
+static CXCursor var_init(CXCursor d) {
   cursor_list ch = children_of(d);
   CXCursor init = clang_getNullCursor();
   for (size_t i = 0; i < ch.len; i++)
     if (clang_isExpression(clang_getCursorKind(ch.items[i]))) init = ch.items[i];
   VEC_FREE(ch);
+  return init;
+}
+
+static void lower_var_decl(lowerer *l, CXCursor d) {
+  enum CX_StorageClass sc = clang_Cursor_getStorageClass(d);
+  CXCursor init = var_init(d);
+  if (sc == CX_SC_Static || sc == CX_SC_Extern) { /* memory, not a local */
+    if (!clang_Cursor_isNull(init)) record_init(l, init, global_slot(l, d), NULL);
+    return;
+  }
+  int var = add_decl_var(l, d, false);
   if (clang_Cursor_isNull(init)) return;
+  if (clang_getCursorKind(unwrap(init)) == CXCursor_InitListExpr)
+    record_init(l, init, (ir_slot){IR_SLOT_VAR, NULL, NULL, var}, NULL);
   CXCursor value = unwrap(init);
   if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(value) &&
       clang_getCursorType(value).kind != CXType_Void) {
@@ -1313,8 +1531,24 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   f.nvars = (unsigned)l.vars.len;
   f.calls = l.calls.items;
   f.ncalls = (unsigned)l.calls.len;
+  f.stores = l.stores.items;
+  f.nstores = (unsigned)l.stores.len;
   VEC_FREE(l.blocks);
   VEC_FREE(l.var_decls);
   strmap_free(l.labels);
   ir_summary_add_function(sum, &f);
+}
+
+void lower_global(lower_files *files, ir_summary *sum, CXCursor var) {
+  CXCursor init = var_init(var);
+  if (clang_Cursor_isNull(init)) return;
+  lowerer l;
+  memset(&l, 0, sizeof l);
+  l.files = files;
+  l.sum = sum;
+  l.pool = sum->pool;
+  ir_slot slot = global_slot(&l, var);
+  record_init(&l, init, slot, slot.name);
+  for (size_t i = 0; i < l.stores.len; i++) ir_summary_add_store(sum, &l.stores.items[i]);
+  VEC_FREE(l.stores);
 }

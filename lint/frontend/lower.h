@@ -18,6 +18,10 @@ bool lower_cursor_loc(lower_files *files, strpool *pool, CXCursor c, ir_loc *out
 /* Reads IR_ATTR_* annotations (and noreturn) of a function declaration. */
 unsigned lower_function_attrs(CXCursor decl);
 
+/* Adds to `sum` the function pointers that the initialiser of file-scope variable `var`
+ * stores (`static const struct ops disk_ops = { .persist = disk_persist }`). */
+void lower_global(lower_files *files, ir_summary *sum, CXCursor var);
+
 /* Builds the IR of the function definition `fn` and adds it to `sum`. */
 void lower_function(lower_files *files, ir_summary *sum, CXCursor fn);
 

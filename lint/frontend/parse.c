@@ -63,13 +63,15 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientDa
   walk_ctx *w = data;
   enum CXCursorKind k = clang_getCursorKind(c);
   if (k == CXCursor_LinkageSpec) return CXChildVisit_Recurse;
-  if (k != CXCursor_FunctionDecl || !clang_isCursorDefinition(c)) return CXChildVisit_Continue;
+  bool var = k == CXCursor_VarDecl;
+  if ((k != CXCursor_FunctionDecl && !var) || !clang_isCursorDefinition(c)) return CXChildVisit_Continue;
   CXSourceLocation loc = clang_getCursorLocation(c);
   if (clang_Location_isInSystemHeader(loc)) return CXChildVisit_Continue;
   CXFile file;
   clang_getFileLocation(loc, &file, NULL, NULL, NULL);
   if (!file) return CXChildVisit_Continue;
-  lower_function(w->files, w->sum, c);
+  if (var) lower_global(w->files, w->sum, c);
+  else lower_function(w->files, w->sum, c);
   return CXChildVisit_Continue;
 }
 

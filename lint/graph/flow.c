@@ -290,43 +290,71 @@ char *flow_object_key(const ir_value *v) {
   return key;
 }
 
-/* Target `i` of a call: 0 is the callee, i > 0 the function passed as argument i - 1
- * (with `through_fn_args`); a program function index, or -1. */
-static int call_target(const program *p, const ir_call *call, unsigned i, bool through_fn_args) {
-  if (i == 0) return program_callee(p, call);
-  const ir_value *a = &call->args[i - 1];
-  return through_fn_args && a->kind == IR_VAL_FUNC && a->func_usr ? program_find(p, a->func_usr) : -1;
+typedef struct {
+  int fn, call;
+} call_ref;
+
+typedef VEC(call_ref) call_refs;
+
+/* For each function, the calls that can enter it: direct and resolved indirect calls,
+ * and with `through_fn_args` calls that pass it as an argument. */
+static call_refs *callers_of(const program *p, bool through_fn_args) {
+  call_refs *in = xcalloc(p->nfns + 1, sizeof *in);
+  for (unsigned f = 0; f < p->nfns; f++) {
+    const ir_function *fn = p->fns[f].fn;
+    for (unsigned c = 0; c < fn->ncalls; c++) {
+      call_ref r = {(int)f, (int)c};
+      int t[16];
+      unsigned n = program_call_targets(p, (int)f, (int)c, t, 16);
+      for (unsigned i = 0; i < n && i < 16; i++) VEC_PUSH(in[t[i]], r);
+      if (!through_fn_args) continue;
+      for (unsigned a = 0; a < fn->calls[c].nargs; a++) {
+        const ir_value *v = &fn->calls[c].args[a];
+        if (v->kind != IR_VAL_FUNC || !v->func_usr) continue;
+        n = program_resolve(p, (int)f, v->func_usr, t, 16);
+        for (unsigned i = 0; i < n && i < 16; i++) VEC_PUSH(in[t[i]], r);
+      }
+    }
+  }
+  return in;
 }
 
 int *flow_fns_calling(const program *p,
                       bool (*pred)(const program *p, const ir_function *f, const ir_call *call, void *ctx), void *ctx,
                       bool through_fn_args) {
   int *witness = xcalloc(p->nfns ? p->nfns : 1, sizeof *witness);
+  int *queue = xmalloc((p->nfns + 1) * sizeof *queue);
+  unsigned head = 0, tail = 0;
   for (unsigned f = 0; f < p->nfns; f++) {
     witness[f] = -1;
     const ir_function *fn = p->fns[f].fn;
     for (unsigned c = 0; c < fn->ncalls && witness[f] < 0; c++)
       if (pred(p, fn, &fn->calls[c], ctx)) witness[f] = (int)c;
+    if (witness[f] >= 0) queue[tail++] = (int)f;
   }
-  /* spread to callers until nothing changes: each round settles at least one more
-     function, so this ends */
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (unsigned f = 0; f < p->nfns; f++) {
-      if (witness[f] >= 0) continue;
-      const ir_function *fn = p->fns[f].fn;
-      for (unsigned c = 0; c < fn->ncalls && witness[f] < 0; c++)
-        for (unsigned i = 0; i <= fn->calls[c].nargs; i++) {
-          int t = call_target(p, &fn->calls[c], i, through_fn_args);
-          if (t >= 0 && witness[t] >= 0) {
-            witness[f] = (int)c;
-            changed = true;
-            break;
-          }
-        }
+  /* a worklist over the reversed call graph: each function is settled once */
+  call_refs *in = callers_of(p, through_fn_args);
+  while (head < tail) {
+    int t = queue[head++];
+    for (size_t i = 0; i < in[t].len; i++) {
+      call_ref r = in[t].items[i];
+      if (witness[r.fn] >= 0) continue;
+      witness[r.fn] = r.call;
+      queue[tail++] = r.fn;
     }
   }
+  for (unsigned f = 0; f < p->nfns; f++) VEC_FREE(in[f]);
+  free(in);
+  free(queue);
   return witness;
+}
+
+int flow_witness_target(const program *p, int f, int call, const int *witness) {
+  int t[16];
+  unsigned n = program_call_targets(p, f, call, t, 16);
+  for (unsigned i = 0; i < n && i < 16; i++)
+    if (witness[t[i]] >= 0) return t[i];
+  return -1;
 }
 
 const model_resource_arg *flow_resource(const program *p, const ir_call *call, model_resource kind, bool acquires) {

@@ -89,10 +89,15 @@ char *flow_object_key(const ir_value *v);
  * holds (`f` is the function making the call), or that calls (directly, or with
  * `through_fn_args` by passing it as an argument, e.g. a callback or task body) a
  * program function with such a witness; -1 when none. Follow the witnesses with
- * program_callee to build a chain. Returns a malloc'd array of p->nfns entries. */
+ * flow_witness_target to build a chain. Returns a malloc'd array of p->nfns entries. */
 int *flow_fns_calling(const program *p,
                       bool (*pred)(const program *p, const ir_function *f, const ir_call *call, void *ctx), void *ctx,
                       bool through_fn_args);
+
+/* A program function with a witness (flow_fns_calling) that call `call` of function `f`
+ * enters, directly or through a resolved pointer; -1 when none. The next step of a
+ * witness chain. */
+int flow_witness_target(const program *p, int f, int call, const int *witness);
 
 /* The resource argument of a call whose model `acquires` (or `releases`) a resource
  * of `kind`, or NULL. */

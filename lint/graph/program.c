@@ -16,9 +16,12 @@ int program_find(const program *p, const char *usr) {
 int program_callee(const program *p, const ir_call *call) { return program_find(p, call->callee_usr); }
 
 unsigned program_resolve(const program *p, int caller, const char *usr, int *out, unsigned max) {
+  return program_resolve_in(p, caller >= 0 ? p->fns[caller].tu : NULL, usr, out, max);
+}
+
+unsigned program_resolve_in(const program *p, const ir_summary *tu, const char *usr, int *out, unsigned max) {
   int first = program_find(p, usr);
   if (first < 0) return 0;
-  const ir_summary *tu = caller >= 0 ? p->fns[caller].tu : NULL;
   for (int d = first; d >= 0; d = p->fns[d].next_same_usr)
     if (p->fns[d].tu == tu) {
       if (max) out[0] = d;
@@ -30,6 +33,23 @@ unsigned program_resolve(const program *p, int caller, const char *usr, int *out
     n++;
   }
   return n;
+}
+
+unsigned program_call_targets(const program *p, int f, int call, int *out, unsigned max) {
+  const ir_call *c = &p->fns[f].fn->calls[call];
+  if (c->callee_usr) return program_resolve(p, f, c->callee_usr, out, max);
+  const call_target *t;
+  unsigned n = p->ind ? indirect_call_targets(p->ind, f, call, &t) : 0;
+  for (unsigned i = 0; i < n && i < max; i++) out[i] = t[i].fn;
+  return n;
+}
+
+const call_target *program_indirect_target(const program *p, int f, int call, int target) {
+  const call_target *t;
+  unsigned n = p->ind ? indirect_call_targets(p->ind, f, call, &t) : 0;
+  for (unsigned i = 0; i < n; i++)
+    if (t[i].fn == target) return &t[i];
+  return NULL;
 }
 
 const model_fn *program_model(const program *p, const ir_call *call) {
@@ -104,18 +124,29 @@ typedef struct {
   VEC(int) root_fn;
 } root_ctx;
 
+static void add_root(root_ctx *rc, const ir_call *call, calm_context ctx, int status_param, const char *via, int fn) {
+  root_info r = {ROOT_CALLBACK, ctx, via, call->loc, status_param};
+  VEC_PUSH(rc->roots, r);
+  VEC_PUSH(rc->root_fn, fn);
+}
+
 static void find_root(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via, void *data) {
   root_ctx *rc = data;
   if (arg < 0 || (unsigned)arg >= call->nargs) return;
   const ir_value *v = &call->args[arg];
-  if (v->kind != IR_VAL_FUNC) return;
-  int targets[8];
-  unsigned n = program_resolve(rc->p, rc->caller, v->func_usr, targets, 8);
-  for (unsigned i = 0; i < n && i < 8; i++) {
-    root_info r = {ROOT_CALLBACK, ctx, via, call->loc, status_param};
-    VEC_PUSH(rc->roots, r);
-    VEC_PUSH(rc->root_fn, targets[i]);
+  if (v->kind == IR_VAL_FUNC) {
+    int targets[8];
+    unsigned n = program_resolve(rc->p, rc->caller, v->func_usr, targets, 8);
+    for (unsigned i = 0; i < n && i < 8; i++) add_root(rc, call, ctx, status_param, via, targets[i]);
+    return;
   }
+  /* a pointer read from a field or variable (`uv_timer_start(t, job->on_tick, ...)`);
+     a parameter handed on is found at its callers' sites instead */
+  const ir_function *fn = rc->p->fns[rc->caller].fn;
+  if (v->kind == IR_VAL_VAR && (v->var < 0 || (unsigned)v->var < fn->nparams)) return;
+  const call_target *t;
+  unsigned n = indirect_value_targets(rc->p->ind, rc->caller, v, &t);
+  for (unsigned i = 0; i < n; i++) add_root(rc, call, ctx, status_param, via, t[i].fn);
 }
 
 static int cmp_root_order(const root_info *a, const root_info *b) {
@@ -152,6 +183,16 @@ static bool descends_into(const program *p, const ir_call *call, int callee, boo
   return invoked || program_model(p, call) == NULL;
 }
 
+/* Marks `callee` reached in `ctx` by call `c` of `caller`, if it was not yet, and
+ * queues it. */
+static void reach_callee(program *p, int *queue, unsigned *tail, int callee, int caller, int c, calm_context ctx) {
+  reach *re = reach_of(&p->fns[callee], ctx);
+  if (re->reached) return;
+  *re = (reach){true, -1, caller, c, reach_of(&p->fns[caller], ctx)->depth + 1};
+  p->fns[callee].contexts |= ctx;
+  queue[(*tail)++] = callee;
+}
+
 static void spread(program *p, const int *root_fn, calm_context ctx) {
   int *queue = xmalloc((p->nfns + 1) * sizeof *queue);
   unsigned head = 0, tail = 0;
@@ -167,14 +208,17 @@ static void spread(program *p, const int *root_fn, calm_context ctx) {
   while (head < tail) {
     int fi = queue[head++];
     const ir_function *fn = p->fns[fi].fn;
-    unsigned depth = reach_of(&p->fns[fi], ctx)->depth;
     for (unsigned c = 0; c < fn->ncalls; c++) {
       const ir_call *call = &fn->calls[c];
       int targets[16];
       bool invoked[16];
+      const call_target *through;
+      unsigned nthrough = call->callee_usr ? 0 : indirect_call_targets(p->ind, fi, (int)c, &through);
       unsigned nt = program_resolve(p, fi, call->callee_usr, targets, 8);
       if (nt > 8) nt = 8;
       for (unsigned t = 0; t < nt; t++) invoked[t] = false;
+      for (unsigned t = 0; t < nthrough; t++)
+        if (descends_into(p, call, through[t].fn, true)) reach_callee(p, queue, &tail, through[t].fn, fi, (int)c, ctx);
       const model_fn *m = program_model(p, call);
       for (unsigned i = 0; m && i < m->ninvokes; i++) {
         int a = m->invokes[i];
@@ -186,15 +230,9 @@ static void spread(program *p, const int *root_fn, calm_context ctx) {
           targets[nt++] = defs[d];
         }
       }
-      for (unsigned t = 0; t < nt; t++) {
-        int callee = targets[t];
-        if (callee < 0 || !descends_into(p, call, callee, invoked[t])) continue;
-        reach *re = reach_of(&p->fns[callee], ctx);
-        if (re->reached) continue;
-        *re = (reach){true, -1, fi, (int)c, depth + 1};
-        p->fns[callee].contexts |= ctx;
-        queue[tail++] = callee;
-      }
+      for (unsigned t = 0; t < nt; t++)
+        if (targets[t] >= 0 && descends_into(p, call, targets[t], invoked[t]))
+          reach_callee(p, queue, &tail, targets[t], fi, (int)c, ctx);
     }
   }
   free(queue);
@@ -229,6 +267,7 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   }
   p->fns = fns.items;
   p->nfns = (unsigned)fns.len;
+  p->ind = indirect_resolve(p);
 
   /* parameters forwarded to registering APIs, to a fixed point */
   forwarded_list *fwd = xcalloc(p->nfns + 1, sizeof *fwd);
@@ -269,6 +308,7 @@ void program_free(program *p) {
   if (!p) return;
   free(p->fns);
   free(p->roots);
+  indirect_free(p->ind);
   strmap_free(p->by_usr);
   free(p);
 }

@@ -5,6 +5,7 @@
 #define CALM_LINT_PROGRAM_H
 
 #include "../ir/ir.h"
+#include "indirect.h"
 #include "models.h"
 
 /* Why a function is a root of a context. */
@@ -39,7 +40,7 @@ typedef struct {
                         database, a static inline in a header), or -1 */
 } prog_fn;
 
-typedef struct {
+typedef struct program {
   ir_summary **tus;
   unsigned ntus;
   prog_fn *fns;
@@ -48,6 +49,7 @@ typedef struct {
   model_db *models;
   root_info *roots;
   unsigned nroots;
+  indirect *ind; /* what each indirect call can reach */
 } program;
 
 /* Links `tus` (borrowed: they must outlive the program) with `models` (borrowed).
@@ -67,6 +69,18 @@ int program_callee(const program *p, const ir_call *call);
 /* The definitions a call in function `caller` can reach (see program_link). Writes
  * up to `max` indices to `out` and returns how many there are. */
 unsigned program_resolve(const program *p, int caller, const char *usr, int *out, unsigned max);
+
+/* As program_resolve, for a call made in translation unit `tu` (NULL: any). */
+unsigned program_resolve_in(const program *p, const ir_summary *tu, const char *usr, int *out, unsigned max);
+
+/* Every program function that call `call` of function `f` can enter: the definitions
+ * of a direct callee (as program_resolve), or the resolved targets of an indirect
+ * call. Writes up to `max` to `out`; returns how many there are. */
+unsigned program_call_targets(const program *p, int f, int call, int *out, unsigned max);
+
+/* How indirect call `call` of `f` reaches function `target`: where the pointer was
+ * set; NULL for a direct call or a function it does not reach. */
+const call_target *program_indirect_target(const program *p, int f, int call, int target);
 
 /* Model knowledge of the callee of `call`, or NULL. */
 const model_fn *program_model(const program *p, const ir_call *call);

@@ -17,6 +17,7 @@ static void free_function(ir_function *f) {
   free(f->calls);
   free(f->blocks);
   free(f->vars);
+  free(f->stores);
 }
 
 void ir_summary_free(ir_summary *s) {
@@ -24,6 +25,7 @@ void ir_summary_free(ir_summary *s) {
   for (unsigned i = 0; i < s->nfuncs; i++) free_function(&s->funcs[i]);
   free(s->funcs);
   free(s->errors);
+  free(s->stores);
   strpool_free(s->pool);
   free(s);
 }
@@ -40,6 +42,11 @@ void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message) {
   s->errors[s->nerrors].loc = loc;
   s->errors[s->nerrors].message = strpool_intern(s->pool, message);
   s->nerrors++;
+}
+
+void ir_summary_add_store(ir_summary *s, const ir_store *st) {
+  s->stores = xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
+  s->stores[s->nstores++] = *st;
 }
 
 const char *ir_cmp_spelling(ir_cmp op) {

@@ -36,6 +36,23 @@ typedef enum {
   IR_VAL_STRING,    /* a string literal */
 } ir_val_kind;
 
+/* Where a function pointer is kept, so that a call through it can be resolved when
+ * the program is linked: the record type and field (`p->ops->write`, `s.cb`), a global
+ * or static variable (its array elements included), or a variable of the function. */
+typedef enum {
+  IR_SLOT_NONE = 0,
+  IR_SLOT_FIELD,  /* `key`: the field's USR, which names its record type ("c:@S@ops@FI@write") */
+  IR_SLOT_GLOBAL, /* `key`: the variable's USR */
+  IR_SLOT_VAR,    /* `var`: a parameter or local variable of the function */
+} ir_slot_kind;
+
+typedef struct {
+  ir_slot_kind kind;
+  const char *key;  /* IR_SLOT_FIELD, IR_SLOT_GLOBAL */
+  const char *name; /* IR_SLOT_FIELD: "record.field"; IR_SLOT_GLOBAL: the variable's name */
+  int var;          /* IR_SLOT_VAR */
+} ir_slot;
+
 typedef struct {
   ir_val_kind kind;
   bool addr_of;          /* IR_VAL_VAR: `&var` */
@@ -44,7 +61,17 @@ typedef struct {
   const char *func_usr;  /* IR_VAL_FUNC */
   const char *func_name; /* IR_VAL_FUNC */
   const char *text;      /* source text when short (call arguments only), else NULL */
+  ir_slot slot;          /* a function pointer read from this slot (`p->cb`, `handlers[i]`) */
 } ir_value;
+
+/* A function pointer put into a field or variable: `p->cb = on_read`, `{ .cb = on_read }`,
+ * `handlers[] = { a, b }`, `w->handler = handler` (a parameter: what callers pass). */
+typedef struct {
+  ir_slot slot;      /* IR_SLOT_FIELD, IR_SLOT_GLOBAL, or IR_SLOT_VAR (a local aggregate) */
+  ir_value val;      /* IR_VAL_FUNC, IR_VAL_VAR, or a value read from another slot */
+  ir_loc loc;
+  const char *owner; /* file-scope initialisers: the initialised variable; else NULL */
+} ir_store;
 
 typedef struct {
   const char *name;
@@ -66,6 +93,7 @@ typedef enum {
 typedef struct {
   const char *callee_usr;  /* NULL for an indirect call */
   const char *callee_name; /* the function's name; for an indirect call, the callee text */
+  ir_slot callee_slot;     /* an indirect call: where the called pointer was read from */
   unsigned callee_attrs;   /* IR_ATTR_* of the callee's declaration */
   ir_loc loc;              /* the callee name of the call expression */
   ir_value *args;
@@ -135,6 +163,8 @@ typedef struct {
   unsigned ncalls;
   ir_block *blocks;
   unsigned nblocks;
+  ir_store *stores; /* function pointers this function puts into fields and variables */
+  unsigned nstores;
 } ir_function;
 
 /* A problem met while parsing one translation unit. */
@@ -151,6 +181,8 @@ typedef struct {
   unsigned nfuncs;
   ir_error *errors;
   unsigned nerrors;
+  ir_store *stores; /* from initialisers of file-scope and static objects */
+  unsigned nstores;
   bool failed; /* the TU did not parse cleanly: `errors` says why */
 } ir_summary;
 
@@ -160,6 +192,7 @@ void ir_summary_free(ir_summary *s);
 /* Appends a function (copied shallowly: arrays are taken over) and returns it. */
 ir_function *ir_summary_add_function(ir_summary *s, const ir_function *f);
 void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message);
+void ir_summary_add_store(ir_summary *s, const ir_store *st);
 
 const char *ir_cmp_spelling(ir_cmp op);
 /* Whether `value cmp k` holds. */

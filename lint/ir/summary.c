@@ -9,7 +9,7 @@
 
 #include "ir.h"
 
-#define SUMMARY_FORMAT 1
+#define SUMMARY_FORMAT 2
 
 /* ---- writing ---- */
 
@@ -38,6 +38,34 @@ static const char *const uses[] = {"discarded", "voided", "var", "void"};
 static const char *const op_kinds[] = {"call", "assign", "read", "escape", "return"};
 static const char *const terms[] = {"goto", "cond", "return", "stop"};
 
+static const char *const slot_kinds[] = {"none", "field", "global", "var"};
+
+/* A slot as `{"s": kind, "key": ..., "name": ..., "var": n}`, or NULL for none. */
+static cJSON *slot_to_json(const ir_slot *sl) {
+  if (sl->kind == IR_SLOT_NONE) return NULL;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "s", slot_kinds[sl->kind]);
+  if (sl->key) cJSON_AddStringToObject(o, "key", sl->key);
+  if (sl->name) cJSON_AddStringToObject(o, "name", sl->name);
+  if (sl->kind == IR_SLOT_VAR) cJSON_AddNumberToObject(o, "var", sl->var);
+  return o;
+}
+
+static cJSON *value_to_json(const ir_value *v);
+
+static cJSON *stores_to_json(file_table *t, const ir_store *st, unsigned n) {
+  cJSON *a = cJSON_CreateArray();
+  for (unsigned i = 0; i < n; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "slot", slot_to_json(&st[i].slot));
+    cJSON_AddItemToObject(o, "val", value_to_json(&st[i].val));
+    cJSON_AddItemToObject(o, "loc", loc_to_json(t, &st[i].loc));
+    if (st[i].owner) cJSON_AddStringToObject(o, "owner", st[i].owner);
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
 static cJSON *value_to_json(const ir_value *v) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "k", val_kinds[v->kind]);
@@ -60,6 +88,8 @@ static cJSON *value_to_json(const ir_value *v) {
   default: break;
   }
   if (v->text) cJSON_AddStringToObject(o, "text", v->text);
+  cJSON *sl = slot_to_json(&v->slot);
+  if (sl) cJSON_AddItemToObject(o, "slot", sl);
   return o;
 }
 
@@ -91,6 +121,8 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
     if (c->callee_usr) cJSON_AddStringToObject(jc, "usr", c->callee_usr);
     cJSON_AddStringToObject(jc, "name", c->callee_name ? c->callee_name : "");
     if (c->callee_attrs) cJSON_AddNumberToObject(jc, "attrs", c->callee_attrs);
+    cJSON *cs = slot_to_json(&c->callee_slot);
+    if (cs) cJSON_AddItemToObject(jc, "slot", cs);
     cJSON_AddItemToObject(jc, "loc", loc_to_json(t, &c->loc));
     cJSON *args = cJSON_AddArrayToObject(jc, "args");
     for (unsigned a = 0; a < c->nargs; a++) cJSON_AddItemToArray(args, value_to_json(&c->args[a]));
@@ -132,6 +164,7 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
     cJSON_AddItemToObject(jb, "loc", loc_to_json(t, &b->term_loc));
     cJSON_AddItemToArray(blocks, jb);
   }
+  if (f->nstores) cJSON_AddItemToObject(o, "stores", stores_to_json(t, f->stores, f->nstores));
   return o;
 }
 
@@ -153,6 +186,7 @@ char *ir_summary_to_json(const ir_summary *s) {
   cJSON_AddItemToObject(root, "files", t.files);
   cJSON_AddItemToObject(root, "functions", funcs);
   cJSON_AddItemToObject(root, "errors", errors);
+  if (s->nstores) cJSON_AddItemToObject(root, "stores", stores_to_json(&t, s->stores, s->nstores));
   char *out = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
   strmap_free(t.index);
@@ -221,7 +255,28 @@ static ir_loc loc_from_json(reader *r, const cJSON *o, const char *key) {
   return l;
 }
 
-static ir_value value_from_json(reader *r, const cJSON *o) {
+/* A slot, or none when `o` is absent. `nvars` bounds a variable slot (0: no variables,
+ * at file scope). */
+static ir_slot slot_from_json(reader *r, const cJSON *o, unsigned nvars) {
+  ir_slot sl = {IR_SLOT_NONE, NULL, NULL, -1};
+  if (!o) return sl;
+  int k = name_index(slot_kinds, 4, get_str(r, o, "s", true));
+  if (k <= 0) {
+    fail(r, "slot kind");
+    return sl;
+  }
+  sl.kind = (ir_slot_kind)k;
+  sl.key = get_str(r, o, "key", sl.kind != IR_SLOT_VAR);
+  sl.name = get_str(r, o, "name", false);
+  if (sl.kind == IR_SLOT_VAR) {
+    double var = get_num(r, o, "var", -1, true);
+    if (!(var >= 0 && var < nvars)) fail(r, "slot variable");
+    else sl.var = (int)var;
+  }
+  return sl;
+}
+
+static ir_value value_from_json(reader *r, const cJSON *o, unsigned nvars) {
   ir_value v = {0};
   v.var = -1;
   int k = name_index(val_kinds, 6, get_str(r, o, "k", true));
@@ -240,7 +295,31 @@ static ir_value value_from_json(reader *r, const cJSON *o) {
     v.func_name = get_str(r, o, "name", true);
   }
   v.text = get_str(r, o, "text", false);
+  v.slot = slot_from_json(r, cJSON_GetObjectItemCaseSensitive(o, "slot"), nvars);
   return v;
+}
+
+static ir_store *stores_from_json(reader *r, const cJSON *a, unsigned nvars, unsigned *n) {
+  *n = 0;
+  if (!a) return NULL;
+  if (!cJSON_IsArray(a)) {
+    fail(r, "stores");
+    return NULL;
+  }
+  ir_store *st = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *st);
+  const cJSON *it;
+  cJSON_ArrayForEach(it, a) {
+    ir_store *s = &st[(*n)++];
+    s->slot = slot_from_json(r, cJSON_GetObjectItemCaseSensitive(it, "slot"), nvars);
+    if (s->slot.kind == IR_SLOT_NONE) fail(r, "store slot");
+    const cJSON *jv = cJSON_GetObjectItemCaseSensitive(it, "val");
+    if (!jv) fail(r, "store value");
+    else s->val = value_from_json(r, jv, nvars);
+    if (s->val.kind == IR_VAL_VAR && !(s->val.var >= 0 && (unsigned)s->val.var < nvars)) fail(r, "store variable");
+    s->loc = loc_from_json(r, it, "loc");
+    s->owner = get_str(r, it, "owner", false);
+  }
+  return st;
 }
 
 static bool var_ok(const ir_function *f, int var) { return var >= 0 && (unsigned)var < f->nvars; }
@@ -289,6 +368,7 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
     c->callee_usr = get_str(r, it, "usr", false);
     c->callee_name = get_str(r, it, "name", true);
     c->callee_attrs = (unsigned)get_num(r, it, "attrs", 0, false);
+    c->callee_slot = slot_from_json(r, cJSON_GetObjectItemCaseSensitive(it, "slot"), f->nvars);
     c->loc = loc_from_json(r, it, "loc");
     const cJSON *args = cJSON_GetObjectItemCaseSensitive(it, "args");
     if (!cJSON_IsArray(args)) return fail(r, "call arguments");
@@ -297,7 +377,7 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
     unsigned a = 0;
     const cJSON *ja;
     cJSON_ArrayForEach(ja, args) {
-      c->args[a] = value_from_json(r, ja);
+      c->args[a] = value_from_json(r, ja, f->nvars);
       if (c->args[a].kind == IR_VAL_VAR && !var_ok(f, c->args[a].var)) return fail(r, "argument variable");
       a++;
     }
@@ -334,7 +414,7 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
       if (op->kind == IR_OP_ASSIGN || op->kind == IR_OP_RETURN) {
         const cJSON *jv = cJSON_GetObjectItemCaseSensitive(jo, "val");
         if (!jv) return fail(r, "operation value");
-        op->val = value_from_json(r, jv);
+        op->val = value_from_json(r, jv, f->nvars);
         if (op->val.kind == IR_VAL_VAR && !var_ok(f, op->val.var)) return fail(r, "value variable");
       }
       op->loc = loc_from_json(r, jo, "loc");
@@ -364,6 +444,7 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
     }
     b->term_loc = loc_from_json(r, it, "loc");
   }
+  f->stores = stores_from_json(r, cJSON_GetObjectItemCaseSensitive(o, "stores"), f->nvars, &f->nstores);
   return r->error == NULL;
 }
 
@@ -413,6 +494,7 @@ ir_summary *ir_summary_from_json(const char *json, char **error) {
     if (r.error) goto done;
     ir_summary_add_error(r.s, l, msg);
   }
+  r.s->stores = stores_from_json(&r, cJSON_GetObjectItemCaseSensitive(root, "stores"), 0, &r.s->nstores);
 done:
   free(r.files);
   cJSON_Delete(root);

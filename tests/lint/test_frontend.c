@@ -177,6 +177,128 @@ static void test_parse_error(void) {
   ir_summary_free(s);
 }
 
+
+/* Whether `stores` (n of them) puts function `fn` into the slot whose key is `key`
+ * (a field or global USR), or into variable `var` when key is NULL. */
+static bool stores_fn(const ir_store *st, unsigned n, const char *key, int var, const char *fn) {
+  for (unsigned i = 0; i < n; i++) {
+    const ir_store *x = &st[i];
+    bool slot = key ? x->slot.key && strcmp(x->slot.key, key) == 0 : x->slot.kind == IR_SLOT_VAR && x->slot.var == var;
+    if (slot && x->val.kind == IR_VAL_FUNC && strcmp(x->val.func_name, fn) == 0) return true;
+  }
+  return false;
+}
+
+static const char fnptr_code[] =
+    "typedef void (*cb_t)(int);\n"
+    "struct ops { void (*persist)(int); cb_t write; };\n"
+    "struct other { cb_t write; };\n"
+    "struct wrap { struct ops inner; int n; cb_t many[2]; };\n"
+    "typedef struct { cb_t h; } anon_t;\n"
+    "void a(int x) { (void)x; }\n"
+    "void b(int x) { (void)x; }\n"
+    "static const struct ops designated = { .persist = a, .write = &b };\n"
+    "static struct ops positional = { a, b };\n"
+    "struct wrap nested = { { b, a }, 1, { a, b } };\n"
+    "struct ops array_of[] = { { a, b }, { .write = a } };\n"
+    "cb_t table[] = { a, b };\n"
+    "anon_t anonymous = { .h = a };\n"
+    "cb_t global_cb;\n"
+    "static cb_t pick(int i) { return i ? a : b; }\n"
+    "void use(struct ops *p, struct wrap *q, int i, cb_t fp) {\n"
+    "  p->persist(1);\n"
+    "  (*p->write)(2);\n"
+    "  q->inner.write(3);\n"
+    "  table[i](4);\n"
+    "  fp(5);\n"
+    "  array_of[i].write(6);\n"
+    "  p->write = fp;\n"
+    "  global_cb = b;\n"
+    "  cb_t l = p->persist;\n"
+    "  l(7);\n"
+    "  struct ops local = { .persist = b };\n"
+    "  local.persist(8);\n"
+    "  cb_t arr[2] = { a, b };\n"
+    "  arr[i](9);\n"
+    "  static struct other kept = { b };\n"
+    "  kept.write(10);\n"
+    "  pick(i)(11);\n"
+    "}\n";
+
+static void test_function_pointer_facts(void) {
+  ir_summary *s = unit_parse("fnptr.c", fnptr_code);
+  CU_ASSERT_FALSE_FATAL(s->failed);
+  const char *persist = "c:@S@ops@FI@persist", *write = "c:@S@ops@FI@write";
+  /* initialisers at file scope: designated, positional, nested, arrays, anonymous records */
+  CU_ASSERT(stores_fn(s->stores, s->nstores, persist, -1, "a"));
+  CU_ASSERT(stores_fn(s->stores, s->nstores, write, -1, "b"));          /* &b */
+  CU_ASSERT(stores_fn(s->stores, s->nstores, persist, -1, "b"));        /* nested.inner */
+  CU_ASSERT(stores_fn(s->stores, s->nstores, "c:@S@wrap@FI@many", -1, "b"));
+  CU_ASSERT(stores_fn(s->stores, s->nstores, write, -1, "a"));          /* array_of[1].write */
+  CU_ASSERT(stores_fn(s->stores, s->nstores, "c:@table", -1, "a"));
+  CU_ASSERT(stores_fn(s->stores, s->nstores, "c:@SA@anon_t@FI@h", -1, "a"));
+  CU_ASSERT_FALSE(stores_fn(s->stores, s->nstores, "c:@S@other@FI@write", -1, "a"));
+  for (unsigned i = 0; i < s->nstores; i++) CU_ASSERT_PTR_NOT_NULL(s->stores[i].owner);
+
+  const ir_function *f = unit_function(s, "use");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  /* where each indirect call reads its pointer */
+  static const struct {
+    const char *callee;
+    ir_slot_kind kind;
+    const char *key;
+  } calls[] = {
+      {"p->persist", IR_SLOT_FIELD, "c:@S@ops@FI@persist"}, {"(*p->write)", IR_SLOT_FIELD, "c:@S@ops@FI@write"},
+      {"q->inner.write", IR_SLOT_FIELD, "c:@S@ops@FI@write"}, {"table[i]", IR_SLOT_GLOBAL, "c:@table"},
+      {"fp", IR_SLOT_VAR, NULL}, {"array_of[i].write", IR_SLOT_FIELD, "c:@S@ops@FI@write"},
+      {"l", IR_SLOT_VAR, NULL}, {"local.persist", IR_SLOT_FIELD, "c:@S@ops@FI@persist"},
+      {"arr[i]", IR_SLOT_VAR, NULL}, {"kept.write", IR_SLOT_FIELD, "c:@S@other@FI@write"},
+  };
+  for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+    const ir_call *c = call_named(f, calls[i].callee);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_NULL(c->callee_usr);
+    CU_ASSERT_EQUAL(c->callee_slot.kind, calls[i].kind);
+    if (calls[i].key) CU_ASSERT_STRING_EQUAL(c->callee_slot.key, calls[i].key);
+  }
+  CU_ASSERT_EQUAL(call_named(f, "fp")->callee_slot.var, var_named(f, "fp"));
+  CU_ASSERT_STRING_EQUAL(call_named(f, "p->persist")->callee_slot.name, "ops.persist");
+  /* stores in the body: a parameter into a field, a function into a global, local
+     aggregates, a static local's initialiser */
+  bool param_store = false;
+  for (unsigned i = 0; i < f->nstores; i++)
+    if (f->stores[i].slot.key && strcmp(f->stores[i].slot.key, write) == 0 && f->stores[i].val.kind == IR_VAL_VAR &&
+        f->stores[i].val.var == var_named(f, "fp"))
+      param_store = true;
+  CU_ASSERT(param_store);
+  CU_ASSERT(stores_fn(f->stores, f->nstores, "c:@global_cb", -1, "b"));
+  CU_ASSERT(stores_fn(f->stores, f->nstores, persist, -1, "b"));
+  CU_ASSERT(stores_fn(f->stores, f->nstores, NULL, var_named(f, "arr"), "a"));
+  CU_ASSERT(stores_fn(f->stores, f->nstores, "c:@S@other@FI@write", -1, "b"));
+  /* `l = p->persist`: the assignment carries the slot it read */
+  bool read_slot = false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+      const ir_op *op = &f->blocks[b].ops[i];
+      if (op->kind == IR_OP_ASSIGN && op->var == var_named(f, "l") && op->val.slot.kind == IR_SLOT_FIELD &&
+          strcmp(op->val.slot.key, persist) == 0)
+        read_slot = true;
+    }
+  CU_ASSERT(read_slot);
+
+  /* the facts survive the summary round trip */
+  char *j1 = ir_summary_to_json(s), *err = NULL;
+  ir_summary *back = ir_summary_from_json(j1, &err);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+  char *j2 = ir_summary_to_json(back);
+  CU_ASSERT_STRING_EQUAL(j1, j2);
+  CU_ASSERT_EQUAL(back->nstores, s->nstores);
+  free(j1);
+  free(j2);
+  ir_summary_free(back);
+  ir_summary_free(s);
+}
+
 void unit_register_frontend(void) {
   CU_pSuite s = CU_add_suite("frontend", NULL, NULL);
   CU_add_test(s, "calls and results", test_calls_and_results);
@@ -184,4 +306,5 @@ void unit_register_frontend(void) {
   CU_add_test(s, "loops, switch, goto", test_loops_switch_goto);
   CU_add_test(s, "noreturn and annotations", test_noreturn_and_attrs);
   CU_add_test(s, "a parse error is recorded", test_parse_error);
+  CU_add_test(s, "function-pointer stores and indirect calls", test_function_pointer_facts);
 }

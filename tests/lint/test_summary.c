@@ -41,7 +41,7 @@ static void test_rejects_bad_input(void) {
   free(err);
   err = NULL;
   /* a call argument naming a variable that does not exist */
-  const char *bad = "{\"format\":1,\"main_file\":\"a.c\",\"failed\":false,\"files\":[\"a.c\"],\"errors\":[],"
+  const char *bad = "{\"format\":2,\"main_file\":\"a.c\",\"failed\":false,\"files\":[\"a.c\"],\"errors\":[],"
                     "\"functions\":[{\"usr\":\"c:@F@f\",\"name\":\"f\",\"loc\":[0,1,1,1,1],\"end\":[0,1,1,1,1],"
                     "\"nparams\":0,\"vars\":[],\"calls\":[{\"name\":\"g\",\"loc\":[0,1,1,1,1],"
                     "\"args\":[{\"k\":\"var\",\"var\":7}],\"use\":\"discarded\",\"dest\":-1,\"block\":0}],"
