@@ -12,6 +12,8 @@ npm_tools "$npm_dir" "$here"
 work=$(mktemp -d /tmp/calm-sarif-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 flags=(-std=c11 -D_GNU_SOURCE -I"$src/runtime/include")
+# and the include directories the fixtures ask the fixture runner for ("// fixture-flags:")
+flags+=($(grep -rh --include='*.c' '^// fixture-flags:' "$src/tests/fixtures" | sed 's|^// fixture-flags:||' | tr ' ' '\n' | sort -u))
 logs=()
 fail=0
 

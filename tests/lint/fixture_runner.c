@@ -10,6 +10,9 @@
  * the rule under test is enabled. A missing finding and an unexpected finding both
  * fail, and so does a fixture that does not parse.
  *
+ *   // fixture-flags: -I/usr/include/mariadb   (at the start of a line) compiler flags
+ *                                             this program adds after the common ones
+ *
  * usage: fixture_runner CALM_LINT RULE_DIR [compiler flags...] */
 #define _GNU_SOURCE
 #include <CUnit/Basic.h>
@@ -33,6 +36,8 @@ typedef struct {
   char **files;  /* names relative to dir */
   int nfiles;
   char *name;    /* for the test name */
+  char **extra;  /* flags from its fixture-flags lines, after the common ones */
+  int nextra;
 } program;
 
 static program *programs;
@@ -78,9 +83,33 @@ static bool is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Collects the words of every line of the program's files that starts with
+ * "// fixture-flags:". */
+static void read_extra_flags(program *p) {
+  static const char key[] = "// fixture-flags:";
+  for (int f = 0; f < p->nfiles; f++) {
+    char *path = join(p->dir, p->files[f]);
+    FILE *in = fopen(path, "r");
+    free(path);
+    if (!in) continue;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) > 0) {
+      if (strncmp(line, key, sizeof key - 1) != 0) continue;
+      for (char *w = strtok(line + sizeof key - 1, " \t\n"); w; w = strtok(NULL, " \t\n")) {
+        p->extra = realloc(p->extra, (size_t)(p->nextra + 1) * sizeof *p->extra);
+        p->extra[p->nextra++] = xstrdup_(w);
+      }
+    }
+    free(line);
+    fclose(in);
+  }
+}
+
 static void add_program(const char *dir, char **files, int nfiles, const char *name) {
   programs = realloc(programs, (size_t)(nprograms + 1) * sizeof *programs);
-  programs[nprograms++] = (program){xstrdup_(dir), files, nfiles, xstrdup_(name)};
+  programs[nprograms] = (program){xstrdup_(dir), files, nfiles, xstrdup_(name), NULL, 0};
+  read_extra_flags(&programs[nprograms++]);
 }
 
 static void discover(const char *rule_dir) {
@@ -120,7 +149,7 @@ static char *run_lint(const program *p, int *status) {
     close(pipefd[0]);
     close(pipefd[1]);
     if (chdir(p->dir) != 0) _exit(127);
-    char **argv = calloc((size_t)(p->nfiles + nflags + 10), sizeof *argv);
+    char **argv = calloc((size_t)(p->nfiles + nflags + p->nextra + 10), sizeof *argv);
     int a = 0;
     argv[a++] = (char *)calm_lint;
     argv[a++] = "--format=json";
@@ -130,6 +159,7 @@ static char *run_lint(const program *p, int *status) {
     for (int i = 0; i < p->nfiles; i++) argv[a++] = p->files[i];
     argv[a++] = "--";
     for (int i = 0; i < nflags; i++) argv[a++] = flags[i];
+    for (int i = 0; i < p->nextra; i++) argv[a++] = p->extra[i];
     argv[a] = NULL;
     execv(calm_lint, argv);
     _exit(127);
@@ -300,6 +330,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < nprograms; i++) {
     for (int k = 0; k < programs[i].nfiles; k++) free(programs[i].files[k]);
     free(programs[i].files);
+    for (int k = 0; k < programs[i].nextra; k++) free(programs[i].extra[k]);
+    free(programs[i].extra);
     free(programs[i].dir);
     free(programs[i].name);
   }
