@@ -3,14 +3,19 @@
 setup.sh), match each finding to a judged verdict in verdicts/<corpus>.json and print, per
 corpus and rule and in total, how many findings there are and how they were judged.
 
+Columns: findings, judged (a verdict matches), TRUE / FALSE / harmless, new (no verdict yet),
+errors (files with a parse error), units (translation units analysed). A `note` finding is
+counted on its own row, "RULE (note)".
+
 Not a CI test (CI has no network to fetch the corpora): it always exits 0, whatever it finds.
 
-usage: check.py [--lint PATH] [--root CORPUS_ROOT] [--show NAME] [--list-new] [-j N]
+usage: check.py [--lint PATH] [--root CORPUS_ROOT] [--show NAME] [--list-new] [--list-stale] [-j N]
   --lint PATH    calm-lint binary (default build/calm-lint)
   --root DIR     where setup.sh put the corpora (default $REALCODE_ROOT or ./corpus)
   --show NAME    only this corpus (repeatable)
   --list-new     print every unjudged finding with its trace and a verdict stub to fill in
   --list-stale   print verdicts that no finding matches any more
+  -j N           parallel units per calm-lint run (default 2)
 """
 import argparse
 import glob
@@ -60,7 +65,7 @@ def run_lint(lint, entry, root, jobs):
     if entry.get("runs"):
         runs = [[os.path.relpath(d, root)] for pattern in entry["runs"]
                 for d in sorted(glob.glob(os.path.join(root, pattern))) if os.path.isdir(d)]
-    diags, errors, seen = [], [], set()
+    diags, errors, seen, units = [], [], set(), 0
     for inputs in runs:
         argv = [lint, "-p", build, "--format", "json", "-j", str(jobs)] + inputs
         proc = subprocess.run(argv, cwd=root, capture_output=True, text=True)
@@ -77,7 +82,8 @@ def run_lint(lint, entry, root, jobs):
                 seen.add(ident)
                 diags.append(d)
         errors += out.get("errors", [])
-    return diags, errors
+        units += out.get("summary", {}).get("files", 0)
+    return diags, errors, units
 
 
 def load_verdicts(name):
@@ -130,12 +136,13 @@ def row_name(d):
 COLS = ("findings", "judged", "TRUE", "FALSE", "harmless", "new")
 
 
-def print_table(rows, errors):
-    head = f"{'corpus':<10} {'rule':<28}" + "".join(f"{c:>9}" for c in COLS) + f"{'errors':>8}"
+def print_table(rows, errors, units):
+    head = (f"{'corpus':<10} {'rule':<28}" + "".join(f"{c:>9}" for c in COLS)
+            + f"{'errors':>8}{'units':>7}")
     print(head)
     print("-" * len(head))
     for (corpus, rule), c in rows:
-        err = f"{errors[corpus]:>8}" if rule == "all" else ""
+        err = f"{errors[corpus]:>8}{units[corpus]:>7}" if rule == "all" else ""
         print(f"{corpus:<10} {rule:<28}" + "".join(f"{c[k]:>9}" for k in COLS) + err)
 
 
@@ -165,7 +172,7 @@ def main():
     with open(os.path.join(HERE, "corpora.json")) as f:
         corpora = json.load(f)["corpora"]
 
-    rows, errors = [], {}
+    rows, errors, units = [], {}, {}
     total = defaultdict(lambda: defaultdict(int))
     for entry in corpora:
         name = entry["name"]
@@ -175,7 +182,7 @@ def main():
         if not os.path.exists(os.path.join(root, "build-calm-" + name, "compile_commands.json")):
             print(f"{name}: not set up (run setup.sh {args.root} {name})", file=sys.stderr)
             continue
-        diags, errs = run_lint(lint, entry, root, args.j)
+        diags, errs, units[name] = run_lint(lint, entry, root, args.j)
         verdicts = load_verdicts(name)
         found, stale = match(diags, verdicts, root)
         per = defaultdict(lambda: defaultdict(int))
@@ -204,9 +211,10 @@ def main():
             for v in stale:
                 print(f"{name}: stale verdict: {json.dumps(v)}")
     errors["total"] = sum(errors.values())
+    units["total"] = sum(units.values())
     for r in sorted(total, key=lambda r: (r == "all", r)):
         rows.append((("total", r), total[r]))
-    print_table(rows, errors)
+    print_table(rows, errors, units)
     for r in sorted(total):
         c = total[r]
         if c["judged"]:
