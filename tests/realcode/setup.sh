@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 manifest=$here/corpora.json
 root=${1:-${REALCODE_ROOT:-corpus}}
 [[ $# -gt 0 ]] && shift
-url_template=${REALCODE_GIT_URL:-https://github.com/{owner}/{name}.git}
+default_url='https://github.com/{owner}/{name}.git'
+url_template=${REALCODE_GIT_URL:-$default_url}
 mkdir -p "$root"
 root=$(cd "$root" && pwd)
 
@@ -49,7 +50,7 @@ while IFS=$'\t' read -r name repo commit checkout _; do
     url=${url_template//\{owner\}/${repo%%/*}}
     url=${url//\{name\}/${repo##*/}}
     echo "cloning $repo into $dir"
-    git clone -q --no-checkout "$url" "$dir"
+    git clone -q "$url" "$dir"
   fi
   if [[ $(git -C "$dir" rev-parse HEAD 2>/dev/null) != "$commit" ]]; then
     git -C "$dir" -c advice.detachedHead=false checkout -q "$commit"
