@@ -133,11 +133,25 @@ typedef int (*calm_task_fn)(void *arg); /* returns 0 or a negative status */
 
 /* Starts fn(arg) as a task on its own stack (pooled, with a guard page); it
  * first runs once the caller suspends or returns, after the tasks already
- * ready. The handle must be awaited, added to a group or detached (C5).
+ * ready. The handle must be awaited, added to a group or detached (C5). Debug
+ * reports name the task by fn and its spawn site (file:line).
  * Returns NULL with errno ENOMEM. Context: loop or outside. */
 calm_task *calm_spawn(calm_loop *loop, calm_task_fn fn, void *arg);
 /* calm_spawn with a name used by debug reports (name must outlive the task). */
 calm_task *calm_spawn_named(calm_loop *loop, const char *name, calm_task_fn fn, void *arg);
+/* Records the spawn site that the next spawn on this thread keeps for debug
+ * reports (fn's spelling, file and line: static functions are named without
+ * symbols). The spawn macros below call it; nothing else needs to. Context: any. */
+void calm__spawn_site(const char *fn, const char *file, int line);
+/* The spawn calls are macros that record their call site first, then call the
+ * function of the same name (a macro does not expand inside itself), so
+ * `calm_spawn(loop, fn, arg)` is still a call to calm_spawn; `(calm_spawn)(...)`
+ * or a function pointer skips the site. A helper that spawns for its callers
+ * records its own site: give such tasks a name with calm_spawn_named. */
+#define calm_spawn(loop, fn, arg) \
+    calm_spawn((calm__spawn_site(#fn, __FILE__, __LINE__), (loop)), fn, arg)
+#define calm_spawn_named(loop, name, fn, arg) \
+    calm_spawn_named((calm__spawn_site(#fn, __FILE__, __LINE__), (loop)), name, fn, arg)
 /* Waits for task to finish and stores its status in *result (may be NULL).
  * Always consumes the handle: on 0 the task is finished and freed; on
  * CALM_ETIMEDOUT or CALM_ECANCELED (the caller was cancelled) the awaited task
@@ -258,6 +272,10 @@ int calm_group_spawn(calm_group *g, calm_task_fn fn, void *arg, calm_time deadli
 /* Same with a name for debug reports. */
 int calm_group_spawn_named(calm_group *g, const char *name, calm_task_fn fn, void *arg,
                            calm_time deadline);
+#define calm_group_spawn(g, fn, arg, deadline) \
+    calm_group_spawn((calm__spawn_site(#fn, __FILE__, __LINE__), (g)), fn, arg, deadline)
+#define calm_group_spawn_named(g, name, fn, arg, deadline) \
+    calm_group_spawn_named((calm__spawn_site(#fn, __FILE__, __LINE__), (g)), name, fn, arg, deadline)
 /* Waits until every member has finished. The first member failure cancels the
  * others and is returned. On CALM_ETIMEDOUT or CALM_ECANCELED (the caller was
  * cancelled) the members are cancelled and left to finish on their own.

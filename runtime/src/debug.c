@@ -30,20 +30,45 @@ const char *calm__fn_name(const void *fn, char *buf, size_t len)
     return buf;
 }
 
+/* The explicit name, else the symbol, else fn as spelled at the spawn site (a
+ * static function: exact unless a wrapper spawned it with its own parameter),
+ * else the address. */
 const char *calm__task_name(const calm_task *t, char *buf, size_t len)
 {
+    const char *name;
+
     if (t->name != NULL)
         return t->name;
-    return calm__fn_name((const void *)t->fn, buf, len);
+    name = calm__fn_name((const void *)t->fn, buf, len);
+    if (name == buf && t->fn_text != NULL)
+        return t->fn_text;
+    return name;
 }
 
-void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const char *name,
+const char *calm__task_desc(const calm_task *t, char *buf, size_t len)
+{
+    char fnbuf[64];
+    const char *name = calm__task_name(t, fnbuf, sizeof(fnbuf));
+
+    if (t->site_file != NULL)
+        snprintf(buf, len, "'%s' spawned at %s:%d", name, t->site_file, t->site_line);
+    else
+        snprintf(buf, len, "'%s'", name);
+    return buf;
+}
+
+/* desc: a task's calm__task_desc, or NULL to name the callback fn. */
+void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const char *desc,
                       int64_t ms)
 {
     char buf[64];
 
     if (ms < loop->slow_ms)
         return;
-    calm__report(loop, 0, "slow %s '%s' ran %lld ms without yielding and stalled the loop",
-                 what, name ? name : calm__fn_name(fn, buf, sizeof(buf)), (long long)ms);
+    if (desc != NULL)
+        calm__report(loop, 0, "slow %s %s ran %lld ms without yielding and stalled the loop",
+                     what, desc, (long long)ms);
+    else
+        calm__report(loop, 0, "slow %s '%s' ran %lld ms without yielding and stalled the loop",
+                     what, calm__fn_name(fn, buf, sizeof(buf)), (long long)ms);
 }

@@ -47,8 +47,9 @@ void calm_group_cancel(calm_group *g)
     calm__wake_all(&g->spawners, CALM_ECANCELED);
 }
 
-int calm_group_spawn_named(calm_group *g, const char *name, calm_task_fn fn, void *arg,
-                           calm_time deadline)
+/* Both spawns; site taken at entry, before any wait lets another spawn record its own. */
+static int calm__group_spawn(calm_group *g, const char *name, calm_task_fn fn, void *arg,
+                             calm_time deadline, const calm__site *site)
 {
     calm_task *self = calm__current();
     calm_task *t;
@@ -71,7 +72,7 @@ int calm_group_spawn_named(calm_group *g, const char *name, calm_task_fn fn, voi
         if (rc != 0)
             return rc;
     }
-    t = calm__spawn(g->loop, name, fn, arg);
+    t = calm__spawn(g->loop, name, fn, arg, site);
     if (t == NULL)
         return -ENOMEM;
     t->owned = 1;
@@ -81,9 +82,22 @@ int calm_group_spawn_named(calm_group *g, const char *name, calm_task_fn fn, voi
     return 0;
 }
 
-int calm_group_spawn(calm_group *g, calm_task_fn fn, void *arg, calm_time deadline)
+/* The names in parentheses: calm.h makes them macros that record the call site. */
+int (calm_group_spawn_named)(calm_group *g, const char *name, calm_task_fn fn, void *arg,
+                             calm_time deadline)
 {
-    return calm_group_spawn_named(g, NULL, fn, arg, deadline);
+    calm__site site;
+
+    calm__site_take(&site);
+    return calm__group_spawn(g, name, fn, arg, deadline, &site);
+}
+
+int (calm_group_spawn)(calm_group *g, calm_task_fn fn, void *arg, calm_time deadline)
+{
+    calm__site site;
+
+    calm__site_take(&site);
+    return calm__group_spawn(g, NULL, fn, arg, deadline, &site);
 }
 
 static void calm__group_release(calm_group *g)

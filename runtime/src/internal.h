@@ -106,7 +106,10 @@ struct calm_task {
     calm_loop *loop;
     calm_task_fn fn;
     void *arg;
-    const char *name;                     /* NULL: named by dladdr in reports */
+    const char *name;                     /* explicit name (calm_spawn_named), or NULL */
+    const char *fn_text;                  /* fn as spelled at the spawn site, or NULL */
+    const char *site_file;                /* where it was spawned (calm_spawn macros), or NULL */
+    int site_line;
     int state;                            /* enum calm__task_state */
     int result;                           /* fn's status once DONE */
     unsigned cancelled : 1;               /* calm_cancel was called */
@@ -139,7 +142,15 @@ struct calm_task {
 };
 
 calm_task *calm__current(void);           /* running task or NULL */
-calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg);
+typedef struct calm__site {
+    const char *fn, *file;                /* NULL file: no site recorded */
+    int line;
+} calm__site;
+/* Takes the site the spawn macros recorded on this thread (and clears it), so
+ * that a call that suspends first does not pick up another task's site. */
+void calm__site_take(calm__site *site);
+calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg,
+                       const calm__site *site);
 /* First half of every suspension call: CALM_ECANCELED, CALM_ETIMEDOUT (scope) or 0. */
 int  calm__check(calm_task *t);
 /* The same for calls that only make sense in a task: *t is the running task, and
@@ -181,7 +192,9 @@ void calm__report(calm_loop *loop, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *calm__fn_name(const void *fn, char *buf, size_t len);
 const char *calm__task_name(const calm_task *t, char *buf, size_t len);
-void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const char *name,
+/* "'name' spawned at file:line" (quotes included), or "'name'" without a site. */
+const char *calm__task_desc(const calm_task *t, char *buf, size_t len);
+void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const char *desc,
                       int64_t ms);
 int64_t calm__clock_us(void);
 

@@ -81,10 +81,10 @@ static void calm__after_switch(calm_loop *loop)
     loop->prev = NULL;
     loop->steps++;
     if (calm__stack_check(p->stack, p->stack_canary) < 0) {
-        char name[128];
+        char name[256];
         /* memory is already corrupt: continuing would only spread it */
-        calm__report(loop, -EFAULT, "task '%s' overflowed its stack; raise stack_size",
-                     calm__task_name(p, name, sizeof(name)));
+        calm__report(loop, -EFAULT, "task %s overflowed its stack; raise stack_size",
+                     calm__task_desc(p, name, sizeof(name)));
         abort();
     }
     if (p->state == CALM__DONE)
@@ -230,12 +230,12 @@ static calm_task *calm__task_alloc(calm_loop *loop)
 /* A task has just finished: hand its status to whoever owns the handle. */
 static void calm__task_retire(calm_loop *loop, calm_task *t)
 {
-    char name[128];
+    char name[256];
 
     calm__release_stack(t);
     if (loop->debug && t->cancel_seen && t->result == 0)
-        calm__report(loop, 0, "task '%s' was cancelled but finished with status 0: "
-                     "the cancellation was swallowed", calm__task_name(t, name, sizeof(name)));
+        calm__report(loop, 0, "task %s was cancelled but finished with status 0: "
+                     "the cancellation was swallowed", calm__task_desc(t, name, sizeof(name)));
     if (t->awaiter != NULL) {
         calm__wake(t->awaiter, 0);
         return;
@@ -246,8 +246,8 @@ static void calm__task_retire(calm_loop *loop, calm_task *t)
     }
     if (t->detached) {
         if (t->result < 0 && t->result != CALM_ECANCELED)
-            calm__report(loop, t->result, "detached task '%s' failed: %s",
-                         calm__task_name(t, name, sizeof(name)), calm_strerror(t->result));
+            calm__report(loop, t->result, "detached task %s failed: %s",
+                         calm__task_desc(t, name, sizeof(name)), calm_strerror(t->result));
         calm__task_free(t);
     }
 }
@@ -260,17 +260,20 @@ void calm__run_batch(calm_loop *loop)
     loop->batch_last = loop->ready_tail;
     loop->batch_open = loop->batch_last != NULL;
     while ((t = calm__batch_next(loop)) != NULL) {
-        /* read before the switch: a finished task is freed on the way back */
-        const void *fn = (const void *)t->fn;
-        const char *name = t->name;
-        int64_t t0 = loop->debug ? calm__clock_us() : 0;
+        /* named before the switch: a finished task is freed on the way back */
+        char desc[256];
+        int64_t t0 = 0;
 
+        if (loop->debug) {
+            calm__task_desc(t, desc, sizeof(desc));
+            t0 = calm__clock_us();
+        }
         loop->current = t;
         t->state = CALM__RUNNING;
         calm__switch_from_loop(loop, t);
         loop->current = NULL;
         if (loop->debug)
-            calm__debug_slow(loop, "task step", fn, name, (calm__clock_us() - t0) / 1000);
+            calm__debug_slow(loop, "task step", NULL, desc, (calm__clock_us() - t0) / 1000);
     }
     loop->batch_open = 0;
 }
@@ -285,7 +288,24 @@ static void calm__deadline_fire(calm_loop *loop, calm__tnode *node)
     calm__wake(t, t->timeout_status);
 }
 
-calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg)
+static __thread calm__site calm__next_site; /* recorded by the spawn macros */
+
+void calm__spawn_site(const char *fn, const char *file, int line)
+{
+    calm__next_site.fn = fn;
+    calm__next_site.file = file;
+    calm__next_site.line = line;
+}
+
+void calm__site_take(calm__site *site)
+{
+    *site = calm__next_site;
+    calm__next_site.file = NULL;
+    calm__next_site.fn = NULL;
+}
+
+calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void *arg,
+                       const calm__site *site)
 {
     calm_task *t;
 
@@ -299,6 +319,9 @@ calm_task *calm__spawn(calm_loop *loop, const char *name, calm_task_fn fn, void 
     t->fn = fn;
     t->arg = arg;
     t->name = name;
+    t->fn_text = site->fn;
+    t->site_file = site->file;
+    t->site_line = site->line;
     t->state = CALM__NEW;
     t->cancelled = loop->shutting_down;
     calm__list_init(&t->wait_node);
@@ -319,14 +342,21 @@ fail:
     return NULL;
 }
 
-calm_task *calm_spawn(calm_loop *loop, calm_task_fn fn, void *arg)
+/* The names in parentheses: calm.h makes them macros that record the call site. */
+calm_task *(calm_spawn)(calm_loop *loop, calm_task_fn fn, void *arg)
 {
-    return calm__spawn(loop, NULL, fn, arg);
+    calm__site site;
+
+    calm__site_take(&site);
+    return calm__spawn(loop, NULL, fn, arg, &site);
 }
 
-calm_task *calm_spawn_named(calm_loop *loop, const char *name, calm_task_fn fn, void *arg)
+calm_task *(calm_spawn_named)(calm_loop *loop, const char *name, calm_task_fn fn, void *arg)
 {
-    return calm__spawn(loop, name, fn, arg);
+    calm__site site;
+
+    calm__site_take(&site);
+    return calm__spawn(loop, name, fn, arg, &site);
 }
 
 /* ---- suspension and wake-up ------------------------------------------------- */
@@ -471,7 +501,7 @@ int calm_await(calm_task *task, calm_time deadline, int *result)
 
 void calm_detach(calm_task *task)
 {
-    char name[128];
+    char name[256];
 
     if (task == NULL)
         return;
@@ -480,8 +510,8 @@ void calm_detach(calm_task *task)
     if (task->state != CALM__DONE || task->stack != NULL)
         return;
     if (task->result < 0 && task->result != CALM_ECANCELED)
-        calm__report(task->loop, task->result, "detached task '%s' failed: %s",
-                     calm__task_name(task, name, sizeof(name)), calm_strerror(task->result));
+        calm__report(task->loop, task->result, "detached task %s failed: %s",
+                     calm__task_desc(task, name, sizeof(name)), calm_strerror(task->result));
     calm__task_free(task);
 }
 
@@ -543,7 +573,7 @@ void calm_shield_exit(void)
 void calm__tasks_free(calm_loop *loop)
 {
     calm__list *n;
-    char name[128];
+    char name[256];
 
     for (n = loop->tasks.next; n != &loop->tasks; n = n->next) {
         calm_task *t = calm__container_of(n, calm_task, all_node);
@@ -551,11 +581,11 @@ void calm__tasks_free(calm_loop *loop)
         calm__heap_remove(loop, &t->deadline);
         t->awaiter = NULL;
         if (loop->debug && !t->owned)
-            calm__report(loop, 0, "task '%s' was never awaited, grouped or detached",
-                         calm__task_name(t, name, sizeof(name)));
+            calm__report(loop, 0, "task %s was never awaited, grouped or detached",
+                         calm__task_desc(t, name, sizeof(name)));
         else if (loop->debug && t->state != CALM__DONE)
-            calm__report(loop, 0, "task '%s' was still alive at loop free; "
-                         "call calm_loop_shutdown first", calm__task_name(t, name, sizeof(name)));
+            calm__report(loop, 0, "task %s was still alive at loop free; "
+                         "call calm_loop_shutdown first", calm__task_desc(t, name, sizeof(name)));
     }
     while (!calm__list_empty(&loop->tasks)) {
         calm_task *t = calm__container_of(loop->tasks.next, calm_task, all_node);

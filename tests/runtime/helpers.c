@@ -54,10 +54,8 @@ void close_loop_clean(calm_loop *loop)
     ASSERT_EQ(calm__alloc_live(), 0);
 }
 
-void spawn_detached(calm_loop *loop, calm_task_fn fn, void *arg)
+void detach_spawned(calm_task *t)
 {
-    calm_task *t = calm_spawn(loop, fn, arg);
-
     ASSERT_FATAL(t != NULL);
     calm_detach(t);
 }

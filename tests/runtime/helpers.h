@@ -50,7 +50,9 @@ extern int test_error_status;             /* status of the last one */
 extern char test_error_message[512];      /* the last one */
 extern char test_error_all[4096];         /* all of them, one per line */
 
-/* spawn and forget in tests that check the outcome through shared state */
-void spawn_detached(calm_loop *loop, calm_task_fn fn, void *arg);
+/* spawn and forget in tests that check the outcome through shared state; a
+ * macro, so that debug reports name the test's function and line */
+#define spawn_detached(loop, fn, arg) detach_spawned(calm_spawn(loop, fn, arg))
+void detach_spawned(calm_task *t);
 
 #endif
