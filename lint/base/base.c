@@ -105,6 +105,19 @@ void sb_free(strbuf *sb) {
 
 /* ---- hashing, string map and pool (open addressing, linear probing) ---- */
 
+const char *first_duplicate(const char *const *s, size_t n) {
+  if (n < 2) return NULL;
+  strmap *seen = strmap_new();
+  const char *dup = NULL;
+  for (size_t i = 0; i < n && !dup; i++) {
+    void *unused;
+    if (strmap_get(seen, s[i], &unused)) dup = s[i];
+    else strmap_put(seen, s[i], NULL);
+  }
+  strmap_free(seen);
+  return dup;
+}
+
 uint64_t hash_bytes(const void *data, size_t n, uint64_t seed) {
   const unsigned char *p = data;
   uint64_t h = 1469598103934665603ULL ^ seed;

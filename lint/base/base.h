@@ -65,6 +65,10 @@ size_t strmap_len(const strmap *m);
 void strmap_each(const strmap *m, bool (*fn)(const char *key, void *value, void *ctx), void *ctx);
 void strmap_free(strmap *m);
 
+/* The first string of `s` that also appears earlier, or NULL (JSON objects with a
+ * key given twice, which a parser keeps as two members). */
+const char *first_duplicate(const char *const *s, size_t n);
+
 uint64_t hash_bytes(const void *data, size_t n, uint64_t seed); /* FNV-1a, 64 bit */
 
 /* Paths. Returned strings are malloc'd. */

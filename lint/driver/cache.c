@@ -214,13 +214,16 @@ static ir_summary *load_entry(const char *path, const char *key) {
 
 static void store_entry(const char *path, const char *key, const char *deps, const ir_summary *s) {
   char *json = ir_summary_to_json(s);
-  /* a unique temporary and a rename: concurrent editors never read half an entry */
-  char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
-  FILE *f = fopen(tmp, "w");
-  bool ok = f && fputs(CACHE_MAGIC, f) >= 0 && fprintf(f, "%s\n%s\n", key, deps) >= 0 && fputs(json, f) >= 0;
-  if (f && fclose(f) != 0) ok = false;
-  if (!ok || rename(tmp, path) != 0) remove(tmp);
-  free(tmp);
+  strbuf sb = {0};
+  sb_printf(&sb, "%s%s\n%s\n%s", CACHE_MAGIC, key, deps, json);
+  /* a fresh temporary (never a name a planted link could sit at) renamed over the
+   * entry: concurrent editors never read half an entry. The cache is the linter's own,
+   * so a link at the entry's name is replaced, not followed. A failed store only costs
+   * a parse next time. */
+  char *why = NULL;
+  file_write_atomic(path, sb.data, sb.len, false, &why);
+  free(why);
+  sb_free(&sb);
   free(json);
 }
 

@@ -27,13 +27,26 @@ static int string_list(const cJSON *v, const char ***out, size_t *n) {
   return 0;
 }
 
+/* A key given twice would leave one of its values unread, or read both into one
+ * field: the first key that appears twice in `object`, or NULL. */
+static const char *duplicate_key(const cJSON *object) {
+  VEC(const char *) keys = {0};
+  const cJSON *it;
+  cJSON_ArrayForEach(it, object) VEC_PUSH(keys, it->string);
+  const char *dup = first_duplicate(keys.items, keys.len);
+  VEC_FREE(keys);
+  return dup;
+}
+
 int config_load(const char *path, lint_config *c, char **error) {
   memset(c, 0, sizeof *c);
   *error = NULL;
   size_t len;
-  char *text = file_read(path, &len);
+  char *why = NULL;
+  char *text = file_read_limited(path, FILE_LIMIT_CONFIG, &len, &why);
   if (!text) {
-    *error = xasprintf("cannot read configuration %s", path);
+    *error = xasprintf("cannot read configuration %s: %s", path, why);
+    free(why);
     return -1;
   }
   const char *end = NULL;
@@ -49,7 +62,13 @@ int config_load(const char *path, lint_config *c, char **error) {
   free(text);
   c->path = xstrdup(path);
   c->dir = path_dirname(path);
+  const char *dup;
   if (!cJSON_IsObject(root)) *error = xasprintf("%s: configuration must be a JSON object", path);
+  else if ((dup = duplicate_key(root)) != NULL) {
+    char *key = text_escape(dup, 64);
+    *error = xasprintf("%s: configuration key '%s' is given twice", path, key);
+    free(key);
+  }
   const cJSON *it;
   if (!*error) cJSON_ArrayForEach(it, root) {
     const char *k = it->string;
@@ -78,16 +97,21 @@ int config_load(const char *path, lint_config *c, char **error) {
       c->nmodel_files = n;
       free(files);
     } else {
+      char *key = text_escape(k, 64);
       *error = xasprintf("%s: unknown configuration key '%s' (expected enable, disable, models, functions, "
-                         "model_files)", path, k);
+                         "model_files)", path, key);
+      free(key);
     }
     if (*error) break;
   }
   cJSON_Delete(root);
   const char *bad_rule = NULL;
   if (!*error && ((bad_rule = config_unknown_rule(c->enable, c->nenable)) ||
-                  (bad_rule = config_unknown_rule(c->disable, c->ndisable))))
-    *error = xasprintf("%s: unknown rule '%s' (see calm-lint --list-rules)", path, bad_rule);
+                  (bad_rule = config_unknown_rule(c->disable, c->ndisable)))) {
+    char *rule = text_escape(bad_rule, 64);
+    *error = xasprintf("%s: unknown rule '%s' (see calm-lint --list-rules)", path, rule);
+    free(rule);
+  }
   if (*error) {
     config_free(c);
     return -1;

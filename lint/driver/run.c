@@ -289,9 +289,11 @@ static void load_models(run_state *r) {
   for (size_t i = 0; i < configs.len && r->status == 0; i++) {
     lint_config *c = configs.items[i];
     for (size_t k = 0; k < c->nmodel_files && r->status == 0; k++) {
-      char *text = file_read(c->model_files[k], NULL);
+      char *why = NULL;
+      char *text = file_read_limited(c->model_files[k], FILE_LIMIT_CONFIG, NULL, &why);
       if (!text) {
-        fail(r, "%s: cannot read model file %s: %s", c->path, c->model_files[k], strerror(errno));
+        fail(r, "%s: cannot read model file %s: %s", c->path, c->model_files[k], why);
+        free(why);
         break;
       }
       if (model_db_load(r->models, text, c->model_files[k], &err) != 0) {

@@ -32,6 +32,22 @@ static void report_progress(shared_state *s, const char *file) {
   pthread_mutex_unlock(&s->lock);
 }
 
+/* libclang reads the file itself: a FIFO would block the parse forever and
+ * /dev/zero would grow it without bound, so only a regular file within the size limit
+ * is handed over; anything else is this unit's error, and the rest is still analysed. */
+static ir_summary *unreadable_unit(const compile_job *job) {
+  char *why = file_check(job->file, FILE_LIMIT_DEFAULT);
+  if (!why) return NULL;
+  ir_summary *sum = ir_summary_new(job->file);
+  ir_loc loc = {job->file, 0, 0, 0, 0};
+  char *msg = xasprintf("cannot read source file: %s", why);
+  sum->failed = true;
+  ir_summary_add_error(sum, loc, msg);
+  free(msg);
+  free(why);
+  return sum;
+}
+
 static void *worker(void *arg) {
   shared_state *s = arg;
   CXIndex index = clang_createIndex(0, 0);
@@ -41,7 +57,8 @@ static void *worker(void *arg) {
     const compile_job *job = &s->jobs[i];
     const unsaved_buffer *u = s->unsaved;
     bool use = u && u->file && strcmp(u->file, job->file) == 0;
-    s->summaries[i] = frontend_parse(index, job, use ? u->text : NULL, use ? u->len : 0);
+    ir_summary *bad = use ? NULL : unreadable_unit(job);
+    s->summaries[i] = bad ? bad : frontend_parse(index, job, use ? u->text : NULL, use ? u->len : 0);
     report_progress(s, job->file);
   }
   clang_disposeIndex(index);

@@ -150,8 +150,19 @@ int compdb_load(const char *dir, compdb *out, char **error) {
     free(path);
     return -1;
   }
+  /* libclang reads the file whole, so the size limit is checked first */
+  char *why = file_check(path, FILE_LIMIT_DEFAULT);
+  if (why) {
+    *error = xasprintf("cannot read compile database %s: %s", path, why);
+    free(why);
+    free(path);
+    return -1;
+  }
   CXCompilationDatabase_Error err;
+  /* libclang prints YAML excerpts of a broken file on stderr; json_error says it in one line */
+  int saved = stderr_silence();
   CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(dir, &err);
+  stderr_restore(saved);
   if (err != CXCompilationDatabase_NoError || !db) {
     *error = json_error(path);
     free(path);

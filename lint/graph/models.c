@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,13 +109,39 @@ typedef struct {
   strpool *pool;
 } parser;
 
+/* Records the first error. Keys and names come from the file: they are escaped, so
+ * the message stays one line of plain text. */
 static bool bad(parser *p, const char *fmt, const char *detail) {
   if (!p->error) {
-    char *what = xasprintf(fmt, detail);
-    p->error = xasprintf("%s: %s%s%s", p->origin, what, p->where ? " in " : "", p->where ? p->where : "");
+    char *d = text_escape(detail, 64), *where = p->where ? text_escape(p->where, 128) : NULL;
+    char *what = xasprintf(fmt, d);
+    p->error = xasprintf("%s: %s%s%s", p->origin, what, where ? " in " : "", where ? where : "");
     free(what);
+    free(d);
+    free(where);
   }
   return false;
+}
+
+/* A property given twice would be read twice into one field: refuse the object. */
+static bool no_duplicates(parser *p, const cJSON *object, const char *what) {
+  VEC(const char *) keys = {0};
+  const cJSON *it;
+  cJSON_ArrayForEach(it, object) VEC_PUSH(keys, it->string);
+  const char *dup = first_duplicate(keys.items, keys.len);
+  VEC_FREE(keys);
+  if (!dup) return true;
+  char *fmt = xasprintf("%s '%%s' is given twice", what);
+  bad(p, fmt, dup);
+  free(fmt);
+  return false;
+}
+
+/* JSON numbers are doubles: only integral values in [lo, hi] convert without
+ * undefined behaviour (1e300 does not fit any integer type). */
+static bool integral_in(const cJSON *v, double lo, double hi) {
+  return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi &&
+         v->valuedouble == (double)(int64_t)v->valuedouble;
 }
 
 static bool read_index(parser *p, const cJSON *v, int *out, const char *key) {
@@ -148,7 +175,10 @@ static bool read_test(parser *p, const cJSON *o, model_test *t) {
       else if (cJSON_IsString(it) && strcmp(it->valuestring, "nonnull") == 0) t->kind = TEST_NONNULL;
       else return bad(p, "'is' must be \"null\" or \"nonnull\"%s", "");
     } else if (strcmp(it->string, "equals") == 0) {
-      if (!cJSON_IsNumber(it)) return bad(p, "'equals' must be an integer%s", "");
+      /* 2^63 is the first double past INT64_MAX */
+      if (!cJSON_IsNumber(it) || !(it->valuedouble >= -9223372036854775808.0 && it->valuedouble < 9223372036854775808.0) ||
+          it->valuedouble != (double)(int64_t)it->valuedouble)
+        return bad(p, "'equals' must be a 64-bit integer%s", "");
       t->kind = TEST_EQUALS;
       t->value = (int64_t)it->valuedouble;
     } else if (strcmp(it->string, "mentions") == 0) {
@@ -260,6 +290,7 @@ static entry *read_entry(parser *p, const cJSON *o) {
     bad(p, "a function's properties must be an object%s", "");
     return e;
   }
+  if (!no_duplicates(p, o, "function property")) return e;
   const cJSON *v;
   cJSON_ArrayForEach(v, o) {
     const char *k = v->string;
@@ -361,13 +392,14 @@ int model_db_load(model_db *db, const char *json, const char *origin, char **err
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "model");
   if (!cJSON_IsObject(root)) bad(&p, "a model must be a JSON object%s", "");
   else if (!cJSON_IsString(name) || !name->valuestring[0]) bad(&p, "a model needs a \"model\" name%s", "");
+  else no_duplicates(&p, root, "model key");
   model *m = p.error ? NULL : get_model(db, name->valuestring);
   const cJSON *it;
   if (m) cJSON_ArrayForEach(it, root) {
     if (strcmp(it->string, "model") == 0 || strcmp(it->string, "description") == 0) continue;
     if (strcmp(it->string, "cancel_status") == 0) {
-      if (!cJSON_IsNumber(it)) {
-        bad(&p, "'cancel_status' must be an integer%s", "");
+      if (!integral_in(it, INT_MIN, INT_MAX)) {
+        bad(&p, "'cancel_status' must be an integer that fits an int%s", "");
         break;
       }
       m->has_cancel_status = true;

@@ -32,24 +32,26 @@ int baseline_write(const char *path, const report_input *r, char **error) {
   report_fingerprints_free(fps, r->diags->len);
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  int rc = 0;
-  /* write a sibling and rename, so an interrupted run leaves the old baseline whole */
-  char *tmp = xasprintf("%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-    *error = xasprintf("cannot write baseline %s: %s", path, strerror(errno));
-    if (f) remove(tmp);
-    rc = -1;
-  }
-  free(tmp);
+  /* a temporary beside the file a symlink points to, renamed over it: the link stays a
+   * link, and an interrupted run leaves the old baseline whole */
+  strbuf sb = {0};
+  sb_append(&sb, text);
+  sb_appendc(&sb, '\n');
+  char *why = NULL;
+  int rc = file_write_atomic(path, sb.data, sb.len, true, &why);
+  if (rc != 0) *error = xasprintf("cannot write baseline %s: %s", path, why);
+  free(why);
+  sb_free(&sb);
   cJSON_free(text);
   return rc;
 }
 
 int baseline_apply(const char *path, diag_list *diags, const report_input *r, char **error) {
-  char *text = file_read(path, NULL);
+  char *why = NULL;
+  char *text = file_read_limited(path, 0, NULL, &why);
   if (!text) {
-    *error = xasprintf("cannot read baseline %s: %s", path, strerror(errno));
+    *error = xasprintf("cannot read baseline %s: %s", path, why);
+    free(why);
     return -1;
   }
   cJSON *root = cJSON_Parse(text);
@@ -61,8 +63,9 @@ int baseline_apply(const char *path, diag_list *diags, const report_input *r, ch
     cJSON_Delete(root);
     return -1;
   }
-  if (version->valueint != BASELINE_VERSION) {
-    *error = xasprintf("%s: baseline version %d is not supported (expected %d)", path, version->valueint,
+  /* valuedouble: valueint is clamped, and 1.5 would pass as 1 */
+  if (version->valuedouble != BASELINE_VERSION) {
+    *error = xasprintf("%s: baseline version %g is not supported (expected %d)", path, version->valuedouble,
                        BASELINE_VERSION);
     cJSON_Delete(root);
     return -1;

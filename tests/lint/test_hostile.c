@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "../../lint/base/base.h"
+#include "../../lint/driver/config.h"
+#include "../../lint/graph/models.h"
 #include "unit.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -142,22 +144,44 @@ static void test_write_through_symlink(void) {
   free(real);
 }
 
+/* A FIFO in the scratch directory stands for /dev/full: a test of a writer that is
+ * still wrong must not replace a device of the machine. */
+static char *scratch_fifo(const char *name) {
+  char *fifo = scratch_path(name);
+  unlink(fifo);
+  if (mkfifo(fifo, 0600) != 0) CU_FAIL("mkfifo");
+  return fifo;
+}
+
+static bool still_fifo(const char *path) {
+  struct stat st;
+  return lstat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 static void test_write_refuses_devices(void) {
+  char *fifo = scratch_fifo("target.fifo");
   char *why = NULL;
-  CU_ASSERT_EQUAL(file_write_atomic("/dev/full", "x", 1, true, &why), -1);
-  CU_ASSERT(why && strstr(why, "not a regular file (a character device)"));
+  CU_ASSERT_EQUAL(file_write_atomic(fifo, "x", 1, true, &why), -1);
+  CU_ASSERT(why && strstr(why, "not a regular file (a FIFO)"));
+  CU_ASSERT(still_fifo(fifo));
   free(why);
-  char *link = scratch_path("full-link");
+  char *link = scratch_path("fifo-link");
   unlink(link);
-  CU_ASSERT_EQUAL(symlink("/dev/full", link), 0);
+  CU_ASSERT_EQUAL(symlink("target.fifo", link), 0);
   why = NULL;
   CU_ASSERT_EQUAL(file_write_atomic(link, "x", 1, true, &why), -1);
   CU_ASSERT(why && strstr(why, "not a regular file"));
+  CU_ASSERT(still_fifo(fifo));
+  free(why);
+  why = NULL;
+  CU_ASSERT_EQUAL(file_write_atomic(fifo, "x", 1, false, &why), -1);
   free(why);
   why = NULL;
   CU_ASSERT_EQUAL(file_write_atomic(unit_scratch(), "x", 1, false, &why), -1);
   CU_ASSERT(why && strstr(why, "a directory"));
   free(why);
+  unlink(fifo);
+  free(fifo);
   free(link);
 }
 
@@ -172,6 +196,211 @@ static void test_escape(void) {
   free(e);
 }
 
+/* ---- JSON edges ---- */
+
+static char *config_error(const char *name, const char *text) {
+  char *path = unit_write(name, text);
+  lint_config c;
+  char *err = NULL;
+  if (config_load(path, &c, &err) == 0) config_free(&c);
+  free(path);
+  return err;
+}
+
+static void test_config_duplicates_and_keys(void) {
+  /* each of these leaked the first value before */
+  char *err = config_error("dup-functions.json", "{\"functions\": {\"f\": {\"blocking\": true}},\n"
+                                                 " \"functions\": {\"g\": {\"blocking\": true}}}");
+  CU_ASSERT(err && strstr(err, "configuration key 'functions' is given twice"));
+  free(err);
+  err = config_error("dup-models.json", "{\"model_files\": [\"a.json\"], \"model_files\": [\"b.json\"]}");
+  CU_ASSERT(err && strstr(err, "configuration key 'model_files' is given twice"));
+  free(err);
+  /* a key with a newline and a terminal escape is echoed escaped, on one line */
+  err = config_error("ctl-key.json", "{\"bad\\nkey\\u001b[31m\": 1}");
+  CU_ASSERT(err && strstr(err, "unknown configuration key 'bad\\nkey\\x1b[31m'"));
+  CU_ASSERT(err && !strchr(err, '\n') && !strchr(err, '\x1b'));
+  free(err);
+  err = config_error("ctl-rule.json", "{\"enable\": [\"x\\ny\"]}");
+  CU_ASSERT(err && strstr(err, "unknown rule 'x\\ny'"));
+  free(err);
+}
+
+static char *model_error(const char *json) {
+  model_db *db = model_db_new();
+  char *err = NULL;
+  if (model_db_load(db, json, "m.json", &err) == 0) CU_ASSERT_PTR_NULL(err);
+  model_db_free(db);
+  return err;
+}
+
+static void test_model_duplicates_and_numbers(void) {
+  char *err = model_error("{\"model\": \"m\", \"functions\": {\"reg\": {"
+                          "\"callbacks\": [{\"arg\": 1, \"context\": \"loop\"}],"
+                          "\"callbacks\": [{\"arg\": 2, \"context\": \"loop\"}]}}}");
+  CU_ASSERT(err && strstr(err, "function property 'callbacks' is given twice in reg"));
+  free(err);
+  err = model_error("{\"model\": \"m\", \"functions\": {\"w\": {\"blocking\": {\"when\": {\"arg\": 0, \"is\": \"null\"}},"
+                    "\"blocking\": {\"when\": {\"arg\": 1, \"is\": \"null\"}}}}}");
+  CU_ASSERT(err && strstr(err, "'blocking' is given twice"));
+  free(err);
+  err = model_error("{\"model\": \"m\", \"functions\": {}, \"functions\": {}}");
+  CU_ASSERT(err && strstr(err, "model key 'functions' is given twice"));
+  free(err);
+  /* numbers that do not fit were cast to int: undefined behaviour */
+  static const char *const out_of_range[] = {"1e300", "-1e300", "2147483648", "-2147483649", "1.5"};
+  for (size_t i = 0; i < sizeof out_of_range / sizeof *out_of_range; i++) {
+    char *json = xasprintf("{\"model\": \"m\", \"cancel_status\": %s}", out_of_range[i]);
+    err = model_error(json);
+    CU_ASSERT(err && strstr(err, "'cancel_status' must be an integer"));
+    free(err);
+    free(json);
+  }
+  err = model_error("{\"model\": \"m\", \"cancel_status\": -2147483648}");
+  CU_ASSERT_PTR_NULL(err);
+  free(err);
+  err = model_error("{\"model\": \"m\", \"functions\": {\"f\": {\"blocking\": {\"when\": {\"arg\": 0, \"equals\": 1e300}}}}}");
+  CU_ASSERT(err && strstr(err, "'equals' must be a 64-bit integer"));
+  free(err);
+  err = model_error("{\"model\": \"m\", \"functions\": {\"f\": {\"blocking\": {\"when\": {\"arg\": 0, \"equals\": -125}}}}}");
+  CU_ASSERT_PTR_NULL(err);
+  free(err);
+  /* a function name with control characters is escaped in the error */
+  err = model_error("{\"model\": \"m\", \"functions\": {\"f\\n\\u001b\": {\"nope\": 1}}}");
+  CU_ASSERT(err && strstr(err, "unknown function property 'nope' in f\\n\\x1b"));
+  CU_ASSERT(err && !strchr(err, '\n'));
+  free(err);
+}
+
+/* ---- through the binary ---- */
+
+static char *out_text, *err_text;
+
+/* Runs `calm-lint ARGS` in the scratch directory with a time limit and, without
+ * ASan, a memory limit; returns the exit status (124: timed out). */
+static int lint(const char *args) {
+  free(out_text);
+  free(err_text);
+  char *cmd = xasprintf("cd '%s' && %s timeout 30 '%s' %s >out.txt 2>err.txt", unit_scratch(),
+                        UNDER_ASAN ? "" : "ulimit -v 4000000;", unit_calm_lint, args);
+  int st = system(cmd);
+  free(cmd);
+  char *o = scratch_path("out.txt"), *e = scratch_path("err.txt");
+  out_text = file_read(o, NULL);
+  err_text = file_read(e, NULL);
+  free(o);
+  free(e);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t lines(const char *s) {
+  size_t n = 0;
+  for (; s && *s; s++) n += *s == '\n';
+  return n;
+}
+
+static const char *bad_c = "#include <unistd.h>\n"
+                           "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n"
+                           "  sleep(1);\n"
+                           "}\n";
+
+/* A database whose entries include a FIFO and /dev/zero beside a good file. */
+static void hostile_database(void) {
+  char *db = xasprintf("[{\"directory\": \"%1$s\", \"file\": \"fifo.c\", \"command\": \"cc -c fifo.c\"},\n"
+                       " {\"directory\": \"%1$s\", \"file\": \"/dev/zero\", \"command\": \"cc -x c -c /dev/zero\"},\n"
+                       " {\"directory\": \"%1$s\", \"file\": \"bad.c\", \"command\": \"cc -c bad.c\"}]\n",
+                       unit_scratch());
+  char *dir = scratch_path("hdb");
+  mkdir(dir, 0777);
+  free(dir);
+  free(unit_write("hdb/compile_commands.json", db));
+  free(db);
+  free(unit_write("bad.c", bad_c));
+  char *fifo = scratch_path("fifo.c");
+  unlink(fifo);
+  mkfifo(fifo, 0600);
+  free(fifo);
+}
+
+static void test_cli_database_entries(void) {
+  hostile_database();
+  CU_ASSERT_EQUAL(lint("-p hdb --format json"), 2);
+  CU_ASSERT(out_text && strstr(out_text, "not a regular file (a FIFO)"));
+  CU_ASSERT(out_text && strstr(out_text, "not a regular file (a character device)"));
+  CU_ASSERT(out_text && strstr(out_text, "\"rule\":\t\"blocking-in-loop\"")); /* the good unit is still linted */
+  /* a FIFO named on the command line is not read either */
+  CU_ASSERT_EQUAL(lint("fifo.c --"), 2);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+}
+
+static void test_cli_database_file(void) {
+  char *dir = scratch_path("bigdb");
+  mkdir(dir, 0777);
+  char *db = scratch_path("bigdb/compile_commands.json");
+  /* sparse: 300 MiB that take no room, over the 256 MiB limit */
+  int fd = open(db, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  CU_ASSERT(fd >= 0 && ftruncate(fd, (off_t)300 << 20) == 0);
+  if (fd >= 0) close(fd);
+  CU_ASSERT_EQUAL(lint("-p bigdb"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "larger than the 256 MiB limit"));
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  /* a broken database: one line of ours, none of libclang's YAML excerpts */
+  free(unit_write("bigdb/compile_commands.json", "[{\"directory\": \"/tmp\", \"file\": \"a.c\", \"bogus\": 1}]"));
+  CU_ASSERT_EQUAL(lint("-p bigdb"), 2);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  CU_ASSERT(err_text && strstr(err_text, "calm-lint: error:") == err_text);
+  free(db);
+  free(dir);
+}
+
+static void test_cli_config_model_baseline(void) {
+  free(unit_write("bad.c", bad_c));
+  char *fifo = scratch_path("config.fifo");
+  unlink(fifo);
+  mkfifo(fifo, 0600);
+  CU_ASSERT_EQUAL(lint("--config config.fifo bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "cannot read configuration config.fifo: not a regular file (a FIFO)"));
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  free(unit_write("zero-model.json", "{\"model_files\": [\"/dev/zero\"]}"));
+  CU_ASSERT_EQUAL(lint("--config zero-model.json bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "cannot read model file /dev/zero: not a regular file"));
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  free(unit_write("fifo-model.json", "{\"model_files\": [\"config.fifo\"]}"));
+  CU_ASSERT_EQUAL(lint("--config fifo-model.json bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "a FIFO"));
+  CU_ASSERT_EQUAL(lint("--baseline /dev/zero bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "cannot read baseline /dev/zero: not a regular file"));
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  CU_ASSERT_EQUAL(lint("--baseline config.fifo bad.c --"), 2);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  unlink(fifo);
+  free(fifo);
+}
+
+static void test_cli_write_baseline(void) {
+  free(unit_write("bad.c", bad_c));
+  char *real = unit_write("kept.json", "{}\n");
+  char *link = scratch_path("kept-link.json");
+  unlink(link);
+  CU_ASSERT_EQUAL(symlink("kept.json", link), 0);
+  CU_ASSERT_EQUAL(lint("--write-baseline kept-link.json bad.c --"), 0);
+  struct stat st;
+  CU_ASSERT(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+  char *text = file_read(real, NULL);
+  CU_ASSERT(text && strstr(text, "\"fingerprint\""));
+  free(text);
+  CU_ASSERT_EQUAL(lint("--baseline kept-link.json bad.c --"), 0);
+  char *fifo = scratch_fifo("full.fifo");
+  CU_ASSERT_EQUAL(lint("--write-baseline full.fifo bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "full.fifo: not a regular file (a FIFO)"));
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  CU_ASSERT(still_fifo(fifo));
+  unlink(fifo);
+  free(fifo);
+  free(link);
+  free(real);
+}
+
 void unit_register_hostile(void) {
   CU_pSuite s = CU_add_suite("hostile", NULL, NULL);
   CU_add_test(s, "reads refuse devices, FIFOs and directories", test_read_refuses_devices_and_fifos);
@@ -179,4 +408,10 @@ void unit_register_hostile(void) {
   CU_add_test(s, "writes through a symlink replace its target", test_write_through_symlink);
   CU_add_test(s, "writes refuse devices and directories", test_write_refuses_devices);
   CU_add_test(s, "escaped keys stay on one line", test_escape);
+  CU_add_test(s, "configuration: duplicate keys, keys with control characters", test_config_duplicates_and_keys);
+  CU_add_test(s, "models: duplicate keys, numbers out of range", test_model_duplicates_and_numbers);
+  CU_add_test(s, "database entries that are a FIFO or a device", test_cli_database_entries);
+  CU_add_test(s, "a database over the limit, a broken one in one line", test_cli_database_file);
+  CU_add_test(s, "configuration, model file and baseline that are not files", test_cli_config_model_baseline);
+  CU_add_test(s, "--write-baseline through a symlink and onto a FIFO", test_cli_write_baseline);
 }
