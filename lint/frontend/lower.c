@@ -155,6 +155,7 @@ typedef struct {
   VEC(CXCursor) var_decls; /* declaration of each non-temp variable, same index */
   VEC(ir_call) calls;
   VEC(ir_store) stores;
+  VEC(const char *) refs; /* USRs of file-scope objects used */
   VEC(block_builder) blocks;
   int cur;             /* block receiving operations; -1 after a jump */
   int break_to, continue_to;
@@ -499,7 +500,7 @@ static bool fn_value_known(const ir_value *v) {
 
 static void add_store(lowerer *l, ir_slot slot, ir_value val, CXCursor at, const char *owner) {
   if (slot.kind == IR_SLOT_NONE || !fn_value_known(&val)) return;
-  ir_store st = {slot, val, loc_of(l, at), owner};
+  ir_store st = {slot, val, loc_of(l, at), owner, NULL};
   VEC_PUSH(l->stores, st);
 }
 
@@ -794,6 +795,17 @@ static ir_value lower_unary(lowerer *l, CXCursor e) {
   return other();
 }
 
+/* Notes that the function uses file-scope object `decl`. */
+static void add_ref(lowerer *l, CXCursor decl) {
+  if (clang_getCursorKind(clang_getCursorSemanticParent(decl)) != CXCursor_TranslationUnit) return;
+  CXString usr = clang_getCursorUSR(decl);
+  const char *u = strpool_intern(l->pool, clang_getCString(usr));
+  clang_disposeString(usr);
+  for (size_t i = 0; i < l->refs.len; i++)
+    if (l->refs.items[i] == u) return; /* interned: one pointer per string */
+  VEC_PUSH(l->refs, u);
+}
+
 static ir_value lower_decl_ref(lowerer *l, CXCursor e) {
   CXCursor decl = clang_getCursorReferenced(e);
   enum CXCursorKind k = clang_getCursorKind(decl);
@@ -812,6 +824,7 @@ static ir_value lower_decl_ref(lowerer *l, CXCursor e) {
     if (var >= 0) return var_value(var);
     ir_value v = other(); /* a global or static: memory */
     if (is_fn_type(clang_getCursorType(e))) v.slot = slot_of(l, e);
+    add_ref(l, decl);
     return v;
   }
   int64_t ival;
@@ -1533,10 +1546,21 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   f.ncalls = (unsigned)l.calls.len;
   f.stores = l.stores.items;
   f.nstores = (unsigned)l.stores.len;
+  f.refs = l.refs.items;
+  f.nrefs = (unsigned)l.refs.len;
   VEC_FREE(l.blocks);
   VEC_FREE(l.var_decls);
   strmap_free(l.labels);
   ir_summary_add_function(sum, &f);
+}
+
+static enum CXChildVisitResult collect_refs(CXCursor c, CXCursor parent, CXClientData data) {
+  (void)parent;
+  if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+    CXCursor ref = clang_getCursorReferenced(c);
+    if (clang_getCursorKind(ref) == CXCursor_VarDecl) add_ref(data, ref);
+  }
+  return CXChildVisit_Recurse;
 }
 
 void lower_global(lower_files *files, ir_summary *sum, CXCursor var) {
@@ -1549,6 +1573,14 @@ void lower_global(lower_files *files, ir_summary *sum, CXCursor var) {
   l.pool = sum->pool;
   ir_slot slot = global_slot(&l, var);
   record_init(&l, init, slot, slot.name);
-  for (size_t i = 0; i < l.stores.len; i++) ir_summary_add_store(sum, &l.stores.items[i]);
+  bool is_static = clang_Cursor_getStorageClass(var) == CX_SC_Static;
+  for (size_t i = 0; i < l.stores.len; i++) {
+    l.stores.items[i].owner_key = is_static ? slot.key : NULL;
+    ir_summary_add_store(sum, &l.stores.items[i]);
+  }
+  clang_visitChildren(init, collect_refs, &l);
+  /* the uses of an object with external linkage count from the start: `from` is NULL */
+  for (size_t i = 0; i < l.refs.len; i++) ir_summary_add_ref(sum, is_static ? slot.key : NULL, l.refs.items[i]);
   VEC_FREE(l.stores);
+  VEC_FREE(l.refs);
 }

@@ -168,6 +168,144 @@ static void propagate(indirect *ind) {
   }
 }
 
+/* ---- which code is in use ---- */
+
+/* Functions and static objects in use: everything with external linkage, and the
+ * static functions and objects that code in use calls, names or initialises with,
+ * transitively. A backend table that nothing installs, or the installer that nothing
+ * calls, puts nothing into a slot. */
+typedef VEC(const ir_store *) store_refs;
+typedef VEC(const char *) usr_list;
+
+typedef struct {
+  const program *p;
+  unsigned char *fn;  /* per function */
+  strmap *objects;    /* USR of a static object in use -> 1 */
+  strmap *inits;      /* USR of a static object -> 1 + index into init_stores */
+  VEC(store_refs) init_stores; /* per initialised static object: its stores */
+  VEC(usr_list) init_refs;     /* and the static objects it names */
+  VEC(const ir_summary *) init_tu;
+  VEC(int) fn_queue;
+  VEC(const char *) obj_queue;
+} in_use;
+
+static void use_fn(in_use *u, int f) {
+  if (f < 0 || u->fn[f]) return;
+  u->fn[f] = 1;
+  VEC_PUSH(u->fn_queue, f);
+}
+
+static void use_value_fn(in_use *u, const ir_summary *tu, const ir_value *v) {
+  if (v->kind != IR_VAL_FUNC || !v->func_usr) return;
+  int defs[8];
+  unsigned n = program_resolve_in(u->p, tu, v->func_usr, defs, 8);
+  for (unsigned i = 0; i < n && i < 8; i++) use_fn(u, defs[i]);
+}
+
+static void use_object(in_use *u, const char *usr) {
+  void *v;
+  if (!usr || strmap_get(u->objects, usr, &v)) return;
+  strmap_put(u->objects, usr, (void *)1);
+  VEC_PUSH(u->obj_queue, usr);
+}
+
+static int init_index(in_use *u, const char *usr, const ir_summary *tu) {
+  void *v;
+  if (strmap_get(u->inits, usr, &v)) return (int)(intptr_t)v - 1;
+  store_refs none = {0};
+  usr_list no_refs = {0};
+  VEC_PUSH(u->init_stores, none);
+  VEC_PUSH(u->init_refs, no_refs);
+  VEC_PUSH(u->init_tu, tu);
+  strmap_put(u->inits, usr, (void *)(intptr_t)u->init_stores.len);
+  return (int)u->init_stores.len - 1;
+}
+
+static void visit_fn(in_use *u, int f) {
+  const prog_fn *pf = &u->p->fns[f];
+  const ir_function *fn = pf->fn;
+  for (unsigned i = 0; i < fn->nrefs; i++) use_object(u, fn->refs[i]);
+  for (unsigned c = 0; c < fn->ncalls; c++) {
+    const ir_call *call = &fn->calls[c];
+    if (call->callee_usr) {
+      int defs[8];
+      unsigned n = program_resolve(u->p, f, call->callee_usr, defs, 8);
+      for (unsigned d = 0; d < n && d < 8; d++) use_fn(u, defs[d]);
+    }
+    for (unsigned a = 0; a < call->nargs; a++) use_value_fn(u, pf->tu, &call->args[a]);
+  }
+  for (unsigned b = 0; b < fn->nblocks; b++)
+    for (unsigned i = 0; i < fn->blocks[b].nops; i++) use_value_fn(u, pf->tu, &fn->blocks[b].ops[i].val);
+  for (unsigned s = 0; s < fn->nstores; s++) use_value_fn(u, pf->tu, &fn->stores[s].val);
+}
+
+static void visit_object(in_use *u, const char *usr) {
+  void *v;
+  if (!strmap_get(u->inits, usr, &v)) return;
+  int i = (int)(intptr_t)v - 1;
+  for (size_t k = 0; k < u->init_stores.items[i].len; k++)
+    use_value_fn(u, u->init_tu.items[i], &u->init_stores.items[i].items[k]->val);
+  for (size_t k = 0; k < u->init_refs.items[i].len; k++) use_object(u, u->init_refs.items[i].items[k]);
+}
+
+static in_use find_in_use(const program *p) {
+  in_use u;
+  memset(&u, 0, sizeof u);
+  u.p = p;
+  u.fn = xcalloc(p->nfns + 1, 1);
+  u.objects = strmap_new();
+  u.inits = strmap_new();
+  for (unsigned t = 0; t < p->ntus; t++) {
+    const ir_summary *tu = p->tus[t];
+    for (unsigned s = 0; s < tu->nstores; s++) {
+      const ir_store *st = &tu->stores[s];
+      if (!st->owner_key) {
+        use_value_fn(&u, tu, &st->val);
+        continue;
+      }
+      int i = init_index(&u, st->owner_key, tu);
+      VEC_PUSH(u.init_stores.items[i], st);
+    }
+    for (unsigned r = 0; r < tu->nrefs; r++) {
+      if (!tu->refs[r].from) {
+        use_object(&u, tu->refs[r].to);
+        continue;
+      }
+      int i = init_index(&u, tu->refs[r].from, tu);
+      VEC_PUSH(u.init_refs.items[i], tu->refs[r].to);
+    }
+  }
+  for (unsigned f = 0; f < p->nfns; f++)
+    if (!p->fns[f].fn->is_static) use_fn(&u, (int)f);
+  while (u.fn_queue.len || u.obj_queue.len) {
+    if (u.fn_queue.len) visit_fn(&u, u.fn_queue.items[--u.fn_queue.len]);
+    else visit_object(&u, u.obj_queue.items[--u.obj_queue.len]);
+  }
+  return u;
+}
+
+static void in_use_free(in_use *u) {
+  for (size_t i = 0; i < u->init_stores.len; i++) {
+    VEC_FREE(u->init_stores.items[i]);
+    VEC_FREE(u->init_refs.items[i]);
+  }
+  VEC_FREE(u->init_stores);
+  VEC_FREE(u->init_refs);
+  VEC_FREE(u->init_tu);
+  VEC_FREE(u->fn_queue);
+  VEC_FREE(u->obj_queue);
+  strmap_free(u->objects);
+  strmap_free(u->inits);
+  free(u->fn);
+}
+
+/* ---- resolution ---- */
+
+static bool store_in_use(const in_use *u, const ir_store *st) {
+  void *v;
+  return !st->owner_key || strmap_get(u->objects, st->owner_key, &v);
+}
+
 indirect *indirect_resolve(const program *p) {
   indirect *ind = xcalloc(1, sizeof *ind);
   ind->p = p;
@@ -180,12 +318,16 @@ indirect *indirect_resolve(const program *p) {
   }
   VEC_RESERVE(ind->nodes, total);
   for (unsigned i = 0; i < total; i++) new_node(ind);
+  in_use u = find_in_use(p);
   for (unsigned t = 0; t < p->ntus; t++)
     for (unsigned s = 0; s < p->tus[t]->nstores; s++) {
       const ir_store *st = &p->tus[t]->stores[s];
-      flow_value(ind, -1, p->tus[t], &st->val, node_of_slot(ind, -1, &st->slot), st->loc, st->owner);
+      if (store_in_use(&u, st))
+        flow_value(ind, -1, p->tus[t], &st->val, node_of_slot(ind, -1, &st->slot), st->loc, st->owner);
     }
-  for (unsigned f = 0; f < p->nfns; f++) setup_function(ind, (int)f);
+  for (unsigned f = 0; f < p->nfns; f++)
+    if (u.fn[f]) setup_function(ind, (int)f);
+  in_use_free(&u);
   propagate(ind);
   VEC_FREE(ind->queue);
   return ind;

@@ -18,6 +18,7 @@ static void free_function(ir_function *f) {
   free(f->blocks);
   free(f->vars);
   free(f->stores);
+  free(f->refs);
 }
 
 void ir_summary_free(ir_summary *s) {
@@ -26,6 +27,7 @@ void ir_summary_free(ir_summary *s) {
   free(s->funcs);
   free(s->errors);
   free(s->stores);
+  free(s->refs);
   strpool_free(s->pool);
   free(s);
 }
@@ -47,6 +49,11 @@ void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message) {
 void ir_summary_add_store(ir_summary *s, const ir_store *st) {
   s->stores = xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
   s->stores[s->nstores++] = *st;
+}
+
+void ir_summary_add_ref(ir_summary *s, const char *from, const char *to) {
+  s->refs = xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
+  s->refs[s->nrefs++] = (ir_ref){from ? strpool_intern(s->pool, from) : NULL, strpool_intern(s->pool, to)};
 }
 
 const char *ir_cmp_spelling(ir_cmp op) {

@@ -70,8 +70,16 @@ typedef struct {
   ir_slot slot;      /* IR_SLOT_FIELD, IR_SLOT_GLOBAL, or IR_SLOT_VAR (a local aggregate) */
   ir_value val;      /* IR_VAL_FUNC, IR_VAL_VAR, or a value read from another slot */
   ir_loc loc;
-  const char *owner; /* file-scope initialisers: the initialised variable; else NULL */
+  const char *owner;     /* file-scope initialisers: the initialised variable; else NULL */
+  const char *owner_key; /* its USR when it is static (it counts only if something uses it) */
 } ir_store;
+
+/* A static object that a file-scope initialiser refers to (`{ .ops = &disk_ops }`): it
+ * is in use whenever the initialised object is. */
+typedef struct {
+  const char *from; /* USR of the static object initialised, or NULL when it has external linkage */
+  const char *to;   /* USR */
+} ir_ref;
 
 typedef struct {
   const char *name;
@@ -165,6 +173,8 @@ typedef struct {
   unsigned nblocks;
   ir_store *stores; /* function pointers this function puts into fields and variables */
   unsigned nstores;
+  const char **refs; /* USRs of the file-scope and static objects it uses */
+  unsigned nrefs;
 } ir_function;
 
 /* A problem met while parsing one translation unit. */
@@ -183,6 +193,8 @@ typedef struct {
   unsigned nerrors;
   ir_store *stores; /* from initialisers of file-scope and static objects */
   unsigned nstores;
+  ir_ref *refs;     /* static objects those initialisers use */
+  unsigned nrefs;
   bool failed; /* the TU did not parse cleanly: `errors` says why */
 } ir_summary;
 
@@ -193,6 +205,7 @@ void ir_summary_free(ir_summary *s);
 ir_function *ir_summary_add_function(ir_summary *s, const ir_function *f);
 void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message);
 void ir_summary_add_store(ir_summary *s, const ir_store *st);
+void ir_summary_add_ref(ir_summary *s, const char *from, const char *to);
 
 const char *ir_cmp_spelling(ir_cmp op);
 /* Whether `value cmp k` holds. */

@@ -61,6 +61,7 @@ static cJSON *stores_to_json(file_table *t, const ir_store *st, unsigned n) {
     cJSON_AddItemToObject(o, "val", value_to_json(&st[i].val));
     cJSON_AddItemToObject(o, "loc", loc_to_json(t, &st[i].loc));
     if (st[i].owner) cJSON_AddStringToObject(o, "owner", st[i].owner);
+    if (st[i].owner_key) cJSON_AddStringToObject(o, "owner_key", st[i].owner_key);
     cJSON_AddItemToArray(a, o);
   }
   return a;
@@ -165,6 +166,10 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
     cJSON_AddItemToArray(blocks, jb);
   }
   if (f->nstores) cJSON_AddItemToObject(o, "stores", stores_to_json(t, f->stores, f->nstores));
+  if (f->nrefs) {
+    cJSON *refs = cJSON_AddArrayToObject(o, "refs");
+    for (unsigned i = 0; i < f->nrefs; i++) cJSON_AddItemToArray(refs, cJSON_CreateString(f->refs[i]));
+  }
   return o;
 }
 
@@ -187,6 +192,15 @@ char *ir_summary_to_json(const ir_summary *s) {
   cJSON_AddItemToObject(root, "functions", funcs);
   cJSON_AddItemToObject(root, "errors", errors);
   if (s->nstores) cJSON_AddItemToObject(root, "stores", stores_to_json(&t, s->stores, s->nstores));
+  if (s->nrefs) {
+    cJSON *refs = cJSON_AddArrayToObject(root, "refs");
+    for (unsigned i = 0; i < s->nrefs; i++) {
+      cJSON *pair = cJSON_CreateArray();
+      cJSON_AddItemToArray(pair, s->refs[i].from ? cJSON_CreateString(s->refs[i].from) : cJSON_CreateNull());
+      cJSON_AddItemToArray(pair, cJSON_CreateString(s->refs[i].to));
+      cJSON_AddItemToArray(refs, pair);
+    }
+  }
   char *out = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
   strmap_free(t.index);
@@ -318,6 +332,7 @@ static ir_store *stores_from_json(reader *r, const cJSON *a, unsigned nvars, uns
     if (s->val.kind == IR_VAL_VAR && !(s->val.var >= 0 && (unsigned)s->val.var < nvars)) fail(r, "store variable");
     s->loc = loc_from_json(r, it, "loc");
     s->owner = get_str(r, it, "owner", false);
+    s->owner_key = get_str(r, it, "owner_key", false);
   }
   return st;
 }
@@ -445,6 +460,15 @@ static bool function_from_json(reader *r, const cJSON *o, ir_function *f) {
     b->term_loc = loc_from_json(r, it, "loc");
   }
   f->stores = stores_from_json(r, cJSON_GetObjectItemCaseSensitive(o, "stores"), f->nvars, &f->nstores);
+  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(o, "refs");
+  if (refs && !cJSON_IsArray(refs)) return fail(r, "references");
+  if (refs) {
+    f->refs = xcalloc((size_t)cJSON_GetArraySize(refs) + 1, sizeof *f->refs);
+    cJSON_ArrayForEach(it, refs) {
+      if (!cJSON_IsString(it)) return fail(r, "reference");
+      f->refs[f->nrefs++] = strpool_intern(r->s->pool, it->valuestring);
+    }
+  }
   return r->error == NULL;
 }
 
@@ -495,6 +519,17 @@ ir_summary *ir_summary_from_json(const char *json, char **error) {
     ir_summary_add_error(r.s, l, msg);
   }
   r.s->stores = stores_from_json(&r, cJSON_GetObjectItemCaseSensitive(root, "stores"), 0, &r.s->nstores);
+  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(root, "refs");
+  if (refs && !cJSON_IsArray(refs)) fail(&r, "references");
+  else if (refs)
+    cJSON_ArrayForEach(it, refs) {
+      const cJSON *from = cJSON_GetArrayItem(it, 0), *to = cJSON_GetArrayItem(it, 1);
+      if (!cJSON_IsArray(it) || !(cJSON_IsString(from) || cJSON_IsNull(from)) || !cJSON_IsString(to)) {
+        fail(&r, "reference");
+        break;
+      }
+      ir_summary_add_ref(r.s, cJSON_IsString(from) ? from->valuestring : NULL, to->valuestring);
+    }
 done:
   free(r.files);
   cJSON_Delete(root);

@@ -198,6 +198,7 @@ static const char fnptr_code[] =
     "void a(int x) { (void)x; }\n"
     "void b(int x) { (void)x; }\n"
     "static const struct ops designated = { .persist = a, .write = &b };\n"
+    "static const struct ops *const chosen[] = { &designated };\n"
     "static struct ops positional = { a, b };\n"
     "struct wrap nested = { { b, a }, 1, { a, b } };\n"
     "struct ops array_of[] = { { a, b }, { .write = a } };\n"
@@ -239,6 +240,12 @@ static void test_function_pointer_facts(void) {
   CU_ASSERT(stores_fn(s->stores, s->nstores, "c:@SA@anon_t@FI@h", -1, "a"));
   CU_ASSERT_FALSE(stores_fn(s->stores, s->nstores, "c:@S@other@FI@write", -1, "a"));
   for (unsigned i = 0; i < s->nstores; i++) CU_ASSERT_PTR_NOT_NULL(s->stores[i].owner);
+  /* a static table named by another static initialiser */
+  bool named = false;
+  for (unsigned i = 0; i < s->nrefs; i++)
+    named |= s->refs[i].from && strcmp(s->refs[i].to, "c:fnptr.c@designated") == 0 &&
+             strcmp(s->refs[i].from, "c:fnptr.c@chosen") == 0;
+  CU_ASSERT(named);
 
   const ir_function *f = unit_function(s, "use");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -285,6 +292,10 @@ static void test_function_pointer_facts(void) {
         read_slot = true;
     }
   CU_ASSERT(read_slot);
+  /* the file-scope objects it uses: what decides whether a static table is in use */
+  bool uses_table = false;
+  for (unsigned i = 0; i < f->nrefs; i++) uses_table |= strcmp(f->refs[i], "c:@table") == 0;
+  CU_ASSERT(uses_table);
 
   /* the facts survive the summary round trip */
   char *j1 = ir_summary_to_json(s), *err = NULL;
