@@ -223,6 +223,7 @@ struct calm_loop {
     uint64_t poll_steps;                  /* steps at the last I/O poll */
     calm_time poll_time;                  /* time of the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
+    uint64_t polls;                       /* epoll_wait calls so far (test hook) */
     /* timers */
     calm__tnode **heap;                   /* binary min-heap on (when, seq) */
     size_t heap_len, heap_cap;

@@ -20,6 +20,11 @@ __thread calm_loop *calm__tls_loop;
 #define CALM__CLOCK_ITERS 4  /* iterations between clock reads while busy */
 #define CALM__POLL_STEPS 256 /* task steps between I/O polls while busy */
 
+uint64_t calm__loop_polls(const calm_loop *loop)
+{
+    return loop->polls;
+}
+
 calm_loop *calm_loop_current(void)
 {
     return calm__tls_loop;
@@ -218,6 +223,7 @@ static void calm__poll_io(calm_loop *loop, int timeout)
     struct epoll_event ev[CALM__POLL_BATCH];
     int n, i;
 
+    loop->polls++;
     n = epoll_wait(loop->epfd, ev, CALM__POLL_BATCH, timeout);
     loop->poll_steps = loop->steps;
     if (n < 0) {

@@ -90,16 +90,24 @@ void calm__heap_remove(calm_loop *loop, calm__tnode *node)
     calm__heap_up(loop, last->index);
 }
 
-/* Batch expiry: every node due at the cached `now` fires in this pass. A node
- * re-armed by its own callback for `now` or earlier waits for the next pass,
- * so a zero-period timer cannot starve the loop. */
+/* Firings of timers armed during the pass itself (a 0 ms re-arm from a
+ * callback) before the pass ends and I/O gets its turn: enough that such a
+ * timer costs no poll per firing, few enough that fds are still served. */
+#define CALM__TIMER_PASS_EXTRA 1024
+
+/* Batch expiry: every node due at the cached `now` fires in this pass, and so
+ * do nodes armed meanwhile for `now` or earlier (they sort after those due
+ * before the pass), up to CALM__TIMER_PASS_EXTRA of them. */
 void calm__run_timers(calm_loop *loop)
 {
-    uint64_t limit = loop->timer_seq;
+    uint64_t limit = loop->timer_seq;     /* nodes armed before the pass */
+    unsigned extra = 0;
 
     while (loop->heap_len > 0) {
         calm__tnode *n = loop->heap[0];
-        if (n->when > loop->now || n->seq >= limit)
+        if (n->when > loop->now)
+            break;
+        if (n->seq >= limit && extra++ >= CALM__TIMER_PASS_EXTRA)
             break;
         calm__heap_remove(loop, n);
         n->fire(loop, n);

@@ -12,6 +12,7 @@
 void calm__alloc_fail_after(long n);
 long calm__alloc_live(void);
 long calm__alloc_fail_pending(void);
+uint64_t calm__loop_polls(const calm_loop *loop); /* epoll_wait calls so far */
 
 #define ASSERT_EQ(a, b)                                                                   \
     do {                                                                                  \

@@ -194,6 +194,79 @@ void test_timer_batch_expiry(void)
     close_loop_clean(loop);
 }
 
+/* A 0 ms timer re-armed from its own callback runs in the same pass, without
+ * an epoll_wait per firing (counted, not timed), and still lets I/O in. */
+enum { REARMS = 100000 };
+static long rearms_left;
+
+static void rearm_zero(calm_loop *loop, void *arg)
+{
+    (void)arg;
+    fired++;
+    if (--rearms_left > 0)
+        ASSERT_FATAL(calm_timer_start(loop, 0, 0, rearm_zero, NULL) != NULL);
+}
+
+void test_timer_zero_rearm_same_pass(void)
+{
+    calm_loop *loop = test_loop();
+    uint64_t polls;
+
+    fired = 0;
+    rearms_left = REARMS;
+    ASSERT_FATAL(calm_timer_start(loop, 0, 0, rearm_zero, NULL) != NULL);
+    polls = calm__loop_polls(loop);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    polls = calm__loop_polls(loop) - polls;
+    ASSERT_EQ(fired, REARMS);
+    /* one I/O turn per 1024 firings at most, not one per firing */
+    ASSERT_TRUE(polls <= REARMS / 1024 + 2);
+    if (polls > REARMS / 1024 + 2)
+        fprintf(stderr, "%llu epoll_waits for %d firings\n", (unsigned long long)polls, REARMS);
+    close_loop_clean(loop);
+}
+
+static int io_fds[2];
+static long firings_before_io = -1;
+
+static void rearm_until_io(calm_loop *loop, void *arg)
+{
+    (void)arg;
+    fired++;
+    if (firings_before_io < 0 && fired < 10 * 1024 * 1024)
+        ASSERT_FATAL(calm_timer_start(loop, 0, 0, rearm_until_io, NULL) != NULL);
+}
+
+static void on_io_turn(calm_loop *loop, int fd, int revents, void *arg)
+{
+    char c;
+
+    (void)loop;
+    (void)revents;
+    ASSERT_EQ(read(fd, &c, 1), 1);
+    firings_before_io = fired;
+    calm_watch_stop(*(calm_watch **)arg);
+}
+
+void test_timer_zero_rearm_leaves_io_a_turn(void)
+{
+    calm_loop *loop = test_loop();
+    static calm_watch *w;
+
+    fired = 0;
+    firings_before_io = -1;
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, io_fds), 0);
+    ASSERT_EQ(write(io_fds[1], "x", 1), 1);
+    w = calm_watch_fd(loop, io_fds[0], CALM_READABLE, on_io_turn, &w);
+    ASSERT_FATAL(w != NULL);
+    ASSERT_FATAL(calm_timer_start(loop, 0, 0, rearm_until_io, NULL) != NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_TRUE(firings_before_io >= 1 && firings_before_io <= 2 * 1025);
+    close(io_fds[0]);
+    close(io_fds[1]);
+    close_loop_clean(loop);
+}
+
 /* ---- fd watchers and waits */
 
 static int sv[2];
