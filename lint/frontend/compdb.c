@@ -71,8 +71,77 @@ static bool drops_alone(const char *a) {
 static int xclang_plugin_values(const char *a) {
   if (strcmp(a, "-load") == 0 || strcmp(a, "-plugin") == 0 || strcmp(a, "-add-plugin") == 0) return 1;
   if (starts_with(a, "-plugin-arg-")) return 1;
-  if (starts_with(a, "-load=") || starts_with(a, "-add-plugin=") || starts_with(a, "-plugin=")) return 0;
+  if (starts_with(a, "-load=") || starts_with(a, "-add-plugin=") || starts_with(a, "-plugin=") ||
+      starts_with(a, "-fpass-plugin=") || starts_with(a, "-fplugin="))
+    return 0;
   return -1;
+}
+
+/* clang-cl hands a `/clang:X` (or `-clang:X`) argument to the clang driver as X. */
+static const char *unwrap(const char *a) {
+  return starts_with(a, "/clang:") || starts_with(a, "-clang:") ? a + strlen("/clang:") : a;
+}
+
+/* At argv[i], a value for the compiler proper (`-Xclang V`, `-Xclang=V`): sets *value
+ * and returns how many arguments it spans, else 0. */
+static size_t xclang_at(const char *const *argv, size_t argc, size_t i, const char **value) {
+  if (i >= argc) return 0;
+  const char *a = unwrap(argv[i]);
+  if (strcmp(a, "-Xclang") == 0 && i + 1 < argc) {
+    *value = unwrap(argv[i + 1]);
+    return 2;
+  }
+  if (starts_with(a, "-Xclang=")) {
+    *value = a + strlen("-Xclang=");
+    return 1;
+  }
+  return 0;
+}
+
+/* An LLVM option (the value of -mllvm) that loads a library: -load, -load=lib.so,
+ * -load-pass-plugin=..., with one dash or two. */
+static bool llvm_loads(const char *o) {
+  while (*o == '-') o++;
+  return starts_with(o, "load") || strstr(o, "plugin") != NULL;
+}
+
+/* At argv[i], how many arguments make up a flag that would load code into the linter
+ * (a plugin, a pass plugin, an LLVM -load, a clang config file, which can hold any of
+ * them), else 0. */
+static size_t loads_code(const char *const *argv, size_t argc, size_t i) {
+  const char *a = unwrap(argv[i]), *v;
+  if (strcmp(a, "--config") == 0) return i + 1 < argc ? 2 : 1;
+  if (starts_with(a, "--config=") || starts_with(a, "--config-system-dir=") || starts_with(a, "--config-user-dir="))
+    return 1;
+  if (starts_with(a, "-fplugin=") || starts_with(a, "-fpass-plugin=") || starts_with(a, "-fplugin-arg-")) return 1;
+  if (strcmp(a, "-mllvm") == 0 && i + 1 < argc) {
+    const char *o = unwrap(argv[i + 1]);
+    if (!llvm_loads(o)) return 0;
+    /* `-mllvm -load -mllvm lib.so`: the library is the next -mllvm value */
+    if (!strchr(o, '=') && i + 3 < argc && strcmp(unwrap(argv[i + 2]), "-mllvm") == 0) return 4;
+    return 2;
+  }
+  size_t n = xclang_at(argv, argc, i, &v);
+  if (!n) return 0;
+  if (strcmp(v, "-mllvm") == 0) { /* the same through -Xclang, each word wrapped */
+    const char *o;
+    size_t w = xclang_at(argv, argc, i + n, &o);
+    if (!w || !llvm_loads(o)) return 0;
+    n += w;
+    const char *m, *lib;
+    size_t wm = strchr(o, '=') ? 0 : xclang_at(argv, argc, i + n, &m);
+    size_t wl = wm && strcmp(m, "-mllvm") == 0 ? xclang_at(argv, argc, i + n + wm, &lib) : 0;
+    return wl ? n + wm + wl : n;
+  }
+  int values = xclang_plugin_values(v);
+  if (values < 0) return 0;
+  for (int k = 0; k < values; k++) {
+    const char *x;
+    size_t w = xclang_at(argv, argc, i + n, &x);
+    if (!w) break;
+    n += w;
+  }
+  return n;
 }
 
 static bool same_file(const char *arg, const char *file, const char *directory) {
@@ -83,37 +152,43 @@ static bool same_file(const char *arg, const char *file, const char *directory) 
   return same;
 }
 
-char **compdb_filter_args(const char *const *argv, size_t argc, const char *file, const char *directory,
-                          size_t *nout) {
+char **compdb_filter_flags(const char *const *argv, size_t argc, const char *file, const char *directory,
+                           size_t *nout) {
   char **out = xcalloc(argc + 1, sizeof *out);
-  size_t n = 0, i = 0;
-  if (argc > 0 && is_wrapper(argv[0])) i++;
-  if (i < argc && argv[i][0] != '-') i++; /* the compiler */
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-Xclang") == 0 && i + 1 < argc) {
-      int values = xclang_plugin_values(argv[i + 1]);
-      if (values >= 0) {
-        i += 1;
-        /* skip "-Xclang value" pairs that belong to the plugin option */
-        for (int v = 0; v < values && i + 2 < argc && strcmp(argv[i + 1], "-Xclang") == 0; v++) i += 2;
-        continue;
-      }
-      out[n++] = xstrdup(a);
-      out[n++] = xstrdup(argv[++i]);
+  size_t n = 0;
+  for (size_t i = 0; i < argc; i++) {
+    size_t skip = loads_code(argv, argc, i);
+    if (skip) {
+      i += skip - 1;
       continue;
     }
+    const char *v;
+    size_t pair = xclang_at(argv, argc, i, &v);
+    if (pair) { /* kept whole, so its value is not read as a driver flag below */
+      for (size_t k = 0; k < pair; k++) out[n++] = xstrdup(argv[i + k]);
+      i += pair - 1;
+      continue;
+    }
+    const char *a = unwrap(argv[i]);
     if (drops_with_value(a)) {
       i++;
       continue;
     }
     if (drops_alone(a)) continue;
     if (a[0] != '-' && file && same_file(a, file, directory)) continue;
-    out[n++] = xstrdup(a);
+    out[n++] = xstrdup(argv[i]);
   }
   out[n] = NULL;
   *nout = n;
   return out;
+}
+
+char **compdb_filter_args(const char *const *argv, size_t argc, const char *file, const char *directory,
+                          size_t *nout) {
+  size_t i = 0;
+  if (argc > 0 && is_wrapper(argv[0])) i++;
+  if (i < argc && argv[i][0] != '-') i++; /* the compiler */
+  return compdb_filter_flags(argv + i, argc - i, file, directory, nout);
 }
 
 /* A precise message for a database that does not parse. */
@@ -187,7 +262,8 @@ int compdb_load(const char *dir, compdb *out, char **error) {
     }
   }
   out->path = path;
-  out->jobs = xcalloc(n ? n : 1, sizeof *out->jobs);
+  out->jobs = xcalloc(n ? n : 1, sizeof *out->jobs); /* never moves: the index points into it */
+  out->index = strmap_new();
   for (unsigned i = 0; i < n; i++) {
     CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
     CXString d = clang_CompileCommand_getDirectory(cmd);
@@ -204,8 +280,11 @@ int compdb_load(const char *dir, compdb *out, char **error) {
     size_t nargs;
     char **args = compdb_filter_args(argv, argc, file, directory, &nargs);
     /* the same file compiled twice (two targets): the first entry wins */
-    if (!compdb_find(out, file)) compile_job_init(&out->jobs[out->njobs++], file, directory, args, nargs);
-    else {
+    if (!compdb_find(out, file)) {
+      compile_job *job = &out->jobs[out->njobs++];
+      compile_job_init(job, file, directory, args, nargs);
+      strmap_put(out->index, job->file, job);
+    } else {
       for (size_t k = 0; k < nargs; k++) free(args[k]);
       free(args);
     }
@@ -225,13 +304,13 @@ void compdb_free(compdb *db) {
   for (size_t i = 0; i < db->njobs; i++) compile_job_clear(&db->jobs[i]);
   free(db->jobs);
   free(db->path);
+  strmap_free(db->index);
   memset(db, 0, sizeof *db);
 }
 
 const compile_job *compdb_find(const compdb *db, const char *file) {
-  for (size_t i = 0; i < db->njobs; i++)
-    if (strcmp(db->jobs[i].file, file) == 0) return &db->jobs[i];
-  return NULL;
+  void *job;
+  return db->index && strmap_get(db->index, file, &job) ? job : NULL;
 }
 
 static size_t common_prefix_dirs(const char *a, const char *b) {

@@ -16,6 +16,7 @@ typedef struct {
   char *path; /* the compile_commands.json that was read */
   compile_job *jobs;
   size_t njobs;
+  struct strmap *index; /* file -> its job, so a lookup costs the same for any size */
 } compdb;
 
 /* Loads `dir/compile_commands.json`. Returns 0, or -1 with *error set (malloc'd,
@@ -23,7 +24,7 @@ typedef struct {
 int compdb_load(const char *dir, compdb *out, char **error);
 void compdb_free(compdb *db);
 
-/* The entry for `file` (absolute), or NULL. */
+/* The entry for `file` (absolute), or NULL. Constant time on average. */
 const compile_job *compdb_find(const compdb *db, const char *file);
 
 /* A job for `file` when the database has none (a header, a new file): the flags of
@@ -37,6 +38,12 @@ compile_job *compdb_infer(const compdb *db, const char *file);
  * -Xclang -load, -Xclang -plugin, ...). The result is malloc'd; strings are copied. */
 char **compdb_filter_args(const char *const *argv, size_t argc, const char *file, const char *directory,
                           size_t *nout);
+/* The same filter over flags alone (no compiler in front): the flags after `--`, or
+ * those read from a response file. Also drops clang config files (`--config`, which can
+ * carry -Xclang -load), `-mllvm -load`, `-Xclang -fpass-plugin=`, and each of these
+ * behind clang-cl's `/clang:`. */
+char **compdb_filter_flags(const char *const *argv, size_t argc, const char *file, const char *directory,
+                           size_t *nout);
 
 void compile_job_init(compile_job *job, const char *file, const char *directory, char **args, size_t nargs);
 compile_job *compile_job_copy(const compile_job *job);

@@ -2,56 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
 #include "frontend.h"
 #include "lower.h"
 
 #define MAX_ERRORS 10
-
-/* Flags whose value is a path, joined (`-Iinc`) or separate (`-I inc`). */
-static const char *const path_flags[] = {"-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros",
-                                         "-isysroot", "--sysroot", "-F", "-iprefix", "-iwithprefix", NULL};
-
-/* Front-end arguments: relative paths made absolute against the compile command's
- * directory, and no warnings (only errors matter to the linter). libclang's own
- * `-working-directory` is not used: it changes the process's working directory,
- * which parse threads share. The returned strings are owned by *owned. */
-static const char **build_args(const compile_job *job, int *argc, char ***owned, size_t *nowned) {
-  const char **argv = xcalloc(job->nargs + 2, sizeof *argv);
-  *owned = xcalloc(job->nargs + 1, sizeof **owned);
-  *nowned = 0;
-  int n = 0;
-  for (size_t i = 0; i < job->nargs; i++) {
-    const char *a = job->args[i];
-    argv[n++] = a;
-    for (int f = 0; path_flags[f]; f++) {
-      size_t len = strlen(path_flags[f]);
-      if (strncmp(a, path_flags[f], len) != 0) continue;
-      const char *value = a[len] == '=' ? a + len + 1 : a + len;
-      if (*value == '\0' && i + 1 < job->nargs && a[len] == '\0') {
-        /* separate form: the next argument is the path */
-        const char *next = job->args[i + 1];
-        if (next[0] != '/') {
-          char *abs = path_absolute(next, job->directory);
-          (*owned)[(*nowned)++] = abs;
-          argv[n++] = abs;
-        } else {
-          argv[n++] = next;
-        }
-        i++;
-      } else if (*value && *value != '/') {
-        char *abs = path_absolute(value, job->directory);
-        char *joined = xasprintf("%.*s%s", (int)(value - a), a, abs);
-        free(abs);
-        (*owned)[(*nowned)++] = joined;
-        argv[n - 1] = joined;
-      }
-      break;
-    }
-  }
-  argv[n++] = "-w";
-  *argc = n;
-  return argv;
-}
 
 typedef struct {
   lower_files *files;
@@ -112,6 +67,9 @@ static void record_errors(ir_summary *sum, CXTranslationUnit tu) {
         clang_getFileLocation(clang_getDiagnosticLocation(d), &file, &loc.line, &loc.col, NULL);
         CXString name = clang_getFileName(file);
         loc.file = file ? clang_getCString(name) : NULL;
+        /* a position in no file (the command line's `-include`, clang's <built-in>) is no
+         * position in the main file: the error is the unit's, with no line */
+        if (!file) loc.line = loc.col = 0;
         loc.end_line = loc.line;
         loc.end_col = loc.col;
         CXString s = clang_getDiagnosticSpelling(d);
@@ -135,10 +93,15 @@ static const char *parse_error_name(enum CXErrorCode e) {
 
 ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *unsaved, size_t unsaved_len) {
   ir_summary *sum = ir_summary_new(job->file);
-  int argc;
-  char **owned;
-  size_t nowned;
-  const char **argv = build_args(job, &argc, &owned, &nowned);
+  flags_args fa;
+  flags_build(job, &fa);
+  if (fa.error) {
+    ir_loc loc = {job->file, 0, 0, 0, 0};
+    sum->failed = true;
+    ir_summary_add_error(sum, loc, fa.error);
+  }
+  int argc = fa.argc;
+  const char **argv = fa.argv;
   struct CXUnsavedFile uf = {job->file, unsaved, (unsigned long)unsaved_len};
   unsigned options = CXTranslationUnit_KeepGoing;
   CXTranslationUnit tu = NULL;
@@ -175,8 +138,6 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
   lower_files_free(w.files);
   clang_disposeTranslationUnit(tu);
 done:
-  for (size_t i = 0; i < nowned; i++) free(owned[i]);
-  free(owned);
-  free(argv);
+  flags_args_free(&fa);
   return sum;
 }
