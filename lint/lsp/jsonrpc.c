@@ -1,9 +1,13 @@
 /* LSP framing: "Content-Length: N\r\n\r\n" then N bytes of JSON. Other headers
- * (Content-Type) are accepted and ignored. */
+ * (Content-Type) are accepted and ignored. A framing error is reported and, where
+ * the stream allows, read past: a body that is too big is dropped as it arrives, a
+ * header without a length is skipped up to the next Content-Length. */
 #define _GNU_SOURCE
 #include "jsonrpc.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,22 +25,66 @@ void rpc_reader_init(rpc_reader *r, int fd) {
 
 void rpc_reader_free(rpc_reader *r) {
   free(r->buf);
+  free(r->problem);
   memset(r, 0, sizeof *r);
 }
 
-/* Returns the body length of a complete header block at the start of the buffer,
- * with *header_len set, 0 if more input is needed, -1 on a malformed header. */
-static long parse_header(const rpc_reader *r, size_t *header_len) {
+enum { HEADER_MORE, HEADER_OK, HEADER_BAD, HEADER_TOO_BIG };
+
+/* Reads the header block at the start of the buffer: HEADER_OK with its length and
+ * the body's, HEADER_MORE if it is not complete yet, HEADER_BAD if no body length can
+ * be told, HEADER_TOO_BIG (lengths set) for a body over MAX_MESSAGE. */
+static int parse_header(const rpc_reader *r, size_t *header_len, size_t *body_len) {
   const char *end = memmem(r->buf, r->len, "\r\n\r\n", 4);
-  if (!end) return r->len > 8192 ? -1 : 0;
+  if (!end) return r->len > 8192 ? HEADER_BAD : HEADER_MORE;
   *header_len = (size_t)(end - r->buf) + 4;
-  long length = -1;
+  bool found = false;
+  unsigned long long length = 0;
   for (const char *line = r->buf; line < end;) {
     const char *eol = memmem(line, (size_t)(end - line) + 2, "\r\n", 2);
-    if (strncasecmp(line, "Content-Length:", 15) == 0) length = strtol(line + 15, NULL, 10);
+    if ((size_t)(eol - line) > 15 && strncasecmp(line, "Content-Length:", 15) == 0) {
+      const char *p = line + 15;
+      while (p < eol && (*p == ' ' || *p == '\t')) p++;
+      if (p == eol) return HEADER_BAD;
+      length = 0;
+      for (; p < eol && *p >= '0' && *p <= '9'; p++)
+        length = length > ULLONG_MAX / 10 ? ULLONG_MAX : length * 10 + (unsigned)(*p - '0');
+      while (p < eol && (*p == ' ' || *p == '\t')) p++;
+      if (p != eol) return HEADER_BAD;
+      found = true;
+    }
     line = eol + 2;
   }
-  return length < 0 || (unsigned long)length > MAX_MESSAGE ? -1 : length;
+  if (!found) return HEADER_BAD;
+  *body_len = length > SIZE_MAX ? SIZE_MAX : (size_t)length;
+  return length > MAX_MESSAGE ? HEADER_TOO_BIG : HEADER_OK;
+}
+
+static void drop(rpc_reader *r, size_t n) {
+  memmove(r->buf, r->buf + n, r->len - n);
+  r->len -= n;
+}
+
+/* After a header that gives no length, the next message starts at the next line
+ * that begins with "Content-Length:" (the header every client sends first): drop
+ * what comes before. Always drops at least one byte, so a bad header cannot repeat. */
+static void resync(rpc_reader *r) {
+  static const char key[] = "content-length:";
+  size_t k = sizeof key - 1;
+  for (size_t i = 1; i < r->len; i++) {
+    if (r->buf[i - 1] != '\n') continue;
+    size_t n = r->len - i < k ? r->len - i : k; /* the key, or the start of it at the end */
+    if (strncasecmp(r->buf + i, key, n) == 0) {
+      drop(r, i);
+      return;
+    }
+  }
+  drop(r, r->len);
+}
+
+static void set_problem(rpc_reader *r, char *problem) {
+  free(r->problem);
+  r->problem = problem;
 }
 
 static int fill(rpc_reader *r, int timeout_ms) {
@@ -61,19 +109,50 @@ static int fill(rpc_reader *r, int timeout_ms) {
 int rpc_read(rpc_reader *r, int timeout_ms, cJSON **msg) {
   *msg = NULL;
   for (;;) {
-    size_t header = 0;
-    long body = r->len ? parse_header(r, &header) : 0;
-    if (body < 0) return -1;
-    if (header && r->len >= header + (size_t)body) {
-      *msg = cJSON_ParseWithLength(r->buf + header, (size_t)body);
-      memmove(r->buf, r->buf + header + body, r->len - header - (size_t)body);
-      r->len -= header + (size_t)body;
-      if (*msg) return 1;
-      continue; /* not JSON: skip it, as a server must not die of one bad message */
+    if (r->skip) {
+      /* the body of a message too big to keep is dropped as it arrives */
+      size_t n = r->skip < r->len ? r->skip : r->len;
+      drop(r, n);
+      r->skip -= n;
     }
-    if (r->eof) return -1;
+    size_t header = 0, body = 0;
+    int h = r->skip || !r->len ? HEADER_MORE : parse_header(r, &header, &body);
+    if (h == HEADER_OK && r->len >= header + body) {
+      *msg = cJSON_ParseWithLength(r->buf + header, body);
+      drop(r, header + body);
+      if (*msg) return 1;
+      /* not JSON: skip it, as a server must not die of one bad message */
+      set_problem(r, xasprintf("a message body of %zu bytes is not JSON: skipped", body));
+      return 2;
+    }
+    if (h == HEADER_TOO_BIG) {
+      drop(r, header);
+      r->skip = body;
+      set_problem(r, xasprintf("a message of %zu bytes is over the %u MiB limit: skipped", body, MAX_MESSAGE >> 20));
+      return 2;
+    }
+    if (h == HEADER_BAD) {
+      resync(r);
+      set_problem(r, xstrdup("a message header without a valid Content-Length: skipped to the next header"));
+      return 2;
+    }
+    if (r->eof) {
+      if (r->len || r->skip) {
+        set_problem(r, xstrdup("the input ended inside a message"));
+        r->len = r->skip = 0;
+        return 2;
+      }
+      return -1;
+    }
     int rc = fill(r, timeout_ms);
-    if (rc <= 0) return rc;
+    if (rc < 0 && !r->eof) {
+      set_problem(r, xasprintf("cannot read the client's messages: %s", strerror(errno)));
+      r->eof = true;
+      r->len = r->skip = 0;
+      return 2;
+    }
+    if (rc < 0) continue; /* end of input: said above, once what is buffered is looked at */
+    if (rc == 0) return 0;
     /* more bytes arrived: once they make a whole message it is returned at once */
     timeout_ms = 0;
   }

@@ -3,6 +3,7 @@
  * burst of changes costs one lint once the user pauses. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -226,6 +227,14 @@ int lsp_serve(const char *const *args, int n) {
     if (due && wait < 0) wait = 0;
     cJSON *msg;
     int rc = rpc_read(&in, (int)(wait > 60000 ? 60000 : wait), &msg);
+    if (rc == 2) {
+      /* said where a person looks (the editor's log) and where a script does */
+      char *line = xasprintf("calm-lint: lsp: %s", in.problem);
+      fprintf(stderr, "%s\n", line);
+      log_message(1, line);
+      free(line);
+      continue;
+    }
     if (rc < 0) {
       status = 1; /* the client vanished without exit */
       break;

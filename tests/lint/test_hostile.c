@@ -17,6 +17,7 @@
 #include "../../lint/base/base.h"
 #include "../../lint/driver/config.h"
 #include "../../lint/graph/models.h"
+#include "../../lint/lsp/jsonrpc.h"
 #include "unit.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -272,6 +273,94 @@ static void test_model_duplicates_and_numbers(void) {
   free(err);
 }
 
+/* ---- language server framing ---- */
+
+static const char valid_msg[] = "Content-Length: 17\r\n\r\n{\"method\": \"ok\"}\n";
+
+/* A reader over a pipe fed by a child that writes `prefix`, `fill` bytes of 'x',
+ * then `suffix`, and closes. */
+static pid_t feed(rpc_reader *r, const char *prefix, size_t fill, const char *suffix) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    static char chunk[65536];
+    memset(chunk, 'x', sizeof chunk);
+    bool ok = write(p[1], prefix, strlen(prefix)) == (ssize_t)strlen(prefix);
+    while (ok && fill) {
+      size_t n = fill < sizeof chunk ? fill : sizeof chunk;
+      ok = write(p[1], chunk, n) == (ssize_t)n;
+      fill -= n;
+    }
+    ok = ok && write(p[1], suffix, strlen(suffix)) == (ssize_t)strlen(suffix);
+    _exit(ok ? 0 : 1);
+  }
+  close(p[1]);
+  rpc_reader_init(r, p[0]);
+  return pid;
+}
+
+static void finish(rpc_reader *r, pid_t pid) {
+  close(r->fd);
+  rpc_reader_free(r);
+  int st;
+  waitpid(pid, &st, 0);
+}
+
+/* Reads one result; with a problem, checks that it mentions `expect`. */
+static int next(rpc_reader *r, const char *expect) {
+  cJSON *msg = NULL;
+  int rc;
+  /* 0: no whole message yet (a big body arrives in many reads) */
+  for (int tries = 0; (rc = rpc_read(r, 10000, &msg)) == 0 && tries < 100000; tries++) {
+  }
+  if (rc == 1) {
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    CU_ASSERT(cJSON_IsString(m) && strcmp(m->valuestring, "ok") == 0);
+  }
+  if (rc == 2 && expect) CU_ASSERT(r->problem && strstr(r->problem, expect));
+  if (rc == 2 && expect && !(r->problem && strstr(r->problem, expect)))
+    fprintf(stderr, "problem: %s (expected %s)\n", r->problem ? r->problem : "(none)", expect);
+  cJSON_Delete(msg);
+  return rc;
+}
+
+static void test_rpc_huge_length(void) {
+  rpc_reader r;
+  pid_t pid = feed(&r, "Content-Length: 99999999999\r\n\r\n{}", 0, "");
+  CU_ASSERT_EQUAL(next(&r, "99999999999 bytes is over the 64 MiB limit"), 2);
+  CU_ASSERT_EQUAL(next(&r, "ended inside a message"), 2);
+  CU_ASSERT_EQUAL(next(&r, NULL), -1);
+  finish(&r, pid);
+}
+
+static void test_rpc_oversized_body_is_skipped(void) {
+  rpc_reader r;
+  size_t big = ((size_t)64 << 20) + 1;
+  char *header = xasprintf("Content-Length: %zu\r\n\r\n", big);
+  pid_t pid = feed(&r, header, big, valid_msg);
+  CU_ASSERT_EQUAL(next(&r, "over the 64 MiB limit: skipped"), 2);
+  CU_ASSERT_EQUAL(next(&r, NULL), 1); /* the message after it is read */
+  CU_ASSERT(r.cap < ((size_t)4 << 20)); /* the big body was never held */
+  CU_ASSERT_EQUAL(next(&r, NULL), -1);
+  finish(&r, pid);
+  free(header);
+}
+
+static void test_rpc_bad_headers_resync(void) {
+  rpc_reader r;
+  pid_t pid = feed(&r, "Content-Type: x\r\n\r\n{\"a\": 1}Content-Length: -5\r\n\r\n", 0,
+                   "\r\nContent-Length: 3\r\n\r\nnot"
+                   "Content-Length: 17\r\n\r\n{\"method\": \"ok\"}\n");
+  CU_ASSERT_EQUAL(next(&r, "without a valid Content-Length"), 2);
+  CU_ASSERT_EQUAL(next(&r, "not JSON"), 2);
+  CU_ASSERT_EQUAL(next(&r, NULL), 1);
+  CU_ASSERT_EQUAL(next(&r, NULL), -1);
+  finish(&r, pid);
+}
+
 /* ---- through the binary ---- */
 
 static char *out_text, *err_text;
@@ -401,6 +490,14 @@ static void test_cli_write_baseline(void) {
   free(real);
 }
 
+static void test_cli_lsp_framing_error(void) {
+  free(unit_write("lsp-in.txt", "Content-Length: 99999999999\r\n\r\n{}"));
+  /* it used to exit at once, saying nothing */
+  CU_ASSERT_EQUAL(lint("--lsp < lsp-in.txt"), 1);
+  CU_ASSERT(err_text && strstr(err_text, "calm-lint: lsp: a message of 99999999999 bytes is over the 64 MiB limit"));
+  CU_ASSERT(out_text && strstr(out_text, "\"window/logMessage\"") && strstr(out_text, "99999999999 bytes"));
+}
+
 void unit_register_hostile(void) {
   CU_pSuite s = CU_add_suite("hostile", NULL, NULL);
   CU_add_test(s, "reads refuse devices, FIFOs and directories", test_read_refuses_devices_and_fifos);
@@ -410,8 +507,12 @@ void unit_register_hostile(void) {
   CU_add_test(s, "escaped keys stay on one line", test_escape);
   CU_add_test(s, "configuration: duplicate keys, keys with control characters", test_config_duplicates_and_keys);
   CU_add_test(s, "models: duplicate keys, numbers out of range", test_model_duplicates_and_numbers);
+  CU_add_test(s, "lsp: a Content-Length of 99999999999 is reported", test_rpc_huge_length);
+  CU_add_test(s, "lsp: a body over 64 MiB is skipped, the next message read", test_rpc_oversized_body_is_skipped);
+  CU_add_test(s, "lsp: headers without a length are skipped", test_rpc_bad_headers_resync);
   CU_add_test(s, "database entries that are a FIFO or a device", test_cli_database_entries);
   CU_add_test(s, "a database over the limit, a broken one in one line", test_cli_database_file);
   CU_add_test(s, "configuration, model file and baseline that are not files", test_cli_config_model_baseline);
+  CU_add_test(s, "lsp: the server says why it cannot read a message", test_cli_lsp_framing_error);
   CU_add_test(s, "--write-baseline through a symlink and onto a FIFO", test_cli_write_baseline);
 }
