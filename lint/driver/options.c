@@ -92,7 +92,11 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       else *error = xasprintf("unknown output format '%s' (expected text, json, sarif, github or gitlab)", v);
     } else if (take_value(argc, argv, &i, "--config", &v, error)) o->config = v;
     else if (take_value(argc, argv, &i, "--enable", &v, error)) {
+      size_t before = o->nenable;
       if (v) split_ids(v, &o->enable, &o->nenable);
+      /* an empty list would silently mean every rule (and "enable": [] in a
+       * configuration means none): neither is what the user wrote */
+      if (v && o->nenable == before) *error = xasprintf("--enable needs at least one rule id (see --list-rules)");
     } else if (take_value(argc, argv, &i, "--disable", &v, error)) {
       if (v) split_ids(v, &o->disable, &o->ndisable);
     } else if (take_value(argc, argv, &i, "-j", &v, error)) {

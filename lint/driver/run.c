@@ -3,11 +3,14 @@
 #define _GNU_SOURCE
 #include "run.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../rules/rule.h"
@@ -45,6 +48,10 @@ typedef struct {
   strmap *configs;     /* config path -> lint_config* ; "" key unused */
   strmap *config_of;   /* directory -> lint_config* that governs it (NULL: none) */
   model_db *models;
+  strmap *job_ids;     /* device:inode of each job's file: a file reached twice is one job */
+  bool context_run;    /* a header is an input: the whole database is parsed for context */
+  strmap *named;       /* context_run: the files whose findings are reported */
+  strmap *model_notes; /* model name -> its description (malloc'd), for --list-models */
   int status;
 } run_state;
 
@@ -61,17 +68,38 @@ static void fail(run_state *r, const char *fmt, ...) {
 
 /* ---- inputs ---- */
 
-static bool is_source(const char *name) {
-  const char *dot = strrchr(name, '.');
-  return dot && strcmp(dot, ".c") == 0;
+static bool has_ext(const char *name, const char *ext) {
+  const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
+  return dot && (!slash || dot > slash) && strcmp(dot, ext) == 0;
 }
+
+static bool is_source(const char *name) { return has_ext(name, ".c"); }
+static bool is_header(const char *name) { return has_ext(name, ".h"); }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Every .c file under `dir`, sorted, skipping hidden directories. */
+/* A file's identity, "device:inode": the same file reached by two paths (a symlink,
+ * a loop of them) is one file. NULL when it cannot be stat'ed. */
+static char *file_id(const char *path, struct stat *st_out) {
+  struct stat st;
+  if (stat(path, &st) != 0) return NULL;
+  if (st_out) *st_out = st;
+  return xasprintf("%" PRIuMAX ":%" PRIuMAX, (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+}
+
+/* Every .c file under `dir`, sorted, skipping hidden directories. Each real
+ * directory and file is visited once (`seen` holds their identities), so a symlink
+ * loop ends and a file linked twice is listed once, under its first name. */
 typedef VEC(char *) path_list;
 
-static void list_sources(const char *dir, path_list *out) {
+static void list_sources(const char *dir, path_list *out, strmap *seen) {
+  char *id = file_id(dir, NULL);
+  if (!id || strmap_get(seen, id, NULL)) {
+    free(id);
+    return;
+  }
+  strmap_put(seen, id, NULL);
+  free(id);
   DIR *d = opendir(dir);
   if (!d) return;
   VEC(char *) names = {0};
@@ -83,22 +111,32 @@ static void list_sources(const char *dir, path_list *out) {
   closedir(d);
   if (names.len) qsort(names.items, names.len, sizeof *names.items, cmp_str);
   for (size_t i = 0; i < names.len; i++) {
-    if (path_is_dir(names.items[i])) {
-      list_sources(names.items[i], out);
-      free(names.items[i]);
-    } else if (is_source(names.items[i])) {
+    struct stat st;
+    char *fid = file_id(names.items[i], &st);
+    if (fid && S_ISDIR(st.st_mode)) {
+      list_sources(names.items[i], out, seen);
+    } else if (fid && S_ISREG(st.st_mode) && is_source(names.items[i]) && !strmap_get(seen, fid, NULL)) {
+      strmap_put(seen, fid, NULL);
       VEC_PUSH(*out, names.items[i]);
-    } else {
-      free(names.items[i]);
+      names.items[i] = NULL;
     }
+    free(fid);
+    free(names.items[i]);
   }
   VEC_FREE(names);
 }
 
+/* Whether `file` is already a job, by path or, for a file that exists, by identity
+ * (which it is then recorded under). */
 static bool have_job(run_state *r, const char *file) {
   for (size_t i = 0; i < r->jobs.len; i++)
     if (strcmp(r->jobs.items[i].file, file) == 0) return true;
-  return false;
+  char *id = file_id(file, NULL);
+  if (!id) return false;
+  bool seen = strmap_get(r->job_ids, id, NULL);
+  if (!seen) strmap_put(r->job_ids, id, NULL);
+  free(id);
+  return seen;
 }
 
 static void add_flag_job(run_state *r, const char *file) {
@@ -122,8 +160,28 @@ static void add_db_job(run_state *r, const char *file) {
   free(job);
 }
 
-/* The compile database: -p, else compile_commands.json (or build/...) upward. */
-static bool find_database(run_state *r) {
+/* The .c files under a directory that the database does not list: linted with
+ * borrowed flags, as a single file not in the database is, and the user is told. */
+static void add_unlisted_sources(run_state *r, const char *abs, const char *shown) {
+  path_list files = {0};
+  strmap *seen = strmap_new();
+  list_sources(abs, &files, seen);
+  strmap_free(seen);
+  if (files.len)
+    fprintf(stderr,
+            "calm-lint: note: the %zu .c file%s under %s %s not in %s: linted with flags borrowed from the "
+            "nearest entries\n",
+            files.len, files.len == 1 ? "" : "s", shown, files.len == 1 ? "is" : "are", r->db.path);
+  for (size_t k = 0; k < files.len; k++) {
+    if (r->status == 0) add_db_job(r, files.items[k]);
+    free(files.items[k]);
+  }
+  VEC_FREE(files);
+}
+
+/* The compile database: -p, else compile_commands.json (or build/...) upward.
+ * `required`: not finding one upward is an error (else false, silently). */
+static bool find_database(run_state *r, bool required) {
   if (r->opt.build_dir) {
     char *err;
     if (compdb_load(r->opt.build_dir, &r->db, &err) != 0) {
@@ -164,15 +222,21 @@ static bool find_database(run_state *r) {
     dir = up;
   }
   free(dir);
-  fail(r, "no compile_commands.json found upward from %s; pass -p BUILD_DIR or compiler flags after --", start);
+  if (required)
+    fail(r, "no compile_commands.json found upward from %s; pass -p BUILD_DIR or compiler flags after --", start);
   return false;
 }
 
 static void gather_jobs(run_state *r) {
   if (!r->opt.have_flags) {
-    if (!find_database(r)) return;
-    r->have_db = true;
+    /* an editor's buffer with no database anywhere is linted alone, as the language
+     * server does: better some findings than none */
+    bool alone_ok = r->stdin_path && !r->opt.build_dir && r->opt.ninputs == 0;
+    if (find_database(r, !alone_ok)) r->have_db = true;
+    else if (r->status) return;
   }
+  bool named_source = false;
+  VEC(char *) headers = {0};
   for (size_t i = 0; i < r->opt.ninputs && r->status == 0; i++) {
     char *abs = path_absolute(r->opt.inputs[i], r->cwd);
     if (path_is_dir(abs)) {
@@ -180,26 +244,57 @@ static void gather_jobs(run_state *r) {
       if (r->have_db) {
         for (size_t k = 0; k < r->db.njobs; k++)
           if (path_is_under(r->db.jobs[k].file, abs)) add_db_job(r, r->db.jobs[k].file);
+        if (r->jobs.len == before) add_unlisted_sources(r, abs, r->opt.inputs[i]);
       } else {
         path_list files = {0};
-        list_sources(abs, &files);
+        strmap *seen = strmap_new();
+        list_sources(abs, &files, seen);
+        strmap_free(seen);
         for (size_t k = 0; k < files.len; k++) {
           add_flag_job(r, files.items[k]);
           free(files.items[k]);
         }
         VEC_FREE(files);
       }
-      if (r->jobs.len == before) fail(r, "no C translation units under %s", r->opt.inputs[i]);
+      if (r->jobs.len == before && r->status == 0) fail(r, "no C translation units under %s", r->opt.inputs[i]);
+      named_source = true;
     } else if (path_is_file(abs)) {
-      if (r->have_db) add_db_job(r, abs);
+      bool header = is_header(abs);
+      if (!header && !is_source(abs) && !(r->have_db && compdb_find(&r->db, abs)))
+        fail(r, "%s: not a C source file or header (calm-lint reads .c and .h files)", r->opt.inputs[i]);
+      else if (r->have_db) add_db_job(r, abs);
       else add_flag_job(r, abs);
+      if (header) VEC_PUSH(headers, xstrdup(r->opt.inputs[i]));
+      else named_source = true;
     } else {
       fail(r, "%s: no such file or directory", r->opt.inputs[i]);
     }
     free(abs);
   }
+  if (r->status == 0 && headers.len) {
+    if (r->have_db) {
+      /* A header's functions run in the contexts the units that include it give
+       * them: the whole database is parsed (summaries cached), as for a header in an
+       * editor, and only the named files' findings are reported. */
+      r->context_run = true;
+      r->named = strmap_new();
+      for (size_t i = 0; i < r->jobs.len; i++) strmap_put(r->named, r->jobs.items[i].file, NULL);
+      for (size_t k = 0; k < r->db.njobs; k++) add_db_job(r, r->db.jobs[k].file);
+    } else if (!named_source) {
+      fprintf(stderr,
+              "calm-lint: note: %s is linted alone: without a compile database, name the .c files that include "
+              "it to see its functions in their context\n",
+              headers.items[0]);
+    }
+  }
+  for (size_t i = 0; i < headers.len; i++) free(headers.items[i]);
+  VEC_FREE(headers);
   if (r->status) return;
   if (r->stdin_path) {
+    if (!is_source(r->stdin_path) && !is_header(r->stdin_path) && !(r->have_db && compdb_find(&r->db, r->stdin_path))) {
+      fail(r, "%s: not a C source file or header (calm-lint reads .c and .h files)", r->opt.stdin_filename);
+      return;
+    }
     if (r->have_db) add_db_job(r, r->stdin_path);
     else add_flag_job(r, r->stdin_path);
     /* the rest of the project, for chains that cross files (summaries are cached) */
@@ -269,6 +364,64 @@ static bool free_config_cb(const char *key, void *value, void *ctx) {
   return true;
 }
 
+/* --list-models: what each loaded model is, from its "description"; a disabled
+ * model's entry is removed. */
+static void set_model_note(run_state *r, const char *name, const char *text) {
+  void *old;
+  if (strmap_get(r->model_notes, name, &old)) free(old);
+  strmap_put(r->model_notes, name, text ? xstrdup(text) : NULL);
+}
+
+static void note_model(run_state *r, const char *json, const char *origin) {
+  cJSON *root = cJSON_Parse(json);
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "model");
+  const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
+  if (cJSON_IsString(name)) {
+    char *text = cJSON_IsString(desc) ? xstrdup(desc->valuestring) : xstrdup("");
+    if (origin) {
+      char *abs = path_absolute(origin, r->cwd);
+      char *shown = report_display_path(abs, r->cwd);
+      char *with = *text ? xasprintf("%s (%s)", text, shown) : xasprintf("(%s)", shown);
+      free(shown);
+      free(abs);
+      free(text);
+      text = with;
+    }
+    set_model_note(r, name->valuestring, text);
+    free(text);
+  }
+  cJSON_Delete(root);
+}
+
+static void list_models(run_state *r) {
+  cJSON *arr = r->opt.format == FORMAT_JSON ? cJSON_CreateArray() : NULL;
+  for (const char *const *m = model_db_models(r->models); *m; m++) {
+    void *note = NULL;
+    if (!strmap_get(r->model_notes, *m, &note) || !note) continue; /* disabled */
+    if (arr) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", *m);
+      cJSON_AddStringToObject(o, "description", note);
+      cJSON_AddItemToArray(arr, o);
+    } else {
+      printf("%-10s %s\n", *m, (const char *)note);
+    }
+  }
+  if (arr) {
+    char *text = cJSON_Print(arr);
+    puts(text);
+    cJSON_free(text);
+    cJSON_Delete(arr);
+  }
+}
+
+static bool free_note_cb(const char *key, void *value, void *ctx) {
+  (void)key;
+  (void)ctx;
+  free(value);
+  return true;
+}
+
 static void load_models(run_state *r) {
   r->models = model_db_new();
   char *err;
@@ -277,9 +430,23 @@ static void load_models(run_state *r) {
     free(err);
     return;
   }
+  if (r->opt.list_models)
+    for (unsigned i = 0; i < calm_builtin_model_count; i++) note_model(r, calm_builtin_model_texts[i], NULL);
   VEC(lint_config *) configs = {0};
   if (r->have_cli_config) VEC_PUSH(configs, &r->cli_config);
-  else
+  else if (r->opt.list_models) {
+    /* the configuration a lint of the inputs (else of the current directory) would use */
+    for (size_t i = 0; i < (r->opt.ninputs ? r->opt.ninputs : 1); i++) {
+      char *abs = path_absolute(r->opt.ninputs ? r->opt.inputs[i] : ".", r->cwd);
+      char *probe = path_is_dir(abs) ? path_join(abs, "-") : xstrdup(abs);
+      lint_config *c = config_for(r, probe);
+      bool seen = false;
+      for (size_t k = 0; k < configs.len && c; k++) seen |= configs.items[k] == c;
+      if (c && !seen) VEC_PUSH(configs, c);
+      free(probe);
+      free(abs);
+    }
+  } else
     for (size_t i = 0; i < r->jobs.len; i++) {
       lint_config *c = config_for(r, r->jobs.items[i].file);
       bool seen = false;
@@ -299,6 +466,8 @@ static void load_models(run_state *r) {
       if (model_db_load(r->models, text, c->model_files[k], &err) != 0) {
         fail(r, "%s", err);
         free(err);
+      } else if (r->opt.list_models) {
+        note_model(r, text, c->model_files[k]);
       }
       free(text);
     }
@@ -307,13 +476,20 @@ static void load_models(run_state *r) {
       if (model_db_load_functions(r->models, c->functions, name, c->path, &err) != 0) {
         fail(r, "%s", err);
         free(err);
+      } else if (r->opt.list_models) {
+        char *d = xasprintf("the functions of %s", c->path);
+        set_model_note(r, name, d);
+        free(d);
       }
       free(name);
     }
-    for (size_t k = 0; k < c->nmodels_disable && r->status == 0; k++)
+    for (size_t k = 0; k < c->nmodels_disable && r->status == 0; k++) {
       if (!model_db_disable(r->models, c->models_disable[k]))
         fail(r, "%s: unknown model '%s' in models.disable (see calm-lint --list-models)", c->path,
              c->models_disable[k]);
+      else if (r->opt.list_models)
+        set_model_note(r, c->models_disable[k], NULL); /* left out: not listed */
+    }
   }
   VEC_FREE(configs);
 }
@@ -332,6 +508,10 @@ static void filter_findings(run_state *r, diag_list *diags) {
     diag *d = &diags->items[i];
     if (r->stdin_path && (!d->loc.file || strcmp(d->loc.file, r->stdin_path) != 0)) {
       diag_clear(d); /* only the buffer's findings are the editor's business */
+      continue;
+    }
+    if (r->context_run && (!d->loc.file || !strmap_get(r->named, d->loc.file, NULL))) {
+      diag_clear(d); /* a unit parsed for context only */
       continue;
     }
     lint_config *c = config_for(r, d->loc.file);
@@ -372,9 +552,24 @@ static int cmp_error(const void *pa, const void *pb) {
 
 /* ---- informational commands ---- */
 
-static void list_rules(void) {
-  for (unsigned i = 0; i < lint_rule_count; i++)
-    printf("%-22s %-8s %s\n", lint_rules[i]->id, severity_name(lint_rules[i]->severity), lint_rules[i]->summary);
+static void list_rules(output_format format) {
+  if (format != FORMAT_JSON) {
+    for (unsigned i = 0; i < lint_rule_count; i++)
+      printf("%-22s %-8s %s\n", lint_rules[i]->id, severity_name(lint_rules[i]->severity), lint_rules[i]->summary);
+    return;
+  }
+  cJSON *arr = cJSON_CreateArray();
+  for (unsigned i = 0; i < lint_rule_count; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", lint_rules[i]->id);
+    cJSON_AddStringToObject(o, "severity", severity_name(lint_rules[i]->severity));
+    cJSON_AddStringToObject(o, "summary", lint_rules[i]->summary);
+    cJSON_AddItemToArray(arr, o);
+  }
+  char *text = cJSON_Print(arr);
+  puts(text);
+  cJSON_free(text);
+  cJSON_Delete(arr);
 }
 
 static int explain(const char *id) {
@@ -406,12 +601,13 @@ static char *read_stdin(size_t *len) {
 }
 
 /* Parses every unit into sums[]. An editor run (--stdin-filename with a database)
- * reads the other units' summaries from the cache beside the database. */
+ * and a run for a header read the other units' summaries from the cache beside the
+ * database. */
 static void parse_units(run_state *r, ir_summary **sums) {
   unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
   int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
   bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && isatty(STDERR_FILENO);
-  if (!r->stdin_path || !r->have_db) {
+  if ((!r->stdin_path && !r->context_run) || !r->have_db) {
     schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
     return;
   }
@@ -451,6 +647,7 @@ static void lint(run_state *r) {
   for (size_t i = 0; i < r->jobs.len; i++) {
     /* an editor asks about its buffer: other units' parse errors are not its own */
     if (r->stdin_path && strcmp(r->jobs.items[i].file, r->stdin_path) != 0) continue;
+    if (r->context_run && !strmap_get(r->named, r->jobs.items[i].file, NULL)) continue;
     parse_failed |= sums[i]->failed;
     for (unsigned k = 0; k < sums[i]->nerrors; k++) {
       const ir_error *e = &sums[i]->errors[k];
@@ -507,7 +704,7 @@ int calm_lint_main(int argc, char **argv) {
     return rc;
   }
   if (r.opt.list_rules) {
-    list_rules();
+    list_rules(r.opt.format);
     options_free(&r.opt);
     return 0;
   }
@@ -534,6 +731,8 @@ int calm_lint_main(int argc, char **argv) {
   r.opt.write_baseline = write_baseline;
   r.configs = strmap_new();
   r.config_of = strmap_new();
+  r.job_ids = strmap_new();
+  r.model_notes = strmap_new();
   if (r.opt.config) {
     if (config_load(r.opt.config, &r.cli_config, &err) != 0) {
       fail(&r, "%s", err);
@@ -549,7 +748,7 @@ int calm_lint_main(int argc, char **argv) {
   if (r.status == 0 && !r.opt.list_models) gather_jobs(&r);
   if (r.status == 0) load_models(&r);
   if (r.status == 0 && r.opt.list_models) {
-    for (const char *const *m = model_db_models(r.models); *m; m++) puts(*m);
+    list_models(&r);
   } else if (r.status == 0) {
     lint(&r);
   }
@@ -563,6 +762,10 @@ int calm_lint_main(int argc, char **argv) {
   strmap_each(r.configs, free_config_cb, NULL);
   strmap_free(r.configs);
   strmap_free(r.config_of);
+  strmap_free(r.job_ids);
+  if (r.named) strmap_free(r.named);
+  strmap_each(r.model_notes, free_note_cb, NULL);
+  strmap_free(r.model_notes);
   free(r.stdin_text);
   free(r.stdin_path);
   free(r.srcroot);

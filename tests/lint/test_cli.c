@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <cjson/cJSON.h>
+
 #include "../../lint/base/base.h"
 #include "unit.h"
 
@@ -129,6 +131,160 @@ static void test_stdin_buffer(void) {
   /* the file on disk is clean; the editor's unsaved buffer is not */
   CU_ASSERT_EQUAL(lint("--stdin-filename good.c -- < bad.c"), 1);
   CU_ASSERT(strstr(out_text, "good.c:3:3: warning: blocking call 'sleep'") != NULL);
+  /* the line quoted is the buffer's, not the one on disk */
+  CU_ASSERT(strstr(out_text, "warning: blocking call 'sleep' in CALM_ASYNC function 'cb' stalls the event loop and "
+                             "every other task on it [blocking-in-loop]\n  sleep(1);\n  ^~~~~~~~\n") != NULL);
+}
+
+/* A scratch project with a compile database: build/compile_commands.json listing
+ * `listed` (a space-separated list of files under dir). */
+static void project(const char *dir, const char *listed) {
+  char *cmd = xasprintf("rm -rf '%s/%s' && mkdir -p '%s/%s/build'", unit_scratch(), dir, unit_scratch(), dir);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+  strbuf db = {0};
+  sb_append(&db, "[");
+  char *copy = xstrdup(listed);
+  bool first = true;
+  for (char *f = strtok(copy, " "); f; f = strtok(NULL, " ")) {
+    sb_printf(&db, "%s{\"directory\": \"%s/%s\", \"file\": \"%s\", \"arguments\": [\"cc\", \"-c\", \"%s\"]}",
+              first ? "" : ",\n ", unit_scratch(), dir, f, f);
+    first = false;
+  }
+  free(copy);
+  sb_append(&db, "]\n");
+  char *name = xasprintf("%s/build/compile_commands.json", dir);
+  free(unit_write(name, db.data));
+  free(name);
+  sb_free(&db);
+}
+
+static size_t count(const char *s, const char *what) {
+  size_t n = 0;
+  for (const char *p = s ? strstr(s, what) : NULL; p; p = strstr(p + 1, what)) n++;
+  return n;
+}
+
+/* A symlink loop under a directory input ends, and a file reached by two paths
+ * (a link to it, the loop) is linted and reported once. */
+static void test_directory_symlinks(void) {
+  char *cmd = xasprintf("cd '%s' && rm -rf tree && mkdir -p tree/sub && ln -s .. tree/sub/up && ln -s sub tree/again",
+                        unit_scratch());
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+  free(unit_write("tree/sub/bad.c", bad_c));
+  cmd = xasprintf("cd '%s/tree' && ln -s sub/bad.c alias.c", unit_scratch());
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+  CU_ASSERT_EQUAL(lint("--format json tree --"), 1);
+  CU_ASSERT_EQUAL(count(out_text, "\"rule\":"), 1);
+  CU_ASSERT(strstr(out_text, "\"files\":\t1") != NULL);
+  /* named twice, by two paths: one unit */
+  CU_ASSERT_EQUAL(lint("--format json tree/sub/bad.c tree/alias.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"files\":\t1") != NULL);
+}
+
+/* A directory whose .c files are not in the database is linted with borrowed flags,
+ * and the user is told why. */
+static void test_directory_not_in_database(void) {
+  project("unlisted", "main.c");
+  free(unit_write("unlisted/main.c", good_c));
+  char *dir = xasprintf("unlisted/extra");
+  char *cmd = xasprintf("mkdir -p '%s/%s'", unit_scratch(), dir);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+  free(dir);
+  free(unit_write("unlisted/extra/one.c", bad_c));
+  free(unit_write("unlisted/extra/two.c", good_c));
+  CU_ASSERT_EQUAL(lint("-p unlisted/build unlisted/extra"), 1);
+  CU_ASSERT(strstr(out_text, "extra/one.c:3:3: warning: blocking call 'sleep'") != NULL);
+  CU_ASSERT(strstr(err_text, "the 2 .c files under unlisted/extra are not in ") != NULL);
+  CU_ASSERT(strstr(err_text, "no C translation units") == NULL);
+}
+
+/* Without a database an editor's buffer is linted alone, as the language server
+ * does; naming files still needs a database or flags. */
+static void test_stdin_without_database(void) {
+  setup_files();
+  CU_ASSERT_EQUAL(lint("--stdin-filename good.c < bad.c"), 1);
+  CU_ASSERT(strstr(out_text, "good.c:3:3: warning: blocking call 'sleep'") != NULL);
+  CU_ASSERT(strstr(err_text, "error:") == NULL);
+  CU_ASSERT_EQUAL(lint("--stdin-filename good.c -p /nonexistent-dir < bad.c"), 2);
+}
+
+/* A header's functions run where the units that include it call them: a header on
+ * the command line is linted in that context, as --stdin-filename lints it, and only
+ * its own findings are reported. */
+static void test_header_in_context(void) {
+  project("hdr", "main.c");
+  free(unit_write("hdr/util.h", "#include <unistd.h>\nstatic inline void nap(void) {\n  sleep(1);\n}\n"));
+  free(unit_write("hdr/main.c", "#include <unistd.h>\n#include \"util.h\"\n"
+                                "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n  nap();\n  usleep(1);\n}\n"));
+  CU_ASSERT_EQUAL(lint("-p hdr/build hdr/util.h"), 1);
+  CU_ASSERT(strstr(out_text, "util.h:3:3: warning: blocking call 'sleep' in 'nap', reached from") != NULL);
+  CU_ASSERT(strstr(out_text, "'usleep'") == NULL); /* main.c's own finding is not the header's */
+  char *cli = xstrdup(out_text);
+  CU_ASSERT_EQUAL(lint("-p hdr/build --stdin-filename hdr/util.h < hdr/util.h"), 1);
+  CU_ASSERT_STRING_EQUAL(cli, out_text); /* the same answer both ways */
+  free(cli);
+  /* without a database, a header alone is said to be alone */
+  CU_ASSERT_EQUAL(lint("hdr/util.h --"), 0);
+  CU_ASSERT(strstr(err_text, "util.h is linted alone") != NULL);
+}
+
+static void test_not_c_input(void) {
+  setup_files();
+  free(unit_write("notes.txt", "not C at all\n"));
+  CU_ASSERT_EQUAL(lint("notes.txt --"), 2);
+  CU_ASSERT(strstr(err_text, "notes.txt: not a C source file or header") != NULL);
+  CU_ASSERT(strstr(out_text, ":0:0:") == NULL && strstr(err_text, ":0:0:") == NULL);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+}
+
+/* `--enable ''` named no rule and ran them all, while "enable": [] runs none */
+static void test_enable_empty(void) {
+  setup_files();
+  CU_ASSERT_EQUAL(lint("--enable '' bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "--enable needs at least one rule id") != NULL);
+  CU_ASSERT_EQUAL(lint("--enable ' , ' bad.c --"), 2);
+}
+
+static void test_list_rules_json(void) {
+  CU_ASSERT_EQUAL(lint("--list-rules --format json"), 0);
+  cJSON *root = cJSON_Parse(out_text);
+  CU_ASSERT_FATAL(cJSON_IsArray(root));
+  CU_ASSERT(cJSON_GetArraySize(root) >= 8);
+  cJSON *first = cJSON_GetArrayItem(root, 0);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(first, "id")->valuestring, "blocking-in-loop");
+  CU_ASSERT(cJSON_IsString(cJSON_GetObjectItem(first, "severity")));
+  CU_ASSERT(cJSON_IsString(cJSON_GetObjectItem(first, "summary")));
+  cJSON_Delete(root);
+}
+
+/* --list-models reads the configuration a lint would (nearest upward, or --config):
+ * a disabled model is not listed, a user model is; each with its description. */
+static void test_list_models_config(void) {
+  char *cmd = xasprintf("rm -rf '%s/models' && mkdir -p '%s/models'", unit_scratch(), unit_scratch());
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+  free(unit_write("models/mylib.json", "{\"model\": \"mylib\", \"description\": \"my library's waits\",\n"
+                                       " \"functions\": {\"my_wait\": {\"blocking\": true}}}\n"));
+  free(unit_write("models/.calm-lint.json", "{\"models\": {\"disable\": [\"glib\"]}, \"model_files\": [\"mylib.json\"]}\n"));
+  CU_ASSERT_EQUAL(lint("--list-models"), 0);
+  CU_ASSERT(strstr(out_text, "glib ") != NULL); /* no configuration upward of the scratch dir */
+  CU_ASSERT(strstr(out_text, "libuv      libuv 1.x: loop callbacks") != NULL);
+  CU_ASSERT_EQUAL(lint("--list-models models"), 0);
+  CU_ASSERT(strstr(out_text, "glib") == NULL);
+  CU_ASSERT(strstr(out_text, "mylib      my library's waits (") != NULL);
+  CU_ASSERT(strstr(out_text, "calm       libcalm: ") != NULL);
+  char *was = xstrdup(out_text);
+  CU_ASSERT_EQUAL(lint("--list-models --config models/.calm-lint.json"), 0);
+  CU_ASSERT_STRING_EQUAL(was, out_text);
+  free(was);
+  CU_ASSERT_EQUAL(lint("--list-models --format json models"), 0);
+  cJSON *root = cJSON_Parse(out_text);
+  CU_ASSERT(cJSON_IsArray(root) && cJSON_GetArraySize(root) >= 8);
+  cJSON_Delete(root);
 }
 
 static void test_nolint_counted(void) {
@@ -178,4 +334,12 @@ void unit_register_cli(void) {
   CU_add_test(s, "unsaved buffer on stdin", test_stdin_buffer);
   CU_add_test(s, "NOLINT is counted", test_nolint_counted);
   CU_add_test(s, "the summary comes after the findings on a shared pipe", test_summary_after_findings);
+  CU_add_test(s, "directories: symlink loops and links, each file once", test_directory_symlinks);
+  CU_add_test(s, "directories: .c files not in the database", test_directory_not_in_database);
+  CU_add_test(s, "--stdin-filename without a database", test_stdin_without_database);
+  CU_add_test(s, "a header is linted in the context of its units", test_header_in_context);
+  CU_add_test(s, "an input that is not C", test_not_c_input);
+  CU_add_test(s, "--enable with no rule", test_enable_empty);
+  CU_add_test(s, "--list-rules --format json", test_list_rules_json);
+  CU_add_test(s, "--list-models reads the configuration", test_list_models_config);
 }
