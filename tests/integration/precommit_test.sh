@@ -3,7 +3,8 @@
 # (lint/hooks/pre-commit) and with the pre-commit framework (try-repo on this
 # source tree, and a real commit through `pre-commit install`), a commit that adds a
 # blocking call is refused, while a commit touching a file whose old finding is in
-# .calm-lint-baseline.json (and only moved) goes through.
+# .calm-lint-baseline.json (and only moved) goes through, and a commit that touches
+# only a header, adding a blocking call there, is refused too.
 # usage: precommit_test.sh CALM_LINT SOURCE_DIR
 set -u
 lint=$1 src=$2
@@ -42,13 +43,22 @@ C
   cat >fresh.c <<'C'
 int answer(void) { return 42; }
 C
+  cat >tick.h <<'C'
+static inline void tick(void) {
+}
+C
+  cat >ticker.c <<'C'
+#include "tick.h"
+__attribute__((annotate("calm::async"))) void on_tick_timer(void) { tick(); }
+C
   cat >build/compile_commands.json <<JSON
 [{"directory": "$repo", "file": "legacy.c", "arguments": ["cc", "-c", "legacy.c"]},
- {"directory": "$repo", "file": "fresh.c", "arguments": ["cc", "-c", "fresh.c"]}]
+ {"directory": "$repo", "file": "fresh.c", "arguments": ["cc", "-c", "fresh.c"]},
+ {"directory": "$repo", "file": "ticker.c", "arguments": ["cc", "-c", "ticker.c"]}]
 JSON
   "$lint" -p build --write-baseline .calm-lint-baseline.json 2>/dev/null
   printf 'build/\n' >.gitignore
-  git add .gitignore legacy.c fresh.c .calm-lint-baseline.json
+  git add .gitignore legacy.c fresh.c tick.h ticker.c .calm-lint-baseline.json
   git commit -q -m "start" --no-verify
 }
 
@@ -77,6 +87,24 @@ C
   git add fresh.c
 }
 
+# Only the header changes: its inline function, called from a loop callback in
+# ticker.c, now blocks. (Whatever else was staged is taken back first.)
+add_header_blocking() {
+  git reset -q HEAD -- fresh.c legacy.c
+  git checkout -q HEAD -- fresh.c legacy.c
+  cat >tick.h <<'C'
+#include <unistd.h>
+static inline void tick(void) {
+  sleep(1);
+}
+C
+  git add tick.h
+}
+header_refused() { # label, output file
+  grep -q "tick.h:3:3: warning: blocking call 'sleep' in 'tick', reached from" "$2" \
+    || { echo "FAIL: $1: the header's finding is not shown"; cat "$2"; fail=1; }
+}
+
 echo "== plain git hook"
 new_repo "$work/plain"
 cp "$src/lint/hooks/pre-commit" .git/hooks/pre-commit
@@ -97,6 +125,10 @@ grep -q "commit refused" "$work/out.txt" || { echo "FAIL: no refusal message"; f
 printf 'int answer(void) { return 42; }\n' >fresh.c
 git commit -q -m "still blocking in the index" >"$work/out.txt" 2>&1
 expect "plain hook: the staged text is linted, not the working tree" 1 $?
+add_header_blocking
+git commit -q -m "a blocking call in a header" >"$work/out.txt" 2>&1
+expect "plain hook: a commit touching only a header is linted and refused" 1 $?
+header_refused "plain hook" "$work/out.txt"
 
 echo "== pre-commit try-repo"
 new_repo "$work/framework"
@@ -111,6 +143,10 @@ pre-commit try-repo "$src" calm-lint >"$work/out.txt" 2>&1
 st=$?
 expect "try-repo: the new blocking call fails" 1 $st
 grep -q "blocking call 'system'" "$work/out.txt" || { echo "FAIL: try-repo does not show the finding"; cat "$work/out.txt"; fail=1; }
+add_header_blocking
+pre-commit try-repo "$src" calm-lint >"$work/out.txt" 2>&1
+expect "try-repo: a blocking call added in a header fails" 1 $?
+header_refused "try-repo" "$work/out.txt"
 
 echo "== pre-commit install, then git commit"
 if git -C "$src" rev-parse --verify -q HEAD >/dev/null && git -C "$src" cat-file -e HEAD:.pre-commit-hooks.yaml 2>/dev/null; then
@@ -135,6 +171,10 @@ YAML
   st=$?
   expect "framework: a commit adding a blocking call is refused" 1 $st
   grep -q "blocking call 'system'" "$work/out.txt" || { echo "FAIL: the framework does not show the finding"; cat "$work/out.txt"; fail=1; }
+  add_header_blocking
+  git commit -q -m "a blocking call in a header" >"$work/out.txt" 2>&1
+  expect "framework: a commit touching only a header is refused" 1 $?
+  header_refused "framework" "$work/out.txt"
 else
   echo "FAIL: $src is not a git checkout with .pre-commit-hooks.yaml committed"
   fail=1
