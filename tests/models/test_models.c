@@ -106,7 +106,7 @@ static cJSON *parse_json(const char *text, const char *file, strlist *errors) {
 
 /* The callback and condition-test keys sit inside value cells of the README rather
  * than in a first column, so they are spelled out here. */
-static const char *const callback_keys[] = {"arg", "context", "status_param", "cancelled_by", "description", NULL};
+static const char *const callback_keys[] = {"arg", "context", "status_param", "cancelled_by", "cold", "description", NULL};
 static const char *const contexts[] = {"loop", "worker", NULL};
 
 static bool in_list(const char *const *list, const char *s) {
@@ -270,6 +270,8 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
         const cJSON *by = cJSON_GetObjectItemCaseSensitive(c, "cancelled_by");
         if (by && (!cJSON_IsString(by) || !*by->valuestring))
           strlist_addf(errors, "%s: 'cancelled_by' must be a function name", at);
+        const cJSON *cold = cJSON_GetObjectItemCaseSensitive(c, "cold");
+        if (cold) check_cond(cold, at, errors);
       }
     } else if (strcmp(k, "invokes") == 0 || strcmp(k, "takes_task") == 0) {
       check_index_list(v, at, errors);
@@ -596,6 +598,8 @@ static void check_entry_against_decl(const char *model, const char *name, const 
     const cJSON *sp = cJSON_GetObjectItemCaseSensitive(v, "status_param");
     check_fn_pointer_arg(&f, cJSON_GetObjectItemCaseSensitive(v, "arg")->valueint, "callback",
                          cJSON_IsNumber(sp) ? sp->valueint : -1);
+    /* a cold condition tests the registering call's arguments, as blocking does */
+    check_cond_types(&f, cJSON_GetObjectItemCaseSensitive(v, "cold"), "cold");
   }
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "invokes")) check_fn_pointer_arg(&f, v->valueint, "invokes", -1);
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "takes_task"))
@@ -841,8 +845,8 @@ static void test_calm_model_and_calm_h_agree(void) {
 }
 
 /* The checks must be able to fail: a wrong callback index, a status_param of the
- * wrong type, a misspelt function, an unknown key, a bad context and a syntax error
- * are each caught. */
+ * wrong type, a misspelt function, an unknown key, a bad context, a cold condition
+ * of the wrong shape or type and a syntax error are each caught. */
 static void test_mistakes_are_caught(void) {
   header_set *uv = headers_for("libuv");
   CU_ASSERT_FATAL(uv && uv->parsed);
@@ -851,25 +855,28 @@ static void test_mistakes_are_caught(void) {
                               "  \"uv_timer_start\": { \"callbacks\": [ { \"arg\": 2, \"context\": \"loop\" } ] },\n"
                               "  \"uv_write\": { \"callbacks\": [ { \"arg\": 4, \"context\": \"loop\", \"status_param\": 0 } ] },\n"
                               "  \"uv_fs_read\": { \"blocking\": { \"when\": { \"arg\": 7, \"is\": \"null\" } } },\n"
-                              "  \"uv_timer_strat\": { \"blocking\": true } },\n"
+                              "  \"uv_timer_strat\": { \"blocking\": true },\n"
+                              "  \"uv_signal_start\": { \"callbacks\": [ { \"arg\": 1, \"context\": \"loop\",\n"
+                              "                       \"cold\": { \"when\": { \"arg\": 0, \"equals\": 0 } } } ] } },\n"
                               "  \"patterns\": [ { \"match\": \"uvx_*\", \"loop_only\": true } ] }";
   cJSON *root = parse_json(wrong_indices, "wrong.json", &errors);
   CU_ASSERT_FATAL(root != NULL);
   check_model_against_headers(root, uv, &errors, &notes);
   cJSON_Delete(root);
   report(&errors);
-  CU_ASSERT_EQUAL(errors.len, 5);
+  CU_ASSERT_EQUAL(errors.len, 6);
   strlist_clear(&errors);
 
   const char *wrong_keys = "{ \"model\": \"x\", \"description\": \"x\", \"colour\": 1, \"functions\": {\n"
-                           "  \"f\": { \"blockng\": true, \"callbacks\": [ { \"arg\": 0, \"context\": \"lop\" } ],\n"
+                           "  \"f\": { \"blockng\": true, \"callbacks\": [ { \"arg\": 0, \"context\": \"lop\" },\n"
+                           "                                  { \"arg\": 1, \"context\": \"loop\", \"cold\": \"often\" } ],\n"
                            "         \"waits_forever\": { \"when\": { \"arg\": 0, \"is\": \"zero\" } } } } }";
   root = parse_json(wrong_keys, "keys.json", &errors);
   CU_ASSERT_FATAL(root != NULL);
   check_model_schema(&readme_schema, root, "keys.json", "keys", &errors);
   cJSON_Delete(root);
   report(&errors);
-  CU_ASSERT_EQUAL(errors.len, 5); /* colour, name, blockng, context, is */
+  CU_ASSERT_EQUAL(errors.len, 6); /* colour, name, blockng, context, cold, is */
   strlist_clear(&errors);
 
   root = parse_json("{\n  \"model\": \"x\",\n  oops\n}\n", "broken.json", &errors);
