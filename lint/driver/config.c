@@ -49,6 +49,14 @@ int config_load(const char *path, lint_config *c, char **error) {
     free(why);
     return -1;
   }
+  int rc = config_parse(text, len, path, c, error);
+  free(text);
+  return rc;
+}
+
+int config_parse(const char *text, size_t len, const char *path, lint_config *c, char **error) {
+  memset(c, 0, sizeof *c);
+  *error = NULL;
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
   if (!root) {
@@ -56,10 +64,8 @@ int config_load(const char *path, lint_config *c, char **error) {
     const char *at = cJSON_GetErrorPtr();
     text_position(text, at && at >= text ? (size_t)(at - text) : len, &line, &col);
     *error = xasprintf("%s:%u:%u: invalid JSON in configuration", path, line, col);
-    free(text);
     return -1;
   }
-  free(text);
   c->path = xstrdup(path);
   c->dir = path_dirname(path);
   const char *dup;

@@ -24,6 +24,9 @@ typedef struct {
  * (malloc'd, one line: `path:line:col: ...` for malformed JSON). Rule ids are
  * checked against the registry. */
 int config_load(const char *path, lint_config *out, char **error);
+/* The same for `text` (NUL-terminated, `len` bytes before the NUL) read from `path`,
+ * which names the file in errors and anchors relative model_files. */
+int config_parse(const char *text, size_t len, const char *path, lint_config *out, char **error);
 void config_free(lint_config *c);
 
 /* Whether rule `id` runs under this configuration and the command line's
