@@ -267,7 +267,10 @@ static void gather_jobs(run_state *r) {
       if (header) VEC_PUSH(headers, xstrdup(r->opt.inputs[i]));
       else named_source = true;
     } else {
-      fail(r, "%s: no such file or directory", r->opt.inputs[i]);
+      /* a FIFO or a device is never read: say what it is */
+      char *why = access(abs, F_OK) == 0 ? file_check(abs, 0) : NULL;
+      fail(r, "%s: %s", r->opt.inputs[i], why ? why : "no such file or directory");
+      free(why);
     }
     free(abs);
   }
@@ -591,11 +594,19 @@ static bool stdout_color(const cli_options *o) {
   return isatty(STDOUT_FILENO) != 0;
 }
 
+/* The editor's buffer, within a source file's size limit (stdin may be /dev/zero);
+ * NULL if it is larger. */
 static char *read_stdin(size_t *len) {
   strbuf sb = {0};
   char buf[65536];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) sb_appendn(&sb, buf, n);
+  while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) {
+    if (sb.len + n > FILE_LIMIT_DEFAULT) {
+      sb_free(&sb);
+      return NULL;
+    }
+    sb_appendn(&sb, buf, n);
+  }
   *len = sb.len;
   return sb_take(&sb);
 }
@@ -744,6 +755,7 @@ int calm_lint_main(int argc, char **argv) {
   if (r.status == 0 && r.opt.stdin_filename) {
     r.stdin_path = path_absolute(r.opt.stdin_filename, r.cwd);
     r.stdin_text = read_stdin(&r.stdin_len);
+    if (!r.stdin_text) fail(&r, "standard input is larger than the %zu MiB limit of a source file", FILE_LIMIT_DEFAULT >> 20);
   }
   if (r.status == 0 && !r.opt.list_models) gather_jobs(&r);
   if (r.status == 0) load_models(&r);

@@ -420,6 +420,11 @@ static void test_cli_database_entries(void) {
   /* a FIFO named on the command line is not read either */
   CU_ASSERT_EQUAL(lint("fifo.c --"), 2);
   CU_ASSERT_EQUAL(lines(err_text), 1);
+  CU_ASSERT(err_text && strstr(err_text, "fifo.c: not a regular file (a FIFO)"));
+  /* nor is an endless standard input kept */
+  CU_ASSERT_EQUAL(lint("--stdin-filename bad.c bad.c -- < /dev/zero"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "standard input is larger than the 256 MiB limit"));
+  CU_ASSERT_EQUAL(lines(err_text), 1);
 }
 
 static void test_cli_database_file(void) {
