@@ -181,6 +181,9 @@ void calm__signals_reset_child(void);      /* in a forked worker */
 /* ---- thread pool (threadpool.c) */
 typedef struct calm__threadpool calm__threadpool;
 void calm__threadpool_complete(calm_loop *loop); /* loop side of the completion eventfd */
+/* Before a sleeping poll: watches briefly for jobs in flight to complete;
+ * returns 1 when some did (their tasks are ready, no poll is needed). */
+int  calm__threadpool_watch(calm_loop *loop);
 void calm__threadpool_free(calm_loop *loop);
 
 /* ---- process pool (procpool.c) */

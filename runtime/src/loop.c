@@ -38,17 +38,16 @@ static void calm__default_on_error(calm_loop *loop, int status, const char *mess
     fprintf(stderr, "calm: %s\n", message);
 }
 
-/* eventfd readable: a stop request or finished thread-pool jobs. */
+/* eventfd written: a stop request or finished thread-pool jobs. The eventfd
+ * is edge-triggered, so every write is one event and it is never read: no
+ * read per wake-up, and none that fails. Its counter only grows (by one per
+ * wake-up, far from its 2^64 - 2 limit). */
 static void calm__on_wake(calm_loop *loop, calm__io *io, uint32_t events)
 {
-    uint64_t n;
-
     (void)io;
     (void)events;
-    /* Drain first, then re-arm, then look at the work: a wake-up sent before
-     * the re-arm was skipped, but its work was queued before it and is seen. */
-    while (read(loop->wakefd, &n, sizeof(n)) > 0)
-        ;
+    /* Re-arm, then look at the work: a wake-up skipped before the re-arm had
+     * its work queued before it, so it is seen here. */
     atomic_store(&loop->wake_pending, 0);
     calm__threadpool_complete(loop);
 }
@@ -118,7 +117,7 @@ calm_loop *calm_loop_new(const calm_options *opts)
     if (loop->wakefd < 0)
         goto fail;
     loop->wake_io.on_event = calm__on_wake;
-    err = calm__epoll_add(loop, loop->wakefd, EPOLLIN, &loop->wake_io);
+    err = calm__epoll_add(loop, loop->wakefd, EPOLLIN | EPOLLET, &loop->wake_io);
     if (err < 0) {
         errno = -err;
         goto fail;
@@ -261,7 +260,7 @@ enum { CALM__RUN_ALL, CALM__RUN_TASKS };
 static int calm__run(calm_loop *loop, int mode, calm_time until)
 {
     calm_loop *outer = calm__tls_loop;
-    int rc = 0;
+    int rc = 0, timeout;
 
     if (loop->running)
         return -EBUSY;
@@ -293,7 +292,12 @@ static int calm__run(calm_loop *loop, int mode, calm_time until)
         }
         if (calm__has_work(loop) && !calm__poll_due(loop))
             continue;
-        calm__poll_io(loop, calm__poll_timeout(loop, mode == CALM__RUN_TASKS ? until : CALM_FOREVER));
+        timeout = calm__poll_timeout(loop, mode == CALM__RUN_TASKS ? until : CALM_FOREVER);
+        if (timeout != 0 && calm__threadpool_watch(loop))
+            continue;                     /* offloaded jobs came back: no sleep, no poll */
+        if (atomic_load(&loop->stop))
+            timeout = 0;                  /* a stop sent while the loop watched did not write */
+        calm__poll_io(loop, timeout);
     }
     atomic_store(&loop->stop, 0);
     calm__tls_loop = outer;

@@ -1,9 +1,13 @@
 /* threadpool.c -- calm_to_thread(_detached): a fixed pool of threads started on
  * first use. Jobs go in under a mutex; finished jobs come back on a list and the
  * loop's eventfd wakes the loop, which resumes the waiting task or, for work its
- * caller abandoned, calls the completion callback that owns the argument. */
+ * caller abandoned, calls the completion callback that owns the argument.
+ * A round trip of a short job costs no system call: one idle worker watches for
+ * the next job instead of sleeping, and the loop, before it would sleep with
+ * jobs in flight, watches for their completion (no eventfd write meanwhile). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -25,38 +29,89 @@ typedef struct calm__job {
 
 struct calm__threadpool {
     pthread_mutex_t lock;
-    pthread_cond_t cond;
+    pthread_cond_t cond;                  /* idle workers sleep here */
     calm__list pending;                   /* not yet started */
     calm__list done;                      /* finished, not yet seen by the loop */
-    int stop;                             /* workers exit */
+    atomic_uint queued;                   /* jobs on pending (changed under the lock) */
+    atomic_uint ndone;                    /* jobs on done (changed under the lock) */
+    unsigned inflight;                    /* loop side: jobs submitted, not yet completed */
+    atomic_int spinning;                  /* a worker watches for the next job (under the lock) */
+    unsigned sleeping;                    /* workers in cond_wait (under the lock) */
+    atomic_int stop;                      /* workers exit */
     calm_loop *loop;
     unsigned nthreads;
     pthread_t *threads;
 };
 
+/* How long an idle worker watches for the next job before it sleeps: a task
+ * that offloads job after job hands each one over without a futex wake-up,
+ * and the watch costs a few microseconds of CPU once the jobs stop. */
+#define CALM__SPIN_US 50
+
+static inline void calm__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Watches, without the lock, for a job or a stop. Returns 1 when one came. */
+static int calm__spin_for_job(calm__threadpool *tp)
+{
+    int64_t until = calm__clock_us() + CALM__SPIN_US;
+    unsigned i = 0;
+
+    for (;;) {
+        if (atomic_load_explicit(&tp->queued, memory_order_relaxed) > 0 ||
+            atomic_load_explicit(&tp->stop, memory_order_relaxed))
+            return 1;
+        calm__cpu_relax();
+        if ((++i & 63) == 0 && calm__clock_us() >= until)
+            return 0;
+    }
+}
+
 static void *calm__worker(void *arg)
 {
     calm__threadpool *tp = arg;
+    int watched = 0;                      /* the last watch ended with nothing: sleep */
 
     pthread_mutex_lock(&tp->lock);
     for (;;) {
         calm__job *job;
-        if (tp->stop)
+        if (atomic_load(&tp->stop))
             break;
         if (calm__list_empty(&tp->pending)) {
+            /* one worker at a time watches instead of sleeping; the others sleep */
+            if (!watched && !atomic_load(&tp->spinning)) {
+                atomic_store(&tp->spinning, 1);
+                pthread_mutex_unlock(&tp->lock);
+                watched = !calm__spin_for_job(tp);
+                pthread_mutex_lock(&tp->lock);
+                atomic_store(&tp->spinning, 0);
+                continue;                 /* re-checked under the lock before any sleep */
+            }
+            tp->sleeping++;
             pthread_cond_wait(&tp->cond, &tp->lock);
+            tp->sleeping--;
+            watched = 0;
             continue;
         }
+        watched = 0;
         job = calm__container_of(tp->pending.next, calm__job, node);
         calm__list_remove(&job->node);
+        atomic_fetch_sub_explicit(&tp->queued, 1, memory_order_relaxed);
         job->started = 1;
         pthread_mutex_unlock(&tp->lock);
         job->result = job->fn(job->arg);
         job->ran = 1;
         pthread_mutex_lock(&tp->lock);
         calm__list_push(&tp->done, &job->node);
+        atomic_fetch_add_explicit(&tp->ndone, 1, memory_order_release);
         pthread_mutex_unlock(&tp->lock);
-        calm__loop_wake(tp->loop);
+        calm__loop_wake(tp->loop);        /* no write while the loop watches (calm__threadpool_watch) */
         pthread_mutex_lock(&tp->lock);
     }
     pthread_mutex_unlock(&tp->lock);
@@ -115,7 +170,14 @@ static int calm__pool_start(calm_loop *loop)
         calm__free(tp);
         return -ENOMEM;
     }
-    pthread_mutex_init(&tp->lock, NULL);
+    {
+        /* held for a few list operations only: a short spin beats a futex sleep */
+        pthread_mutexattr_t attr;
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+        pthread_mutex_init(&tp->lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+    }
     pthread_cond_init(&tp->cond, NULL);
     calm__list_init(&tp->pending);
     calm__list_init(&tp->done);
@@ -146,6 +208,7 @@ void calm__threadpool_complete(calm_loop *loop)
         return;
     calm__list_init(&done);
     pthread_mutex_lock(&tp->lock);
+    atomic_store_explicit(&tp->ndone, 0, memory_order_relaxed);
     if (!calm__list_empty(&tp->done)) {
         done.next = tp->done.next;
         done.prev = tp->done.prev;
@@ -158,6 +221,7 @@ void calm__threadpool_complete(calm_loop *loop)
         calm__job *job = calm__container_of(done.next, calm__job, node);
         calm__list_remove(&job->node);
         job->completed = 1;
+        tp->inflight--;
         if (job->task != NULL) {
             calm__wake(job->task, 0);   /* the task frees the job */
         } else {
@@ -165,6 +229,37 @@ void calm__threadpool_complete(calm_loop *loop)
             calm__job_done(loop, job);
         }
     }
+}
+
+/* How long the loop, with nothing else to do but wait for offloaded jobs,
+ * watches for their completion before it sleeps in epoll_wait: a short job
+ * then comes back without an eventfd write, an epoll_wait and a wake-up. */
+#define CALM__WATCH_US 20
+
+int calm__threadpool_watch(calm_loop *loop)
+{
+    calm__threadpool *tp = loop->threads;
+    int64_t until;
+    unsigned i = 0;
+    int came;
+
+    if (tp == NULL || tp->inflight == 0)
+        return 0;
+    /* workers skip the eventfd write while this is set: the loop is awake */
+    if (atomic_exchange(&loop->wake_pending, 1))
+        return 0;                         /* a write is on its way: poll for it */
+    until = calm__clock_us() + CALM__WATCH_US;
+    while (atomic_load_explicit(&tp->ndone, memory_order_acquire) == 0) {
+        calm__cpu_relax();
+        if ((++i & 63) == 0 && calm__clock_us() >= until)
+            break;
+    }
+    /* re-arm first, then look: a job done after the look writes the eventfd */
+    atomic_store(&loop->wake_pending, 0);
+    came = atomic_load(&tp->ndone) > 0;
+    if (came)
+        calm__threadpool_complete(loop);
+    return came;
 }
 
 /* Waits for a job that a worker has started, seeing neither cancellation nor
@@ -213,6 +308,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
     if (early != 0) {
         /* detached and refused at once: the callback still gets arg, from the loop */
         t->loop->refs++;
+        tp->inflight++;
         pthread_mutex_lock(&tp->lock);
         calm__list_push(&tp->done, &job->node);
         pthread_mutex_unlock(&tp->lock);
@@ -220,9 +316,13 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
         return early;
     }
     job->task = t;
+    tp->inflight++;
     pthread_mutex_lock(&tp->lock);
     calm__list_push(&tp->pending, &job->node);
-    pthread_cond_signal(&tp->cond);
+    atomic_fetch_add_explicit(&tp->queued, 1, memory_order_relaxed);
+    /* a watching worker takes it without being woken */
+    if (!atomic_load(&tp->spinning) && tp->sleeping > 0)
+        pthread_cond_signal(&tp->cond);
     pthread_mutex_unlock(&tp->lock);
 
     t->loop->refs++;
@@ -234,8 +334,10 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
 
         pthread_mutex_lock(&tp->lock);
         started = job->started;
-        if (!started)
+        if (!started) {
             calm__list_remove(&job->node);      /* dropped: fn never sees arg */
+            atomic_fetch_sub_explicit(&tp->queued, 1, memory_order_relaxed);
+        }
         if (abandon && !started)
             calm__list_push(&tp->done, &job->node);
         if (abandon)
@@ -248,6 +350,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
         }
         if (!started) {
             t->loop->refs--;
+            tp->inflight--;
             calm__free(job);
             return rc;
         }
@@ -256,6 +359,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
         /* finished as the wait ended: the callback owns arg all the same */
         job->task = NULL;
         job->completed = 0;
+        tp->inflight++;
         pthread_mutex_lock(&tp->lock);
         calm__list_push(&tp->done, &job->node);
         pthread_mutex_unlock(&tp->lock);
@@ -291,7 +395,7 @@ void calm__threadpool_free(calm_loop *loop)
     if (tp == NULL)
         return;
     pthread_mutex_lock(&tp->lock);
-    tp->stop = 1;
+    atomic_store(&tp->stop, 1);
     pthread_cond_broadcast(&tp->cond);
     pthread_mutex_unlock(&tp->lock);
     for (i = 0; i < tp->nthreads; i++)

@@ -5,7 +5,9 @@
  *   calm_bench spawn [n]     ns per task: spawn 1000 empty tasks, await them all, repeat
  *   calm_bench memory [n]    resident bytes per task: n tasks parked on one event
  *   calm_bench pingpong [n]  one-way 64-byte messages per second over a socketpair
- * asyncio_bench.py and uv_pingpong.c do the same work on the peers. */
+ *   calm_bench timer [n]     ns per firing: a 0 ms timer re-armed from its callback n times
+ *   calm_bench offload [n]   us per job: n empty jobs through calm_to_thread, one at a time
+ * asyncio_bench.py, uv_pingpong.c and uv_work.c do the same work on the peers. */
 #define _GNU_SOURCE /* socketpair, clock_gettime under -std=c11 */
 #include <calm.h>
 #include <errno.h>
@@ -229,6 +231,57 @@ static int bench_pingpong(struct bench *b)
     return status;
 }
 
+/* ---- a 0 ms timer re-armed from its callback ---------------------------------------------- */
+
+struct rearm {
+    long left;           /* firings still to come */
+    calm_event *done;    /* set by the last firing */
+    int failed;          /* a re-arm could not start */
+};
+
+static void on_rearm(calm_loop *loop, void *arg)
+{
+    struct rearm *r = arg;
+    if (--r->left <= 0 || calm_timer_start(loop, 0, 0, on_rearm, r) == NULL) {
+        r->failed = r->left > 0;
+        calm_event_set(r->done);
+    }
+}
+
+static int bench_timer(struct bench *b)
+{
+    struct rearm r = {b->count, calm_event_new(calm_loop_current()), 0};
+    if (r.done == NULL)
+        return -ENOMEM;
+    double start = now_ns();
+    int status = calm_timer_start(calm_loop_current(), 0, 0, on_rearm, &r) ? 0 : -ENOMEM;
+    if (status == 0)
+        status = calm_event_wait(r.done, calm_after(WAIT_MS));
+    b->figure = (now_ns() - start) / (double)b->count;
+    calm_event_free(r.done);
+    return status == 0 && r.failed ? -ENOMEM : status;
+}
+
+/* ---- thread offload round trip ------------------------------------------------------------ */
+
+static int empty_work(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static int bench_offload(struct bench *b)
+{
+    int status = 0, result = 0;
+    /* the first job starts the pool: not part of the figure */
+    status = calm_to_thread(empty_work, NULL, calm_after(WAIT_MS), &result);
+    double start = now_ns();
+    for (long i = 0; i < b->count && status == 0; i++)
+        status = calm_to_thread(empty_work, NULL, calm_after(WAIT_MS), &result);
+    b->figure = (now_ns() - start) / 1e3 / (double)b->count;
+    return status;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static const struct {
@@ -241,6 +294,8 @@ static const struct {
     {"spawn", bench_spawn, 1000000, "%.1f\n"},
     {"memory", bench_memory, 100000, "%.0f\n"},
     {"pingpong", bench_pingpong, 200000, "%.0f\n"},
+    {"timer", bench_timer, 1000000, "%.1f\n"},
+    {"offload", bench_offload, 20000, "%.2f\n"},
 };
 
 /* Task: runs one benchmark body and keeps its status. */
@@ -283,6 +338,6 @@ int main(int argc, char **argv)
         printf(benches[i].format, b.figure);
         return 0;
     }
-    fprintf(stderr, "usage: calm_bench switch|spawn|memory|pingpong [count]\n");
+    fprintf(stderr, "usage: calm_bench switch|spawn|memory|pingpong|timer|offload [count]\n");
     return 2;
 }
