@@ -2,10 +2,10 @@
  * directory. libclang's `-working-directory` cannot be given to the driver: it chdir()s
  * the process, and parse threads share the process. So the driver sees a path made
  * absolute where clang would resolve it against its working directory and finds it
- * there, and anything else as written (`-include unistd.h`, a missing file), so clang's own search
- * goes on and its error names what was written. The compiler proper gets the directory
- * as its working directory (`-Xclang -working-directory`, no chdir()), so what is kept
- * as written is looked up there, not in the linter's own directory. */
+ * there, and anything else as written (`-include unistd.h`, a missing file), so clang's
+ * own search goes on and its error names what was written. The compiler proper gets the
+ * directory as its working directory (`-Xclang -working-directory`, no chdir()), so what
+ * is kept as written is looked up there, not in the linter's own directory. */
 #include "flags.h"
 
 #include <clang-c/Index.h>
@@ -95,8 +95,10 @@ static void expand(const char *const *args, size_t n, const char *dir, int depth
     char **toks;
     size_t ntoks = flags_split_response(text, &toks);
     free(text);
-    if (dst->len + ntoks > MAX_EXPANDED_ARGS) set_error(out, xasprintf("response file '%s' expands to too many arguments", a));
-    else expand((const char *const *)toks, ntoks, dir, depth + 1, dst, out);
+    if (dst->len + ntoks > MAX_EXPANDED_ARGS)
+      set_error(out, xasprintf("response file '%s' expands to too many arguments", a));
+    else
+      expand((const char *const *)toks, ntoks, dir, depth + 1, dst, out);
     for (size_t k = 0; k < ntoks; k++) free(toks[k]);
     free(toks);
   }
@@ -143,6 +145,8 @@ static const arg_spec specs[] = {
     {"-iprefix", ARG_PREFIX, true, true},
     {"-iwithprefix", ARG_WITH_PREFIX, true, true},
     {"-iwithprefixbefore", ARG_WITH_PREFIX, true, true},
+    {"-resource-dir", ARG_DIR, false, true},
+    {"-resource-dir=", ARG_DIR, true, false},
 };
 
 /* The spec of `a` (longest match) and where its joined value starts, or NULL. */
@@ -207,6 +211,12 @@ static bool has_sysroot(const char *const *args, size_t n) {
     const arg_spec *s = match(args[i], &v);
     if (s && s->kind == ARG_SYSROOT) return true;
   }
+  return false;
+}
+
+static bool has_resource_dir(const char *const *args, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(args[i], "-resource-dir", strlen("-resource-dir")) == 0) return true;
   return false;
 }
 
@@ -298,7 +308,7 @@ void flags_build(const compile_job *job, flags_args *out) {
   free(flags);
 
   const char *dir = working_directory(args, &nflags, job->directory, out);
-  bool sysroot = has_sysroot(args, nflags), cl = cl_mode(args, nflags);
+  bool sysroot = has_sysroot(args, nflags), cl = cl_mode(args, nflags), own_resources = has_resource_dir(args, nflags);
   const char *prefix = NULL;
   for (size_t i = 0; i < nflags; i++) {
     const char *a = args[i], *value;
@@ -320,8 +330,8 @@ void flags_build(const compile_job *job, flags_args *out) {
     }
   }
   free(args);
-  pthread_once(&resource_once, find_resource_dir);
-  if (resource_dir) {
+  if (!own_resources) pthread_once(&resource_once, find_resource_dir);
+  if (!own_resources && resource_dir) {
     push(&argv, "-resource-dir");
     push(&argv, resource_dir);
   }

@@ -69,7 +69,8 @@ SOURCES = {
 }
 
 P = PROJ
-# (name, source, flags, clang's outcome: "ok" or the file its first error names)
+RESOURCE_DIR = subprocess.run([CLANG, "-print-resource-dir"], capture_output=True, text=True).stdout.strip()
+# (name, source, flags, clang's outcome: "ok", or what its first error names: "missing-file in position")
 CASES = [
     ("-include system header", "unistd", ["-include", "unistd.h"], "ok"),
     ("-include joined", "unistd", ["-includeunistd.h"], "ok"),
@@ -79,17 +80,17 @@ CASES = [
     ("-include through -I", "defs", ["-Iinc", "-include", "config/defs.h"], "ok"),
     ("-include through -I after it", "defs", ["-include", "config/defs.h", "-I", "inc"], "ok"),
     ("-include through -iquote", "defs", ["-iquote", "inc", "-include", "config/defs.h"], "ok"),
-    ("-include missing", "plain", ["-include", "nothere.h"], "nothere.h"),
-    ("-include with an error in it", "plain", ["-include", "bad.h"], f"{P}/bad.h"),
-    ("-include absolute with an error", "plain", ["-include", f"{P}/bad.h"], f"{P}/bad.h"),
+    ("-include missing", "plain", ["-include", "nothere.h"], "nothere.h in no position"),
+    ("-include with an error in it", "plain", ["-include", "bad.h"], f"- in {P}/bad.h"),
+    ("-include absolute with an error", "plain", ["-include", f"{P}/bad.h"], f"- in {P}/bad.h"),
     ("-imacros relative", "imacros", ["-imacros", "macros.h"], "ok"),
     ("-imacros absolute", "imacros", ["-imacros", f"{P}/macros.h"], "ok"),
-    ("-imacros missing", "plain", ["-imacros", "nothere.h"], "nothere.h"),
+    ("-imacros missing", "plain", ["-imacros", "nothere.h"], "nothere.h in no position"),
     ("-I separate", "where", ["-DEXPECT=1", "-I", "inc"], "ok"),
     ("-I joined", "where", ["-DEXPECT=1", "-Iinc"], "ok"),
     ("-I dot-dot", "where", ["-DEXPECT=1", "-I../proj/inc"], "ok"),
     ("-I absolute", "where", ["-DEXPECT=1", f"-I{P}/inc"], "ok"),
-    ("-I missing", "where", ["-DEXPECT=1", "-Inothere"], "w.h"),
+    ("-I missing", "where", ["-DEXPECT=1", "-Inothere"], f"w.h in {P}/a.c"),
     ("-iquote relative", "quoted", ["-iquote", "quote"], "ok"),
     ("-iquote absolute", "quoted", [f"-iquote{P}/quote"], "ok"),
     ("-isystem relative", "where", ["-DEXPECT=1", "-isystem", "inc"], "ok"),
@@ -106,7 +107,7 @@ CASES = [
     ("--sysroot separate", "sysonly", ["--sysroot", "sr"], "ok"),
     ("--sysroot absolute", "sysonly", [f"--sysroot={P}/sr"], "ok"),
     ("-isysroot absolute", "where", ["-DEXPECT=2", "-isysroot", f"{P}/sr", "-I=/inc"], "ok"),
-    ("-isysroot missing", "where", ["-DEXPECT=2", "-isysroot", "nothere", "-I=/inc"], "w.h"),
+    ("-isysroot missing", "where", ["-DEXPECT=2", "-isysroot", "nothere", "-I=/inc"], f"w.h in {P}/a.c"),
     ("-iwithsysroot", "where", ["-DEXPECT=2", "-isysroot", "sr", "-iwithsysroot", "/inc"], "ok"),
     ("-iprefix with a slash", "where", ["-DEXPECT=4", "-iprefix", "pre/", "-iwithprefix", "inc"], "ok"),
     ("-iprefix is a string prefix", "where", ["-DEXPECT=5", "-iprefix", "pre", "-iwithprefix", "inc"], "ok"),
@@ -114,11 +115,13 @@ CASES = [
     ("-iprefix absolute", "where", ["-DEXPECT=4", "-iprefix", f"{P}/pre/", "-iwithprefixbefore", "inc"], "ok"),
     ("-iwithprefix with no prefix", "where", ["-DEXPECT=5", "-iwithprefix", "preinc"], "ok"),
     ("-iwithprefixbefore with no prefix", "where", ["-DEXPECT=5", "-iwithprefixbefore", "preinc"], "ok"),
+    ("-resource-dir absolute", "unistd", ["-resource-dir", RESOURCE_DIR], "ok"),
+    ("-resource-dir relative", "unistd", ["-resource-dir=nothere"], "ok"),
     ("@response relative", "rsp", ["-DEXPECT=1", "@flags.rsp"], "ok"),
     ("@response absolute", "rsp", ["-DEXPECT=1", f"@{P}/flags.rsp"], "ok"),
     ("@response nested", "nested", ["-DEXPECT=1", "@top.rsp"], "ok"),
-    ("@response with -include of a bad file", "plain", ["@rsp/bad.rsp"], f"{P}/bad.h"),
-    ("@response missing", "plain", ["@missing.rsp"], "@missing.rsp"),
+    ("@response with -include of a bad file", "plain", ["@rsp/bad.rsp"], f"- in {P}/bad.h"),
+    ("@response missing", "plain", ["@missing.rsp"], "@missing.rsp in no position"),
 ]
 
 
@@ -131,7 +134,7 @@ def write(base, files):
 
 
 def first_error_clang(out):
-    """The file clang's first error names: a quoted missing file, else its position."""
+    """What clang's first error names: the missing file it quotes, and where it is."""
     for line in out.splitlines():
         m = re.match(r"^(.*?):\d+:\d+: (?:fatal )?error: (.*)$", line) or re.match(r"^(clang): error: (.*)$", line)
         if m:
@@ -140,12 +143,16 @@ def first_error_clang(out):
 
 
 def named(message, position, base):
+    """`quoted-file in position-file`: a position outside any file (clang's <built-in>, the
+    driver) is `no position`, which calm-lint says with no line."""
     q = re.search(r"'([^']*)'", message)
-    if q and ("not found" in message or "no such file" in message or "response file" in message):
-        return q.group(1)
+    missing = q.group(1) if q and ("not found" in message or "no such file" in message
+                                   or "response file" in message) else "-"
     if position in ("clang", "<built-in>", ""):
-        return position
-    return os.path.normpath(os.path.join(base, position))
+        where = "no position"
+    else:
+        where = os.path.normpath(os.path.join(base, position))
+    return f"{missing} in {where}"
 
 
 def lint(args, cwd):
@@ -178,8 +185,9 @@ def main():
         via_flags = lint([source, "--"] + flags, PROJ)
         ok = clang == expect and via_db == clang and via_flags == clang
         failures += not ok
+        note = "" if clang == expect else f"   (case expects {expect})"
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {' '.join(flags)}\n     clang: {clang}   "
-              f"calm-lint -p: {via_db}   calm-lint --: {via_flags}" + ("" if clang == expect else f"   (case expects {expect})"))
+              f"calm-lint -p: {via_db}   calm-lint --: {via_flags}{note}")
     print(f"{len(CASES) - failures} of {len(CASES)} flags agree with clang")
     return 1 if failures else 0
 

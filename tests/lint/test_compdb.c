@@ -232,7 +232,8 @@ static void test_large_database(void) {
     fprintf(f, "%s{\"directory\": \"%s\", \"file\": \"src/d%d/f%d.c\", \"command\": \"cc -DN=%d -Iinclude -c "
                "src/d%d/f%d.c -o f%d.o\"}\n", i ? "," : "", dir, i % 100, i, i, i % 100, i, i);
   /* the same file again, with other flags: the first entry wins */
-  fprintf(f, ",{\"directory\": \"%s\", \"file\": \"src/d0/f0.c\", \"command\": \"cc -DSECOND -c src/d0/f0.c\"}]\n", dir);
+  fprintf(f, ",{\"directory\": \"%s\", \"file\": \"src/d0/f0.c\", \"command\": \"cc -DSECOND -c src/d0/f0.c\"}]\n",
+          dir);
   fclose(f);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
