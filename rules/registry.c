@@ -39,8 +39,18 @@ static bool root_starts_task(const program *p, const root_info *root) {
   return root->context == CTX_LOOP && m && (m->returns == RETURNS_TASK || m->spawns == SPAWNS_BOUNDED);
 }
 
+/* Why a cold root runs rarely, from the API it was registered with. */
+static const char *cold_role(const root_info *root) {
+  const char *via = root->via ? root->via : "";
+  if (strstr(via, "signal") || strstr(via, "event")) return "signal callback";
+  if (strstr(via, "close")) return "close callback";
+  if (strstr(via, "timer")) return "one-shot timer callback";
+  return "rarely run callback";
+}
+
 const char *rule_root_role(const program *p, const root_info *root) {
   if (root->kind == ROOT_ANNOTATED) return "CALM_ASYNC function";
+  if (root->cold) return cold_role(root);
   if (root_starts_task(p, root)) return "task";
   return root->context == CTX_WORKER ? "worker function" : "loop callback";
 }

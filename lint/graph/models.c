@@ -14,7 +14,7 @@ enum {
   P_DEADLINE = 1u << 4, P_SUSPENDS = 1u << 5, P_RETURNS = 1u << 6, P_TAKES = 1u << 7,
   P_SPAWNS = 1u << 8, P_ACQUIRES = 1u << 9, P_RELEASES = 1u << 10, P_SCOPE = 1u << 11,
   P_SHIELD = 1u << 12, P_THREAD_SAFE = 1u << 13, P_LOOP_ONLY = 1u << 14, P_NORETURN = 1u << 15,
-  P_RUNS_LOOP = 1u << 16, P_CLEANUP = 1u << 17,
+  P_RUNS_LOOP = 1u << 16, P_CLEANUP = 1u << 17, P_INPUT = 1u << 18, P_FORKS = 1u << 19,
 };
 
 typedef struct {
@@ -56,6 +56,7 @@ model_db *model_db_new(void) {
 }
 
 static void free_entry(entry *e) {
+  for (unsigned i = 0; i < e->fn.ncallbacks; i++) free(e->fn.callbacks[i].cold.tests);
   free(e->fn.callbacks);
   free(e->fn.invokes);
   free(e->fn.takes_task);
@@ -248,6 +249,8 @@ static bool read_callbacks(parser *p, const cJSON *v, model_fn *fn) {
       } else if (strcmp(k->string, "cancelled_by") == 0) {
         if (!cJSON_IsString(k)) return bad(p, "'cancelled_by' must be a function name%s", "");
         cb->cancelled_by = strpool_intern(p->pool, k->valuestring);
+      } else if (strcmp(k->string, "cold") == 0) {
+        if (!read_cond(p, k, &cb->cold, "cold")) return false;
       } else if (strcmp(k->string, "description") == 0) {
         continue;
       } else return bad(p, "unknown callback key '%s'", k->string);
@@ -323,6 +326,8 @@ static entry *read_entry(parser *p, const cJSON *o) {
     else if (strcmp(k, "noreturn") == 0) ok = read_flag(p, v, &fn->noreturn, k), e->set |= P_NORETURN;
     else if (strcmp(k, "runs_loop") == 0) ok = read_flag(p, v, &fn->runs_loop, k), e->set |= P_RUNS_LOOP;
     else if (strcmp(k, "cleanup") == 0) ok = read_flag(p, v, &fn->cleanup, k), e->set |= P_CLEANUP;
+    else if (strcmp(k, "input") == 0) ok = read_flag(p, v, &fn->input, k), e->set |= P_INPUT;
+    else if (strcmp(k, "forks") == 0) ok = read_flag(p, v, &fn->forks, k), e->set |= P_FORKS;
     else if (strcmp(k, "description") == 0 || strcmp(k, "note") == 0) continue;
     else ok = bad(p, "unknown function property '%s'", k);
     if (!ok) break;
@@ -484,6 +489,8 @@ static void overlay(model_fn *out, const entry *e, const model *m) {
   if (e->set & P_NORETURN) out->noreturn = f->noreturn;
   if (e->set & P_RUNS_LOOP) out->runs_loop = f->runs_loop;
   if (e->set & P_CLEANUP) out->cleanup = f->cleanup;
+  if (e->set & P_INPUT) out->input = f->input;
+  if (e->set & P_FORKS) out->forks = f->forks;
   out->model = f->model;
   if (m->has_cancel_status) {
     out->has_cancel_status = true;

@@ -40,6 +40,7 @@ typedef struct {
   calm_context context;
   int status_param; /* -1 when the callback carries no status */
   const char *cancelled_by; /* the status is 0 unless this function cancelled the request, or NULL */
+  model_cond cold;          /* the callback runs rarely (a signal, a close, a one-shot timer) */
 } model_callback;
 
 typedef enum { RETURNS_NOTHING = 0, RETURNS_STATUS, RETURNS_TASK } model_returns;
@@ -78,6 +79,8 @@ typedef struct {
   bool noreturn;
   bool runs_loop; /* runs a loop on the calling thread: that thread owns the loop */
   bool cleanup;   /* closes, stops or frees: right whatever an operation's outcome */
+  bool input;     /* takes in what arrives from outside: a read, an accepted connection, a row, a queue item */
+  bool forks;     /* returns 0 in a new child process (`fork`) */
 } model_fn;
 
 typedef struct model_db model_db;

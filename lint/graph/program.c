@@ -62,40 +62,42 @@ bool program_call_noreturn(const program *p, const ir_call *call) {
   return m && m->noreturn;
 }
 
-/* A parameter a function hands on to a registering API: calls to the function
- * register whatever they pass there. */
+/* What a registering call says of one of its arguments: a function the API calls
+ * later, in `context`. */
 typedef struct {
-  int param;
+  int arg;
   calm_context context;
   int status_param;
   const char *via; /* the API that finally receives it */
-} forwarded;
+  bool cold;       /* the API calls it rarely (a signal, a close, a one-shot timer) */
+} callback_spec;
 
-typedef VEC(forwarded) forwarded_list;
+/* A parameter a function hands on to a registering API (`arg` is the parameter):
+ * calls to the function register whatever they pass there. */
+typedef VEC(callback_spec) forwarded_list;
 
 static bool forwards(const forwarded_list *l, int param, calm_context ctx) {
   for (size_t i = 0; i < l->len; i++)
-    if (l->items[i].param == param && l->items[i].context == ctx) return true;
+    if (l->items[i].arg == param && l->items[i].context == ctx) return true;
   return false;
 }
 
-/* Calls `fn(spec, ctx)` for each callback argument of `call`: from the model, and
- * from parameters the callee forwards. */
-typedef void (*callback_visit)(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via,
-                               void *data);
+/* Calls `visit` for each callback argument of `call`: from the model, and from
+ * parameters the callee forwards. */
+typedef void (*callback_visit)(const ir_call *call, const callback_spec *spec, void *data);
 
 static void each_callback_arg(const program *p, const forwarded_list *fwd, int caller, const ir_call *call,
                               callback_visit visit, void *data) {
   const model_fn *m = program_model(p, call);
-  if (m)
-    for (unsigned i = 0; i < m->ncallbacks; i++)
-      visit(call, m->callbacks[i].arg, m->callbacks[i].context, m->callbacks[i].status_param, call->callee_name, data);
+  for (unsigned i = 0; m && i < m->ncallbacks; i++) {
+    const model_callback *cb = &m->callbacks[i];
+    callback_spec spec = {cb->arg, cb->context, cb->status_param, call->callee_name, model_cond_holds(&cb->cold, call)};
+    visit(call, &spec, data);
+  }
   int defs[8];
   unsigned n = program_resolve(p, caller, call->callee_usr, defs, 8);
   for (unsigned d = 0; d < n && d < 8; d++)
-    for (size_t i = 0; i < fwd[defs[d]].len; i++)
-      visit(call, fwd[defs[d]].items[i].param, fwd[defs[d]].items[i].context, fwd[defs[d]].items[i].status_param,
-            fwd[defs[d]].items[i].via, data);
+    for (size_t i = 0; i < fwd[defs[d]].len; i++) visit(call, &fwd[defs[d]].items[i], data);
 }
 
 typedef struct {
@@ -105,14 +107,15 @@ typedef struct {
   bool changed;
 } forward_ctx;
 
-static void find_forward(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via, void *data) {
+static void find_forward(const ir_call *call, const callback_spec *spec, void *data) {
   forward_ctx *fc = data;
   const ir_function *f = fc->p->fns[fc->fn].fn;
-  if (arg < 0 || (unsigned)arg >= call->nargs) return;
-  const ir_value *v = &call->args[arg];
+  if (spec->arg < 0 || (unsigned)spec->arg >= call->nargs) return;
+  const ir_value *v = &call->args[spec->arg];
   if (v->kind != IR_VAL_VAR || v->addr_of || v->var < 0 || (unsigned)v->var >= f->nparams) return;
-  if (forwards(&fc->fwd[fc->fn], v->var, ctx)) return;
-  forwarded w = {v->var, ctx, status_param, via};
+  if (forwards(&fc->fwd[fc->fn], v->var, spec->context)) return;
+  callback_spec w = *spec;
+  w.arg = v->var;
   VEC_PUSH(fc->fwd[fc->fn], w);
   fc->changed = true;
 }
@@ -124,20 +127,20 @@ typedef struct {
   VEC(int) root_fn;
 } root_ctx;
 
-static void add_root(root_ctx *rc, const ir_call *call, calm_context ctx, int status_param, const char *via, int fn) {
-  root_info r = {ROOT_CALLBACK, ctx, via, call->loc, status_param};
+static void add_root(root_ctx *rc, const ir_call *call, const callback_spec *spec, int fn) {
+  root_info r = {ROOT_CALLBACK, spec->context, spec->via, call->loc, spec->status_param, spec->cold};
   VEC_PUSH(rc->roots, r);
   VEC_PUSH(rc->root_fn, fn);
 }
 
-static void find_root(const ir_call *call, int arg, calm_context ctx, int status_param, const char *via, void *data) {
+static void find_root(const ir_call *call, const callback_spec *spec, void *data) {
   root_ctx *rc = data;
-  if (arg < 0 || (unsigned)arg >= call->nargs) return;
-  const ir_value *v = &call->args[arg];
+  if (spec->arg < 0 || (unsigned)spec->arg >= call->nargs) return;
+  const ir_value *v = &call->args[spec->arg];
   if (v->kind == IR_VAL_FUNC) {
     int targets[8];
     unsigned n = program_resolve(rc->p, rc->caller, v->func_usr, targets, 8);
-    for (unsigned i = 0; i < n && i < 8; i++) add_root(rc, call, ctx, status_param, via, targets[i]);
+    for (unsigned i = 0; i < n && i < 8; i++) add_root(rc, call, spec, targets[i]);
     return;
   }
   /* a pointer read from a field or variable (`uv_timer_start(t, job->on_tick, ...)`);
@@ -146,7 +149,7 @@ static void find_root(const ir_call *call, int arg, calm_context ctx, int status
   if (v->kind == IR_VAL_VAR && (v->var < 0 || (unsigned)v->var < fn->nparams)) return;
   const call_target *t;
   unsigned n = indirect_value_targets(rc->p->ind, rc->caller, v, &t);
-  for (unsigned i = 0; i < n; i++) add_root(rc, call, ctx, status_param, via, t[i].fn);
+  for (unsigned i = 0; i < n; i++) add_root(rc, call, spec, t[i].fn);
 }
 
 static int cmp_root_order(const root_info *a, const root_info *b) {
@@ -183,59 +186,143 @@ static bool descends_into(const program *p, const ir_call *call, int callee, boo
   return invoked || program_model(p, call) == NULL;
 }
 
-/* Marks `callee` reached in `ctx` by call `c` of `caller`, if it was not yet, and
- * queues it. */
-static void reach_callee(program *p, int *queue, unsigned *tail, int callee, int caller, int c, calm_context ctx) {
-  reach *re = reach_of(&p->fns[callee], ctx);
-  if (re->reached) return;
-  *re = (reach){true, -1, caller, c, reach_of(&p->fns[caller], ctx)->depth + 1};
-  p->fns[callee].contexts |= ctx;
-  queue[(*tail)++] = callee;
+/* The program functions that call `c` of `fi` runs in its caller's context: the
+ * definitions of a direct callee, functions a model says the call invokes on the
+ * spot (`sqlite3_exec`'s row callback), the resolved targets of an indirect call.
+ * None for a call on the child's branch of a fork. Writes up to 32 to `out`. */
+static unsigned context_callees(const program *p, int fi, unsigned c, int *out) {
+  const ir_call *call = &p->fns[fi].fn->calls[c];
+  if (program_call_in_child(p, fi, (int)c)) return 0;
+  unsigned n = 0;
+  const call_target *through;
+  unsigned nthrough = call->callee_usr ? 0 : indirect_call_targets(p->ind, fi, (int)c, &through);
+  for (unsigned t = 0; t < nthrough && n < 32; t++)
+    if (descends_into(p, call, through[t].fn, true)) out[n++] = through[t].fn;
+  int defs[8];
+  unsigned nd = program_resolve(p, fi, call->callee_usr, defs, 8);
+  for (unsigned d = 0; d < nd && d < 8 && n < 32; d++)
+    if (descends_into(p, call, defs[d], false)) out[n++] = defs[d];
+  const model_fn *m = program_model(p, call);
+  for (unsigned i = 0; m && i < m->ninvokes; i++) {
+    int a = m->invokes[i];
+    if (a < 0 || (unsigned)a >= call->nargs || call->args[a].kind != IR_VAL_FUNC) continue;
+    nd = program_resolve(p, fi, call->args[a].func_usr, defs, 4);
+    for (unsigned d = 0; d < nd && d < 4 && n < 32; d++)
+      if (descends_into(p, call, defs[d], true)) out[n++] = defs[d];
+  }
+  return n;
 }
 
-static void spread(program *p, const int *root_fn, calm_context ctx) {
+/* Breadth-first from the roots of `ctx`, keeping for each function the shortest
+ * chain. With `hot_only`, from the roots that run per event only, marking `hot`. */
+static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_only) {
   int *queue = xmalloc((p->nfns + 1) * sizeof *queue);
+  unsigned char *seen = hot_only ? xcalloc(p->nfns + 1, 1) : NULL;
   unsigned head = 0, tail = 0;
+  /* per-event roots first, so that a function they reach gets its chain from one of
+     them and not from a cold root with an earlier site */
+  for (int phase = 0; phase < 2; phase++) {
   for (unsigned r = 0; r < p->nroots; r++) {
-    if (p->roots[r].context != ctx) continue;
-    prog_fn *f = &p->fns[root_fn[r]];
-    reach *re = reach_of(f, ctx);
-    if (re->reached) continue;
-    *re = (reach){true, (int)r, -1, -1, 0};
-    f->contexts |= ctx;
-    queue[tail++] = root_fn[r];
+    if (p->roots[r].context != ctx || p->roots[r].cold != (phase == 1)) continue;
+    int f = root_fn[r];
+    if (hot_only) {
+      if (seen[f]) continue;
+      seen[f] = 1;
+      p->fns[f].hot = true;
+    } else {
+      reach *re = reach_of(&p->fns[f], ctx);
+      if (re->reached) continue;
+      *re = (reach){true, (int)r, -1, -1, 0};
+      p->fns[f].contexts |= ctx;
+    }
+    queue[tail++] = f;
   }
+  if (hot_only) phase = 2;
   while (head < tail) {
     int fi = queue[head++];
-    const ir_function *fn = p->fns[fi].fn;
-    for (unsigned c = 0; c < fn->ncalls; c++) {
-      const ir_call *call = &fn->calls[c];
-      int targets[16];
-      bool invoked[16];
-      const call_target *through;
-      unsigned nthrough = call->callee_usr ? 0 : indirect_call_targets(p->ind, fi, (int)c, &through);
-      unsigned nt = program_resolve(p, fi, call->callee_usr, targets, 8);
-      if (nt > 8) nt = 8;
-      for (unsigned t = 0; t < nt; t++) invoked[t] = false;
-      for (unsigned t = 0; t < nthrough; t++)
-        if (descends_into(p, call, through[t].fn, true)) reach_callee(p, queue, &tail, through[t].fn, fi, (int)c, ctx);
-      const model_fn *m = program_model(p, call);
-      for (unsigned i = 0; m && i < m->ninvokes; i++) {
-        int a = m->invokes[i];
-        if (a < 0 || (unsigned)a >= call->nargs || call->args[a].kind != IR_VAL_FUNC) continue;
-        int defs[4];
-        unsigned nd = program_resolve(p, fi, call->args[a].func_usr, defs, 4);
-        for (unsigned d = 0; d < nd && d < 4 && nt < 16; d++) {
-          invoked[nt] = true;
-          targets[nt++] = defs[d];
+    for (unsigned c = 0; c < p->fns[fi].fn->ncalls; c++) {
+      int callees[32];
+      unsigned n = context_callees(p, fi, c, callees);
+      for (unsigned t = 0; t < n; t++) {
+        int callee = callees[t];
+        if (hot_only) {
+          if (seen[callee]) continue;
+          seen[callee] = 1;
+          p->fns[callee].hot = true;
+        } else {
+          reach *re = reach_of(&p->fns[callee], ctx);
+          if (re->reached) continue;
+          *re = (reach){true, -1, fi, (int)c, reach_of(&p->fns[fi], ctx)->depth + 1};
+          p->fns[callee].contexts |= ctx;
         }
+        queue[tail++] = callee;
       }
-      for (unsigned t = 0; t < nt; t++)
-        if (targets[t] >= 0 && descends_into(p, call, targets[t], invoked[t]))
-          reach_callee(p, queue, &tail, targets[t], fi, (int)c, ctx);
     }
   }
+  }
+  free(seen);
   free(queue);
+}
+
+/* ---- fork ---- */
+
+/* Whether edge `e` of `b` (a test of the fork's result) can be taken by the child
+ * (result 0) or, with `child` false, by the parent or a failed fork (any other). */
+static bool edge_admits_result(const ir_block *b, int e, bool child) {
+  int64_t k = b->cond_k;
+  if (child) return ir_cmp_holds(b->cond_op, 0, k) == (e == 0);
+  const int64_t others[] = {-1, 1, k - 1, k, k + 1};
+  for (unsigned i = 0; i < sizeof others / sizeof others[0]; i++)
+    if (others[i] != 0 && ir_cmp_holds(b->cond_op, others[i], k) == (e == 0)) return true;
+  return false;
+}
+
+/* Marks the blocks reachable from just after call `c` (in block `start`) of `f` on
+ * which the fork's result `var` can be 0 (`child`) or not, never walking through the
+ * fork again. */
+static void fork_reach(const ir_function *f, int start, int var, bool child, unsigned char *mark) {
+  int *stack = xmalloc((f->nblocks + 1) * sizeof *stack);
+  int top = 0;
+  stack[top++] = start;
+  while (top) {
+    const ir_block *b = &f->blocks[stack[--top]];
+    int nsucc = b->term == IR_TERM_COND ? 2 : b->term == IR_TERM_GOTO || b->term == IR_TERM_RETURN ? 1 : 0;
+    for (int e = 0; e < nsucc; e++) {
+      int s = b->succ[e];
+      if (s < 0 || mark[s]) continue;
+      if (b->term == IR_TERM_COND && b->cond_var == var && !edge_admits_result(b, e, child)) continue;
+      mark[s] = 1;
+      stack[top++] = s;
+    }
+  }
+  free(stack);
+}
+
+/* The blocks only the child of a `fork` runs: reached from the fork where its result
+ * can be 0 and not where it cannot. NULL when the function does not fork. */
+static unsigned char *child_blocks(const program *p, const ir_function *f) {
+  unsigned char *only = NULL;
+  for (unsigned c = 0; c < f->ncalls; c++) {
+    const ir_call *call = &f->calls[c];
+    const model_fn *m = program_model(p, call);
+    if (!m || !m->forks || call->use != IR_USE_VAR || call->dest < 0) continue;
+    unsigned char *zero = xcalloc(f->nblocks, 1), *other = xcalloc(f->nblocks, 1);
+    fork_reach(f, call->block, call->dest, true, zero);
+    fork_reach(f, call->block, call->dest, false, other);
+    for (unsigned b = 0; b < f->nblocks; b++)
+      if (zero[b] && !other[b] && (int)b != call->block) {
+        if (!only) only = xcalloc(f->nblocks, 1);
+        only[b] = 1;
+      }
+    free(zero);
+    free(other);
+  }
+  return only;
+}
+
+bool program_call_in_child(const program *p, int f, int call) {
+  const prog_fn *pf = &p->fns[f];
+  return pf->child && pf->child[pf->fn->calls[call].block];
 }
 
 program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
@@ -268,6 +355,7 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   p->fns = fns.items;
   p->nfns = (unsigned)fns.len;
   p->ind = indirect_resolve(p);
+  for (unsigned f = 0; f < p->nfns; f++) p->fns[f].child = child_blocks(p, p->fns[f].fn);
 
   /* parameters forwarded to registering APIs, to a fixed point */
   forwarded_list *fwd = xcalloc(p->nfns + 1, sizeof *fwd);
@@ -285,7 +373,7 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;
     if (fn->attrs & IR_ATTR_ASYNC) {
-      root_info r = {ROOT_ANNOTATED, CTX_LOOP, NULL, fn->loc, -1};
+      root_info r = {ROOT_ANNOTATED, CTX_LOOP, NULL, fn->loc, -1, false};
       VEC_PUSH(rc.roots, r);
       VEC_PUSH(rc.root_fn, (int)f);
     }
@@ -298,14 +386,16 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   p->roots = rc.roots.items;
   p->nroots = (unsigned)rc.roots.len;
   sort_roots(p->roots, rc.root_fn.items, p->nroots);
-  spread(p, rc.root_fn.items, CTX_LOOP);
-  spread(p, rc.root_fn.items, CTX_WORKER);
+  spread(p, rc.root_fn.items, CTX_LOOP, false);
+  spread(p, rc.root_fn.items, CTX_LOOP, true);
+  spread(p, rc.root_fn.items, CTX_WORKER, false);
   VEC_FREE(rc.root_fn);
   return p;
 }
 
 void program_free(program *p) {
   if (!p) return;
+  for (unsigned f = 0; f < p->nfns; f++) free(p->fns[f].child);
   free(p->fns);
   free(p->roots);
   indirect_free(p->ind);

@@ -20,6 +20,7 @@ typedef struct {
   const char *via;   /* the API it was passed to (ROOT_CALLBACK) */
   ir_loc site;       /* where it was passed, or the annotated definition */
   int status_param;  /* from the model's callback, or -1 */
+  bool cold;         /* runs rarely: a signal, a close, a timer that fires once */
 } root_info;
 
 /* How a function was reached in one context: from a root, or by a call. */
@@ -36,6 +37,8 @@ typedef struct {
   const ir_summary *tu;
   unsigned contexts; /* calm_context bits */
   reach loop, worker;
+  bool hot;             /* in loop context from a root that runs per event (not only cold roots) */
+  unsigned char *child; /* per block: only the child of a fork runs it; NULL when it does not fork */
   int next_same_usr; /* another definition with this USR (another program in the
                         database, a static inline in a header), or -1 */
 } prog_fn;
@@ -81,6 +84,10 @@ unsigned program_call_targets(const program *p, int f, int call, int *out, unsig
 /* How indirect call `call` of `f` reaches function `target`: where the pointer was
  * set; NULL for a direct call or a function it does not reach. */
 const call_target *program_indirect_target(const program *p, int f, int call, int target);
+
+/* Whether call `call` of `f` is made only in the child of a `fork()` (the branch on
+ * which fork returned 0): such code is not loop context. */
+bool program_call_in_child(const program *p, int f, int call);
 
 /* Model knowledge of the callee of `call`, or NULL. */
 const model_fn *program_model(const program *p, const ir_call *call);

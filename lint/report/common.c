@@ -21,6 +21,15 @@ size_t report_count_shown(const report_input *r) {
   return n;
 }
 
+size_t report_count_failing(const report_input *r) {
+  size_t n = 0;
+  for (size_t i = 0; i < r->diags->len; i++) {
+    const diag *d = &r->diags->items[i];
+    n += !d->suppressed && !d->baselined && d->severity >= SEV_WARNING;
+  }
+  return n;
+}
+
 size_t report_count_suppressed(const report_input *r) {
   size_t n = 0;
   for (size_t i = 0; i < r->diags->len; i++) n += r->diags->items[i].suppressed;

@@ -53,6 +53,8 @@ char *report_utf8_text(const char *text);
 
 /* Counts of what is printed and what was silenced. */
 size_t report_count_shown(const report_input *r);
+/* Of those, the ones that fail a run (warnings and errors; a note does not). */
+size_t report_count_failing(const report_input *r);
 size_t report_count_suppressed(const report_input *r);
 size_t report_count_baselined(const report_input *r);
 

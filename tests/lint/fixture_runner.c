@@ -4,6 +4,7 @@
  *   sleep(1);  // expect: blocking-in-loop       a finding of the rule on this line
  *   foo(a, b); // expect: blocking-in-loop, blocking-in-loop   two of them
  *   cb(x);     // expect-note: blocking-in-loop  some finding's trace passes here
+ *   sleep(1);  // expect: blocking-in-loop(note) a finding at note severity (else: warning)
  *
  * Each .c file directly in the rule's directory is one program; each subdirectory
  * is one program of all its .c files (for chains across translation units). Only
@@ -185,7 +186,8 @@ typedef struct {
   char *file;
   int line;
   int count;
-  bool note;
+  bool note;     /* a trace step, not a finding */
+  bool sev_note; /* a finding at note severity */
   int seen;
 } mark;
 
@@ -194,14 +196,15 @@ typedef struct {
   int len;
 } marks;
 
-static void add_mark(marks *m, const char *file, int line, bool note) {
+static void add_mark(marks *m, const char *file, int line, bool note, bool sev_note) {
   for (int i = 0; i < m->len; i++)
-    if (m->items[i].line == line && m->items[i].note == note && strcmp(m->items[i].file, file) == 0) {
+    if (m->items[i].line == line && m->items[i].note == note && m->items[i].sev_note == sev_note &&
+        strcmp(m->items[i].file, file) == 0) {
       m->items[i].count++;
       return;
     }
   m->items = realloc(m->items, (size_t)(m->len + 1) * sizeof *m->items);
-  m->items[m->len++] = (mark){xstrdup_(file), line, 1, note, 0};
+  m->items[m->len++] = (mark){xstrdup_(file), line, 1, note, sev_note, 0};
 }
 
 static void read_marks(const program *p, marks *m) {
@@ -225,8 +228,11 @@ static void read_marks(const program *p, marks *m) {
           while (*q == ' ' || *q == ',' || *q == '\t') q++;
           const char *start = q;
           while (*q && *q != ',' && *q != ' ' && *q != '\n' && *q != '\t' && *q != '*') q++;
-          if (q > start && (size_t)(q - start) == strlen(rule) && strncmp(start, rule, strlen(rule)) == 0)
-            add_mark(m, p->files[f], lineno, k == 0);
+          size_t n = strlen(rule);
+          bool named = q > start && (size_t)(q - start) >= n && strncmp(start, rule, n) == 0;
+          if (named && (size_t)(q - start) == n) add_mark(m, p->files[f], lineno, k == 0, false);
+          else if (named && k == 1 && (size_t)(q - start) == n + 6 && strncmp(start + n, "(note)", 6) == 0)
+            add_mark(m, p->files[f], lineno, false, true);
           if (*q == '*' || *q == '\n') break;
         }
       }
@@ -236,9 +242,11 @@ static void read_marks(const program *p, marks *m) {
   }
 }
 
-static mark *find_mark(marks *m, const char *file, int line, bool note) {
+static mark *find_mark(marks *m, const char *file, int line, bool note, bool sev_note) {
   for (int i = 0; i < m->len; i++)
-    if (m->items[i].line == line && m->items[i].note == note && strcmp(m->items[i].file, file) == 0) return &m->items[i];
+    if (m->items[i].line == line && m->items[i].note == note && (note || m->items[i].sev_note == sev_note) &&
+        strcmp(m->items[i].file, file) == 0)
+      return &m->items[i];
   return NULL;
 }
 
@@ -266,23 +274,26 @@ static void check_program(const program *p) {
   cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) {
     const char *file = cJSON_GetObjectItem(d, "file")->valuestring;
     int line = cJSON_GetObjectItem(d, "line")->valueint;
-    mark *mk = find_mark(&m, file, line, false);
+    bool sev_note = strcmp(cJSON_GetObjectItem(d, "severity")->valuestring, "note") == 0;
+    mark *mk = find_mark(&m, file, line, false, sev_note);
     if (mk && mk->seen < mk->count) {
       mk->seen++;
     } else {
-      fprintf(stderr, "\n  %s: unexpected finding %s:%d: %s", p->name, file, line,
+      fprintf(stderr, "\n  %s: unexpected finding %s:%d (%s): %s", p->name, file, line, sev_note ? "note" : "warning",
               cJSON_GetObjectItem(d, "message")->valuestring);
       ok = false;
     }
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItem(d, "trace")) {
-      mark *nm = find_mark(&m, cJSON_GetObjectItem(t, "file")->valuestring, cJSON_GetObjectItem(t, "line")->valueint, true);
+      mark *nm =
+          find_mark(&m, cJSON_GetObjectItem(t, "file")->valuestring, cJSON_GetObjectItem(t, "line")->valueint, true, false);
       if (nm) nm->seen = nm->count;
     }
   }
   for (int i = 0; i < m.len; i++) {
     if (m.items[i].seen < m.items[i].count) {
-      fprintf(stderr, "\n  %s: missing %s %s:%d (expected %d, got %d)", p->name, m.items[i].note ? "trace note" : "finding",
+      fprintf(stderr, "\n  %s: missing %s %s:%d (expected %d, got %d)", p->name,
+              m.items[i].note ? "trace note" : m.items[i].sev_note ? "finding at note severity" : "finding",
               m.items[i].file, m.items[i].line, m.items[i].count, m.items[i].seen);
       ok = false;
     }
@@ -290,7 +301,9 @@ static void check_program(const program *p) {
   }
   free(m.items);
   int expected_status = 0;
-  cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) expected_status = 1;
+  /* a note does not fail a run */
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) if (
+      strcmp(cJSON_GetObjectItem(d, "severity")->valuestring, "note") != 0) expected_status = 1;
   if (status != expected_status && ok) {
     fprintf(stderr, "\n  %s: exit status %d, expected %d", p->name, status, expected_status);
     ok = false;
