@@ -43,12 +43,15 @@ def source_line(root, path, line):
 
 
 def callee_of(diag, text):
-    """The called name at the finding's span (survives message rewording): the leading
-    identifier or member chain of the span's text."""
+    """The name at the finding's span (survives message rewording): the called function
+    (leading identifier or member chain) of a call, the declared name of a declaration."""
     if diag.get("end_line", diag["line"]) == diag["line"] and text:
         span = text[diag["column"] - 1:max(diag.get("end_column", 0) - 1, diag["column"])]
     else:
         span = text[diag["column"] - 1:] if text else ""
+    if "(" not in span:  # a declaration such as a parameter, "int status": its name
+        names = re.findall(r"[A-Za-z_]\w*", span)
+        return names[-1] if names else ""
     m = re.match(r"\s*([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)", span)
     return m.group(1) if m else ""
 
