@@ -231,6 +231,8 @@ struct calm_loop {
     calm__tnode **heap;                   /* binary min-heap on (when, seq) */
     size_t heap_len, heap_cap;
     uint64_t timer_seq;
+    struct calm_timer *timer_cache;       /* freed timers for reuse, linked through arg */
+    size_t timer_cache_len;
     /* call_soon ring */
     calm__soon *soon;
     size_t soon_head, soon_len, soon_cap;

@@ -2,6 +2,7 @@
  * equal expiries) and the public one-shot and repeating timers built on it. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -114,6 +115,21 @@ void calm__run_timers(calm_loop *loop)
     }
 }
 
+/* Freed timers kept for the next calm_timer_start: a timer re-armed from its
+ * own callback then costs no allocation. */
+#define CALM__TIMER_CACHE 64
+
+static void calm__timer_release(calm_loop *loop, calm_timer *t)
+{
+    if (loop->timer_cache_len < CALM__TIMER_CACHE) {
+        t->arg = loop->timer_cache;       /* the cache's link */
+        loop->timer_cache = t;
+        loop->timer_cache_len++;
+        return;
+    }
+    calm__free(t);
+}
+
 void calm__timers_free(calm_loop *loop)
 {
     while (loop->heap_len > 0) {
@@ -124,6 +140,12 @@ void calm__timers_free(calm_loop *loop)
     calm__free(loop->heap);
     loop->heap = NULL;
     loop->heap_cap = 0;
+    while (loop->timer_cache != NULL) {
+        calm_timer *t = loop->timer_cache;
+        loop->timer_cache = t->arg;
+        calm__free(t);
+    }
+    loop->timer_cache_len = 0;
 }
 
 static void calm__timer_fire(calm_loop *loop, calm__tnode *node)
@@ -139,7 +161,7 @@ static void calm__timer_fire(calm_loop *loop, calm__tnode *node)
                          (calm__clock_us() - t0) / 1000);
     if (t->stopped || t->repeat_ms <= 0) {
         loop->refs--;
-        calm__free(t);
+        calm__timer_release(loop, t);
         return;
     }
     t->node.when = loop->now + t->repeat_ms;
@@ -163,9 +185,14 @@ calm_timer *calm_timer_start(calm_loop *loop, int64_t delay_ms, int64_t repeat_m
         errno = EINVAL;
         goto fail;
     }
-    t = calm__calloc(1, sizeof(*t));
-    if (t == NULL)
+    if (loop->timer_cache != NULL) {
+        t = loop->timer_cache;
+        loop->timer_cache = t->arg;
+        loop->timer_cache_len--;
+        memset(t, 0, sizeof(*t));
+    } else if ((t = calm__calloc(1, sizeof(*t))) == NULL) {
         goto fail;
+    }
     t->loop = loop;
     t->cb = cb;
     t->arg = arg;
@@ -194,5 +221,5 @@ void calm_timer_stop(calm_timer *t)
     }
     calm__heap_remove(t->loop, &t->node);
     t->loop->refs--;
-    calm__free(t);
+    calm__timer_release(t->loop, t);
 }
