@@ -12,9 +12,10 @@ runs=${RUNS:-5}
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCALM_SANITIZE=OFF -DCALM_TSAN=OFF \
     -DCALM_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" --target calm_bench uv_pingpong -j "$(nproc)" >/dev/null
+cmake --build "$build" --target calm_bench uv_pingpong uv_work -j "$(nproc)" >/dev/null
 calm="$build/tests/bench/calm_bench"
 uv="$build/tests/bench/uv_pingpong"
+uvw="$build/tests/bench/uv_work"
 py="python3 $root/tests/bench/asyncio_bench.py"
 
 # min and median of the numbers on stdin, one a line
@@ -26,7 +27,7 @@ stats() {
 
 # figure LABEL UNIT TARGET_OP TARGET PEER_NAME "CALM_CMD" "PEER_CMD"
 # TARGET_OP is "<" (lower is better, target an absolute bound), ">=peer" (at least the
-# peer's median) or "-" (no target).
+# peer's median), "<=0.5peer" (at most half the peer's median) or "-" (no target).
 figure() {
     local label=$1 unit=$2 op=$3 target=$4 peer=$5 calm_cmd=$6 peer_cmd=$7
     local calm_out peer_out i
@@ -45,6 +46,8 @@ figure() {
              target="< $target $unit" ;;
         ">=peer") verdict=$(awk -v c="$cmed" -v p="$pmed" 'BEGIN { print (c >= p) ? "met" : "MISSED" }')
              target=">= $peer" ;;
+        "<=0.5peer") verdict=$(awk -v c="$cmed" -v p="$pmed" 'BEGIN { print (c <= p / 2) ? "met" : "MISSED" }')
+             target="<= 0.5 $peer" ;;
         *) verdict="" target="" ;;
     esac
     printf "%-34s %12.1f %12.1f   %-8s %12.1f %12.1f   %8sx   %-12s %s\n" \
@@ -60,4 +63,47 @@ figure "idle task at 100000 tasks" "B/task" "<" 8192 asyncio "$calm memory" "$py
 # 400 000 messages (over a second each): shorter runs are mostly noise on a shared machine
 figure "socketpair ping-pong 64 B" "msg/s" ">=peer" - libuv "$calm pingpong 400000" "$uv 400000"
 figure "socketpair ping-pong 64 B" "msg/s" "-" - asyncio "$calm pingpong" "$py pingpong"
+figure "0 ms timer re-armed" "ns/firing" "-" - libuv "$calm timer" "$uvw timer"
+figure "thread offload round trip" "us/job" "<=0.5peer" - libuv "$calm offload" "$uvw offload"
 echo "ratio = libcalm median / peer median: below 1 is better for times and bytes, above 1 for msg/s"
+
+# syscalls NAME N "CALM_CMD" "PEER_CMD": system calls per operation (N operations) under
+# strace -c -f, total and the busiest calls. strace slows every call down, so a program
+# that watches for work before it sleeps sleeps more often under it: an upper bound.
+syscalls() {
+    local name=$1 n=$2 calm_cmd=$3 peer_cmd=$4 out who
+    command -v strace >/dev/null || { echo "syscalls: strace not installed"; return; }
+    out=$(mktemp)
+    for who in libcalm libuv; do
+        local cmd=$calm_cmd
+        [ "$who" = libuv ] && cmd=$peer_cmd
+        strace -f -c -o "$out" $cmd "$n" >/dev/null
+        # strace -c rows: % time, seconds, usecs/call, calls, [errors,] syscall
+        awk -v n="$n" -v who="$who" -v name="$name" '
+            $1 ~ /^[0-9.]+$/ && $NF == "total" { total = $4 }
+            $1 ~ /^[0-9.]+$/ && $NF != "total" && $4 >= n / 10 { busy = busy sprintf(" %s %.2f", $NF, $4 / n) }
+            END { printf "%-34s %-8s %6.2f per op:%s\n", name " (syscalls)", who, total / n, busy }' "$out"
+    done
+    rm -f "$out"
+}
+# perfcount NAME N "CALM_CMD" "PEER_CMD": system calls and context switches per operation
+# counted by perf's tracepoints, which do not slow the program down (when perf may read them).
+perfcount() {
+    local name=$1 n=$2 calm_cmd=$3 peer_cmd=$4 who
+    perf stat -x, -e raw_syscalls:sys_enter true >/dev/null 2>&1 || { echo "perfcount: perf cannot count syscalls here"; return; }
+    for who in libcalm libuv; do
+        local cmd=$calm_cmd
+        [ "$who" = libuv ] && cmd=$peer_cmd
+        perf stat -x, -e raw_syscalls:sys_enter,context-switches -- $cmd "$n" 2>&1 >/dev/null |
+            awk -F, -v n="$n" -v who="$who" -v name="$name" '
+                $3 ~ /sys_enter/ { sc = $1 } $3 ~ /context-switches/ { cs = $1 }
+                END { printf "%-34s %-8s %6.2f syscalls, %5.2f context switches per op (perf)\n",
+                      name, who, sc / n, cs / n }'
+    done
+}
+perfcount "0 ms timer re-armed" 1000000 "$calm timer" "$uvw timer"
+perfcount "thread offload round trip" 20000 "$calm offload" "$uvw offload"
+perfcount "socketpair ping-pong 64 B" 400000 "$calm pingpong" "$uv"
+syscalls "0 ms timer re-armed" 100000 "$calm timer" "$uvw timer"
+syscalls "thread offload round trip" 5000 "$calm offload" "$uvw offload"
+syscalls "socketpair ping-pong 64 B" 100000 "$calm pingpong" "$uv"
