@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,8 +505,37 @@ typedef struct {
   suppressions *s;
 } file_suppressions;
 
+/* A rule id in a NOLINT list: a rule, or a glob that matches one. */
+static bool known_rule_pattern(const char *id) {
+  if (strcmp(id, "*") == 0 || lint_rule_find(id)) return true;
+  for (unsigned i = 0; i < lint_rule_count; i++)
+    if (fnmatch(id, lint_rules[i]->id, 0) == 0) return true;
+  return false;
+}
+
+typedef struct {
+  const char *file;
+  const char *cwd;
+  path_list *out; /* the warnings, to print sorted */
+} unknown_ctx;
+
+static void note_unknown_rule(unsigned line, const char *id, void *arg) {
+  unknown_ctx *u = arg;
+  char *path = report_display_path(u->file, u->cwd);
+  char *shown = report_utf8_text(id);
+  VEC_PUSH(*u->out, xasprintf("calm-lint: warning: %s:%u: NOLINT names '%s', which is no rule: it silences nothing "
+                              "(see calm-lint --list-rules)",
+                              path, line, shown));
+  free(shown);
+  free(path);
+}
+
+/* Marks suppressed findings and drops those the run does not report. A NOLINT that
+ * names no rule, in a file with findings, is said on stderr: that typo is why a
+ * finding the user meant to silence shows. */
 static void filter_findings(run_state *r, diag_list *diags) {
   VEC(file_suppressions) cache = {0};
+  path_list unknown = {0};
   size_t out = 0;
   for (size_t i = 0; i < diags->len; i++) {
     diag *d = &diags->items[i];
@@ -530,6 +560,8 @@ static void filter_findings(run_state *r, diag_list *diags) {
       char *text = is_stdin ? NULL : file_read(d->loc.file, NULL);
       s = suppressions_parse(is_stdin ? r->stdin_text : text);
       free(text);
+      unknown_ctx u = {d->loc.file, r->cwd, &unknown};
+      suppressions_each_unknown(s, known_rule_pattern, note_unknown_rule, &u);
       file_suppressions fs = {xstrdup(d->loc.file), s};
       VEC_PUSH(cache, fs);
     }
@@ -542,6 +574,12 @@ static void filter_findings(run_state *r, diag_list *diags) {
     suppressions_free(cache.items[k].s);
   }
   VEC_FREE(cache);
+  if (unknown.len) qsort(unknown.items, unknown.len, sizeof *unknown.items, cmp_str);
+  for (size_t k = 0; k < unknown.len; k++) {
+    fprintf(stderr, "%s\n", unknown.items[k]);
+    free(unknown.items[k]);
+  }
+  VEC_FREE(unknown);
 }
 
 static int cmp_error(const void *pa, const void *pb) {

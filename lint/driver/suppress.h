@@ -15,4 +15,9 @@ void suppressions_free(suppressions *s);
 /* Whether a finding of `rule` on 1-based `line` is silenced. */
 bool suppressions_match(const suppressions *s, unsigned line, const char *rule);
 
+/* Calls fn with the marker's line for each rule id (or glob) a marker names that
+ * `known` rejects: a typo there silences nothing. In marker order. */
+void suppressions_each_unknown(const suppressions *s, bool (*known)(const char *id),
+                               void (*fn)(unsigned line, const char *id, void *ctx), void *ctx);
+
 #endif

@@ -322,6 +322,20 @@ static void test_summary_after_findings(void) {
   free(both);
 }
 
+/* A typo in NOLINT(...) silences nothing: the finding shows, and so does why. */
+static void test_nolint_typo(void) {
+  free(unit_write("typo.c", "#include <unistd.h>\n"
+                            "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n"
+                            "  sleep(1); // NOLINT(blocking-in-lop)\n"
+                            "  sleep(2); // NOLINT(blocking-*, unawaited-task)\n"
+                            "}\n"));
+  CU_ASSERT_EQUAL(lint("typo.c --"), 1);
+  CU_ASSERT(strstr(out_text, "typo.c:3:3: warning: blocking call 'sleep'") != NULL);
+  CU_ASSERT(strstr(err_text, "calm-lint: warning: typo.c:3: NOLINT names 'blocking-in-lop', which is no rule") != NULL);
+  CU_ASSERT(strstr(err_text, "typo.c:4:") == NULL); /* a glob that matches a rule is fine */
+  CU_ASSERT(strstr(out_text, "typo.c:4:3") == NULL);
+}
+
 void unit_register_cli(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
   CU_add_test(s, "help, version, rules", test_help_version_list);
@@ -342,4 +356,5 @@ void unit_register_cli(void) {
   CU_add_test(s, "--enable with no rule", test_enable_empty);
   CU_add_test(s, "--list-rules --format json", test_list_rules_json);
   CU_add_test(s, "--list-models reads the configuration", test_list_models_config);
+  CU_add_test(s, "a typo in NOLINT is reported", test_nolint_typo);
 }
