@@ -88,6 +88,13 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
       if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != (dis ? 1 : 0) ||
           (dis && string_list(dis, &c->models_disable, &c->nmodels_disable)))
         *error = xasprintf("%s: 'models' must be {\"disable\": [model names]}", path);
+      /* an unknown name is echoed later: one that needs escaping is no model's */
+      for (size_t m = 0; !*error && m < c->nmodels_disable; m++) {
+        char *name = text_escape(c->models_disable[m], 64);
+        if (strcmp(name, c->models_disable[m]) != 0)
+          *error = xasprintf("%s: '%s' in models.disable is not a model name", path, name);
+        free(name);
+      }
     } else if (strcmp(k, "functions") == 0) {
       if (!cJSON_IsObject(it)) *error = xasprintf("%s: 'functions' must be an object of function entries", path);
       else c->functions = cJSON_Duplicate(it, 1);

@@ -225,6 +225,9 @@ static void test_config_duplicates_and_keys(void) {
   err = config_error("ctl-rule.json", "{\"enable\": [\"x\\ny\"]}");
   CU_ASSERT(err && strstr(err, "unknown rule 'x\\ny'"));
   free(err);
+  err = config_error("ctl-model.json", "{\"models\": {\"disable\": [\"glib\", \"x\\u001b[2J\"]}}");
+  CU_ASSERT(err && strstr(err, "'x\\x1b[2J' in models.disable is not a model name"));
+  free(err);
 }
 
 static char *model_error(const char *json) {
