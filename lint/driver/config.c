@@ -1,5 +1,6 @@
 /* Loading .calm-lint.json. Unknown keys are errors, so a typo does not silently
  * turn a check off. */
+#define _GNU_SOURCE /* memmem */
 #include "config.h"
 
 #include <cjson/cJSON.h>
@@ -52,6 +53,18 @@ int config_load(const char *path, lint_config *c, char **error) {
   int rc = config_parse(text, len, path, c, error);
   free(text);
   return rc;
+}
+
+/* `path:line:col` of the first `"s"` in the text, for an error about a key or a
+ * value (cJSON keeps no positions); just `path` when it is not there as written. */
+static char *place(const char *text, size_t len, const char *path, const char *s) {
+  char *quoted = xasprintf("\"%s\"", s);
+  const char *at = memmem(text, len, quoted, strlen(quoted));
+  free(quoted);
+  if (!at) return xstrdup(path);
+  unsigned line, col;
+  text_position(text, (size_t)(at - text), &line, &col);
+  return xasprintf("%s:%u:%u", path, line, col);
 }
 
 int config_parse(const char *text, size_t len, const char *path, lint_config *c, char **error) {
@@ -111,8 +124,10 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
       free(files);
     } else {
       char *key = text_escape(k, 64);
+      char *where = place(text, len, path, k);
       *error = xasprintf("%s: unknown configuration key '%s' (expected enable, disable, models, functions, "
-                         "model_files)", path, key);
+                         "model_files)", where, key);
+      free(where);
       free(key);
     }
     if (*error) break;
@@ -122,7 +137,9 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
   if (!*error && ((bad_rule = config_unknown_rule(c->enable, c->nenable)) ||
                   (bad_rule = config_unknown_rule(c->disable, c->ndisable)))) {
     char *rule = text_escape(bad_rule, 64);
-    *error = xasprintf("%s: unknown rule '%s' (see calm-lint --list-rules)", path, rule);
+    char *where = place(text, len, path, bad_rule);
+    *error = xasprintf("%s: unknown rule '%s' (see calm-lint --list-rules)", where, rule);
+    free(where);
     free(rule);
   }
   if (*error) {

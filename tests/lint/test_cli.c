@@ -89,6 +89,13 @@ static void test_bad_config(void) {
   CU_ASSERT_EQUAL(lint("--config broken-config.json bad.c --"), 2);
   CU_ASSERT(strstr(err_text, "broken-config.json:3:") != NULL);
   CU_ASSERT_EQUAL(lines(err_text), 1);
+  /* errors cJSON cannot place point at the key or the value all the same */
+  free(unit_write("typo-config.json", "{\n  \"disable\": [],\n  \"enabel\": [\"blocking-in-loop\"]\n}\n"));
+  CU_ASSERT_EQUAL(lint("--config typo-config.json bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "typo-config.json:3:3: unknown configuration key 'enabel'") != NULL);
+  free(unit_write("rule-config.json", "{\"disable\": [\n  \"blocking-in-lop\"]}\n"));
+  CU_ASSERT_EQUAL(lint("--config rule-config.json bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "rule-config.json:2:3: unknown rule 'blocking-in-lop'") != NULL);
 }
 
 static void test_exit_statuses(void) {
