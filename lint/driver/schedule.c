@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../frontend/frontend.h"
 
@@ -18,6 +19,7 @@ typedef struct {
   atomic_size_t next;
   atomic_size_t done;
   bool progress;
+  char *cwd; /* progress names files relative to it (taken before any parse) */
   pthread_mutex_t lock;
 } shared_state;
 
@@ -25,8 +27,10 @@ static void report_progress(shared_state *s, const char *file) {
   size_t done = atomic_fetch_add(&s->done, 1) + 1;
   if (!s->progress) return;
   pthread_mutex_lock(&s->lock);
-  const char *base = strrchr(file, '/');
-  fprintf(stderr, "\r\033[K[%zu/%zu] %s", done, s->n, base ? base + 1 : file);
+  /* the path, not the base name: many projects have a util.c in every directory */
+  size_t n = s->cwd ? strlen(s->cwd) : 0;
+  const char *shown = n > 1 && strncmp(file, s->cwd, n) == 0 && file[n] == '/' ? file + n + 1 : file;
+  fprintf(stderr, "\r\033[K[%zu/%zu] %s", done, s->n, shown);
   if (done == s->n) fputs("\r\033[K", stderr);
   fflush(stderr);
   pthread_mutex_unlock(&s->lock);
@@ -74,6 +78,7 @@ void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsave
   s.unsaved = unsaved;
   s.summaries = summaries;
   s.progress = progress;
+  s.cwd = progress ? getcwd(NULL, 0) : NULL;
   atomic_init(&s.next, 0);
   atomic_init(&s.done, 0);
   pthread_mutex_init(&s.lock, NULL);
@@ -92,4 +97,5 @@ void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsave
     free(tids);
   }
   pthread_mutex_destroy(&s.lock);
+  free(s.cwd);
 }

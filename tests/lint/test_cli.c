@@ -343,6 +343,31 @@ static void test_nolint_typo(void) {
   CU_ASSERT(strstr(out_text, "typo.c:4:3") == NULL);
 }
 
+/* The progress line (on a terminal, eight units or more) names files by path: many
+ * projects have a util.c in every directory. */
+static void test_progress_paths(void) {
+  char *cmd = xasprintf("cd '%s' && rm -rf prog && mkdir -p prog/net prog/disk", unit_scratch());
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+  for (int i = 0; i < 8; i++) {
+    char *name = xasprintf("prog/%s/util%d.c", i % 2 ? "net" : "disk", i);
+    free(unit_write(name, good_c));
+    free(name);
+  }
+  /* script(1) gives calm-lint a terminal */
+  cmd = xasprintf("cd '%s' && script -qec \"'%s' -j1 prog --\" /dev/null >tty.txt 2>&1 </dev/null", unit_scratch(),
+                  unit_calm_lint);
+  CU_ASSERT_EQUAL(system(cmd), 0);
+  free(cmd);
+  char *path = xasprintf("%s/tty.txt", unit_scratch());
+  free(out_text);
+  out_text = file_read(path, NULL);
+  free(path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out_text);
+  CU_ASSERT(strstr(out_text, "] prog/net/util1.c") != NULL);
+  CU_ASSERT(strstr(out_text, "] prog/disk/util0.c") != NULL);
+}
+
 void unit_register_cli(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
   CU_add_test(s, "help, version, rules", test_help_version_list);
@@ -364,4 +389,5 @@ void unit_register_cli(void) {
   CU_add_test(s, "--list-rules --format json", test_list_rules_json);
   CU_add_test(s, "--list-models reads the configuration", test_list_models_config);
   CU_add_test(s, "a typo in NOLINT is reported", test_nolint_typo);
+  CU_add_test(s, "the progress line names paths", test_progress_paths);
 }
