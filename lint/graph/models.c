@@ -182,6 +182,13 @@ static bool read_test(parser *p, const cJSON *o, model_test *t) {
         return bad(p, "'equals' must be a 64-bit integer%s", "");
       t->kind = TEST_EQUALS;
       t->value = (int64_t)it->valuedouble;
+    } else if (strcmp(it->string, "has_bits") == 0) {
+      /* a flag set in a constant mask, also when a macro hides its spelling */
+      if (!cJSON_IsNumber(it) || !(it->valuedouble >= 1 && it->valuedouble < 9223372036854775808.0) ||
+          it->valuedouble != (double)(int64_t)it->valuedouble)
+        return bad(p, "'has_bits' must be a positive 64-bit integer%s", "");
+      t->kind = TEST_BITS;
+      t->value = (int64_t)it->valuedouble;
     } else if (strcmp(it->string, "mentions") == 0) {
       if (!cJSON_IsString(it) || !it->valuestring[0]) return bad(p, "'mentions' must be an identifier%s", "");
       t->kind = TEST_MENTIONS;
@@ -190,7 +197,7 @@ static bool read_test(parser *p, const cJSON *o, model_test *t) {
       return bad(p, "unknown condition key '%s'", it->string);
     }
   }
-  if (keys != 1) return bad(p, "a condition test needs exactly one of 'is', 'equals', 'mentions'%s", "");
+  if (keys != 1) return bad(p, "a condition test needs exactly one of 'is', 'equals', 'mentions', 'has_bits'%s", "");
   return true;
 }
 
@@ -559,6 +566,7 @@ static bool test_holds(const model_test *t, const ir_call *call) {
   case TEST_NONNULL: return !null;
   case TEST_EQUALS: return v->kind == IR_VAL_INT && v->ival == t->value;
   case TEST_MENTIONS: return v->text && text_mentions(v->text, t->name);
+  case TEST_BITS: return v->kind == IR_VAL_INT && (v->ival & t->value) == t->value;
   }
   return false;
 }

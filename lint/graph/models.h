@@ -17,12 +17,12 @@ typedef enum {
 
 const char *context_name(calm_context c);
 
-typedef enum { TEST_NULL, TEST_NONNULL, TEST_EQUALS, TEST_MENTIONS } model_test_kind;
+typedef enum { TEST_NULL, TEST_NONNULL, TEST_EQUALS, TEST_MENTIONS, TEST_BITS } model_test_kind;
 
 typedef struct {
   model_test_kind kind;
   int arg;
-  int64_t value;    /* TEST_EQUALS */
+  int64_t value;    /* TEST_EQUALS; TEST_BITS: the mask */
   const char *name; /* TEST_MENTIONS */
 } model_test;
 

@@ -199,11 +199,14 @@ static void check_test(const cJSON *t, const char *where, strlist *errors) {
     } else if (strcmp(k->string, "mentions") == 0) {
       if (!cJSON_IsString(k) || !is_identifier(k->valuestring))
         strlist_addf(errors, "%s: 'mentions' must be an identifier", where);
+    } else if (strcmp(k->string, "has_bits") == 0) {
+      if (!is_integer(k) || k->valuedouble <= 0) strlist_addf(errors, "%s: 'has_bits' must be a positive integer", where);
     } else {
       strlist_addf(errors, "%s: unknown condition key '%s'", where, k->string);
     }
   }
-  if (kinds != 1) strlist_addf(errors, "%s: a condition test needs exactly one of 'is', 'equals', 'mentions'", where);
+  if (kinds != 1)
+    strlist_addf(errors, "%s: a condition test needs exactly one of 'is', 'equals', 'mentions', 'has_bits'", where);
 }
 
 static void check_cond(const cJSON *v, const char *where, strlist *errors) {
