@@ -46,7 +46,8 @@ def make_var(root, makefile_dir, name):
 
 def automake_units(spec, root):
     """Units of the named automake programs: their sources and the flags automake would pass
-    (a per-program CPPFLAGS/CFLAGS replaces the AM_ one, as automake does)."""
+    (a per-program CPPFLAGS/CFLAGS replaces the AM_ one, as automake does), then the
+    manifest's extra_flags (headers found elsewhere than the build expects)."""
     mdir = spec.get("dir", ".")
     base = os.path.join(root, mdir)
     common = []
@@ -58,6 +59,7 @@ def automake_units(spec, root):
         cflags = make_var(root, mdir, prog + "_CFLAGS") or make_var(root, mdir, "AM_CFLAGS")
         flags = common + shlex.split(cppflags) + shlex.split(make_var(root, mdir, "CPPFLAGS"))
         flags += shlex.split(cflags) + shlex.split(make_var(root, mdir, "CFLAGS"))
+        flags += spec.get("extra_flags", [])
         srcs = []
         for var in ("_SOURCES", "dist_" + prog + "_SOURCES", "nodist_" + prog + "_SOURCES"):
             name = prog + var if var == "_SOURCES" else var
