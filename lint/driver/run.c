@@ -168,7 +168,7 @@ static void add_unlisted_sources(run_state *r, const char *abs, const char *show
   strmap *seen = strmap_new();
   list_sources(abs, &files, seen);
   strmap_free(seen);
-  if (files.len)
+  if (files.len && !r->opt.quiet)
     fprintf(stderr,
             "calm-lint: note: the %zu .c file%s under %s %s not in %s: linted with flags borrowed from the "
             "nearest entries\n",
@@ -284,7 +284,7 @@ static void gather_jobs(run_state *r) {
       r->named = strmap_new();
       for (size_t i = 0; i < r->jobs.len; i++) strmap_put(r->named, r->jobs.items[i].file, NULL);
       for (size_t k = 0; k < r->db.njobs; k++) add_db_job(r, r->db.jobs[k].file);
-    } else if (!named_source) {
+    } else if (!named_source && !r->opt.quiet) {
       fprintf(stderr,
               "calm-lint: note: %s is linted alone: without a compile database, name the .c files that include "
               "it to see its functions in their context\n",
@@ -627,6 +627,7 @@ static int explain(const char *id) {
 
 static bool stdout_color(const cli_options *o) {
   if (o->color >= 0) return o->color == 1;
+  if (o->output) return false; /* a file is not a terminal */
   const char *no = getenv("NO_COLOR");
   if (no && *no) return false;
   return isatty(STDOUT_FILENO) != 0;
@@ -655,7 +656,7 @@ static char *read_stdin(size_t *len) {
 static void parse_units(run_state *r, ir_summary **sums) {
   unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
   int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
-  bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && isatty(STDERR_FILENO);
+  bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && !r->opt.quiet && isatty(STDERR_FILENO);
   if ((!r->stdin_path && !r->context_run) || !r->have_db) {
     schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
     return;
@@ -710,8 +711,9 @@ static void lint(run_state *r) {
   for (size_t i = 0; i < errors.len; i++)
     if (nerr == 0 || cmp_error(&errors.items[nerr - 1], &errors.items[i]) != 0) errors.items[nerr++] = errors.items[i];
 
+  indirect_stats ist = indirect_get_stats(prog->ind);
   report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false,
-                     r->stdin_path, r->stdin_text};
+                     r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets};
   r->status = output_findings(&r->opt, &diags, &in, parse_failed, stdout_color(&r->opt));
 
   VEC_FREE(errors);
@@ -776,8 +778,10 @@ int calm_lint_main(int argc, char **argv) {
    * every path used after the parse is made absolute first */
   char *baseline = r.opt.baseline ? path_absolute(r.opt.baseline, r.cwd) : NULL;
   char *write_baseline = r.opt.write_baseline ? path_absolute(r.opt.write_baseline, r.cwd) : NULL;
+  char *output = r.opt.output ? path_absolute(r.opt.output, r.cwd) : NULL;
   r.opt.baseline = baseline;
   r.opt.write_baseline = write_baseline;
+  r.opt.output = output;
   r.configs = strmap_new();
   r.config_of = strmap_new();
   r.job_ids = strmap_new();
@@ -821,6 +825,7 @@ int calm_lint_main(int argc, char **argv) {
   free(r.srcroot);
   free(baseline);
   free(write_baseline);
+  free(output);
   free(r.cwd);
   options_free(&r.opt);
   return status;

@@ -83,6 +83,12 @@ char *report_json(const report_input *r) {
   cJSON_AddNumberToObject(summary, "suppressed", (double)report_count_suppressed(r));
   cJSON_AddNumberToObject(summary, "baselined", (double)report_count_baselined(r));
   cJSON_AddNumberToObject(summary, "errors", (double)r->nerrors);
+  cJSON *ind = cJSON_AddObjectToObject(summary, "indirect_calls");
+  cJSON_AddNumberToObject(ind, "sites", r->indirect_calls);
+  cJSON_AddNumberToObject(ind, "resolved", r->indirect_resolved);
+  /* mean targets per resolved call, to two decimals, so the output stays byte-stable */
+  double mean = r->indirect_resolved ? (double)r->indirect_targets / r->indirect_resolved : 0;
+  cJSON_AddNumberToObject(ind, "mean_targets", (double)(long)(mean * 100 + 0.5) / 100);
 
   char *text = cJSON_Print(root);
   cJSON_Delete(root);

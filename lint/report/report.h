@@ -26,6 +26,9 @@ typedef struct {
   bool baseline_active; /* a baseline was applied: SARIF marks results as new */
   const char *buffer_path; /* the editor's buffer (--stdin-filename): quoted from */
   const char *buffer_text; /* buffer_text, not from the file on disk; both may be NULL */
+  unsigned indirect_calls;    /* calls through function pointers in the program */
+  unsigned indirect_resolved; /* of which resolved to at least one function */
+  unsigned long indirect_targets; /* functions over the resolved ones */
 } report_input;
 
 /* The path to show for `file`: relative to `cwd` when under it. Malloc'd. */

@@ -66,7 +66,50 @@ static void test_contexts(void) {
   ir_summary_free(b);
 }
 
+/* Indirect calls: resolved by record field (never a same-named field of another
+ * record), by what callers pass, by what is returned; unresolved calls stay so. */
+static void test_indirect_calls(void) {
+  ir_summary *a = unit_parse("ia.c",
+                             "void loop_register(void (*)(void));\n"
+                             "struct ops { void (*run)(void); };\n"
+                             "struct other { void (*run)(void); };\n"
+                             "void fast(void) {} void slow(void) {} void by_param(void) {} void by_return(void) {}\n"
+                             "static struct ops ops = { fast };\n"
+                             "struct other other = { .run = slow };\n"
+                             "static void call_it(void (*f)(void)) { f(); }\n"
+                             "static void (*pick(void))(void) { return by_return; }\n"
+                             "static void on_event(void) {\n"
+                             "  ops.run();\n"
+                             "  call_it(by_param);\n"
+                             "  void (*g)(void) = pick();\n"
+                             "  g();\n"
+                             "  void (*unknown)(void) = 0;\n"
+                             "  unknown();\n"
+                             "}\n"
+                             "int main(void) { loop_register(on_event); other.run(); return 0; }\n");
+  ir_summary *tus[] = {a};
+  model_db *db = model_db_new();
+  char *err = NULL;
+  CU_ASSERT_EQUAL_FATAL(model_db_load(db, model, "t.json", &err), 0);
+  program *p = program_link(tus, 1, db);
+  int fast = fn_named(p, "fast"), slow = fn_named(p, "slow"), by_param = fn_named(p, "by_param");
+  int by_return = fn_named(p, "by_return");
+  CU_ASSERT_FATAL(fast >= 0 && slow >= 0 && by_param >= 0 && by_return >= 0);
+  CU_ASSERT_EQUAL(p->fns[fast].contexts, CTX_LOOP);
+  CU_ASSERT_EQUAL(p->fns[slow].contexts, 0); /* struct other's run is only called from main */
+  CU_ASSERT_EQUAL(p->fns[by_param].contexts, CTX_LOOP);
+  CU_ASSERT_EQUAL(p->fns[by_return].contexts, CTX_LOOP);
+  indirect_stats st = indirect_get_stats(p->ind);
+  CU_ASSERT_EQUAL(st.calls, 5);    /* ops.run, f, g, unknown, other.run */
+  CU_ASSERT_EQUAL(st.resolved, 4); /* not `unknown` */
+  CU_ASSERT_EQUAL(st.targets, 4);
+  program_free(p);
+  model_db_free(db);
+  ir_summary_free(a);
+}
+
 void unit_register_graph(void) {
   CU_pSuite s = CU_add_suite("graph", NULL, NULL);
   CU_add_test(s, "contexts and chains", test_contexts);
+  CU_add_test(s, "indirect calls", test_indirect_calls);
 }
