@@ -19,14 +19,17 @@ const char options_usage[] =
     "  --enable IDS           run only these rules (comma list)\n"
     "  --disable IDS          leave these rules out (comma list)\n"
     "  -j N                   translation units parsed in parallel (default: all cores)\n"
+    "  -o, --output FILE      write the report to FILE instead of stdout\n"
+    "  --quiet                print only findings and errors: no summary, notes or progress\n"
+    "  --statistics           print how many findings each rule has, not the findings\n"
     "  --baseline FILE        report only findings not in FILE\n"
     "  --write-baseline FILE  record today's findings in FILE\n"
     "  --stdin-filename PATH  lint the text on stdin as if it were PATH; with a compile\n"
     "                         database the other units are analysed too (cached)\n"
     "  --lsp                  run as a Language Server on stdin/stdout\n"
     "  --color auto|always|never\n"
-    "  --list-rules           list the rules and exit\n"
-    "  --list-models          list the loaded API models and exit\n"
+    "  --list-rules           list the rules and exit (--format json: as JSON)\n"
+    "  --list-models          list the API models the configuration loads and exit\n"
     "  --explain ID           print a rule's documentation and exit\n"
     "  --dump-ir              print the IR summaries as JSON instead of linting\n"
     "  --version, --help\n"
@@ -110,7 +113,11 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       long n = strtol(a + 2, &end, 10);
       if (*end || n < 1 || n > 1024) *error = xasprintf("-j needs a number of jobs from 1 to 1024, not '%s'", a + 2);
       else o->jobs = (int)n;
-    } else if (take_value(argc, argv, &i, "--baseline", &v, error)) o->baseline = v;
+    } else if (take_value(argc, argv, &i, "-o", &v, error) || take_value(argc, argv, &i, "--output", &v, error))
+      o->output = v;
+    else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = true;
+    else if (strcmp(a, "--statistics") == 0) o->statistics = true;
+    else if (take_value(argc, argv, &i, "--baseline", &v, error)) o->baseline = v;
     else if (take_value(argc, argv, &i, "--write-baseline", &v, error)) o->write_baseline = v;
     else if (take_value(argc, argv, &i, "--stdin-filename", &v, error)) o->stdin_filename = v;
     else if (take_value(argc, argv, &i, "--srcroot", &v, error)) o->srcroot = v;
@@ -133,6 +140,8 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       o->inputs[o->ninputs++] = a;
     }
   }
+  if (!*error && o->statistics && o->format != FORMAT_TEXT && o->format != FORMAT_JSON)
+    *error = xasprintf("--statistics prints text or json, not another format");
   return *error ? -1 : 0;
 }
 

@@ -23,6 +23,9 @@ typedef struct {
   bool lsp;                   /* --lsp: serve the Language Server Protocol on stdio */
   const char *explain;
   bool list_rules, list_models, dump_ir, version, help;
+  const char *output;         /* -o, --output: the report goes to this file, not stdout */
+  bool quiet;                 /* --quiet: no summary, notes or progress on stderr */
+  bool statistics;            /* --statistics: counts per rule instead of the findings */
   int color;                  /* -1 auto, 0 never, 1 always */
   const char **inputs;
   size_t ninputs;

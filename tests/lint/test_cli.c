@@ -368,6 +368,37 @@ static void test_progress_paths(void) {
   CU_ASSERT(strstr(out_text, "] prog/disk/util0.c") != NULL);
 }
 
+static void test_output_file_quiet_statistics(void) {
+  setup_files();
+  free(unit_write("also.c", "#include <stdlib.h>\n#include <unistd.h>\n"
+                            "__attribute__((annotate(\"calm::async\"))) void cb2(void) {\n"
+                            "  system(\"x\");\n  usleep(1);\n}\n"));
+  /* -o: the report goes to the file, stdout stays empty, the status is the same */
+  CU_ASSERT_EQUAL(lint("-o report.json --format json bad.c --"), 1);
+  CU_ASSERT_STRING_EQUAL(out_text, "");
+  char *path = xasprintf("%s/report.json", unit_scratch());
+  char *report = file_read(path, NULL);
+  free(path);
+  CU_ASSERT(report && strstr(report, "\"rule\":\t\"blocking-in-loop\"") != NULL);
+  free(report);
+  CU_ASSERT_EQUAL(lint("-o /nonexistent-dir/report.txt bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "cannot write /nonexistent-dir/report.txt") != NULL);
+  /* --quiet: the findings and nothing else */
+  CU_ASSERT_EQUAL(lint("--quiet bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "bad.c:3:3: warning") != NULL);
+  CU_ASSERT_STRING_EQUAL(err_text, "");
+  /* --statistics: a count per rule, most first */
+  CU_ASSERT_EQUAL(lint("--statistics bad.c also.c --"), 1);
+  CU_ASSERT(strncmp(out_text, "     3  blocking-in-loop ", 25) == 0);
+  CU_ASSERT_EQUAL(lines(out_text), 1);
+  CU_ASSERT_EQUAL(lint("--statistics --format json bad.c also.c --"), 1);
+  cJSON *root = cJSON_Parse(out_text);
+  CU_ASSERT_FATAL(cJSON_IsArray(root));
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(root, 0), "count")->valueint, 3);
+  cJSON_Delete(root);
+  CU_ASSERT_EQUAL(lint("--statistics --format sarif bad.c --"), 2);
+}
+
 void unit_register_cli(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
   CU_add_test(s, "help, version, rules", test_help_version_list);
@@ -390,4 +421,5 @@ void unit_register_cli(void) {
   CU_add_test(s, "--list-models reads the configuration", test_list_models_config);
   CU_add_test(s, "a typo in NOLINT is reported", test_nolint_typo);
   CU_add_test(s, "the progress line names paths", test_progress_paths);
+  CU_add_test(s, "-o FILE, --quiet, --statistics", test_output_file_quiet_statistics);
 }
