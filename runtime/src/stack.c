@@ -1,7 +1,10 @@
 /* stack.c -- task stacks: mapped in slabs, reused through a free list, with a
- * guard page set once per stack. The kernel caps a process at max_map_count
- * mappings and every guard page splits one off, so past a budget of a quarter
- * of that cap new stacks get a canary word instead, checked at every switch. */
+ * guard page set once per stack. Where the kernel has guard regions (Linux
+ * 6.13, MADV_GUARD_INSTALL) a guard page costs no mapping of its own, so every
+ * stack has one. Elsewhere each mprotect'd guard page splits a mapping off and
+ * the kernel caps a process at max_map_count mappings, so past a budget of a
+ * quarter of that cap new stacks get a canary word instead, checked at every
+ * switch (and touching a second page of every such stack). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,7 +29,12 @@ struct calm__slab {
     size_t len;
 };
 
-static atomic_long calm__guard_budget = -1; /* guarded stacks left in this process */
+static atomic_long calm__guard_budget = -1; /* mprotect'd guard pages left in this process */
+static atomic_int calm__guard_regions = 1;  /* MADV_GUARD_INSTALL works (until it fails) */
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102              /* Linux 6.13 uapi value */
+#endif
 
 static size_t calm__page(void)
 {
@@ -73,6 +81,23 @@ static int calm__take_guard(void)
     return 0;
 }
 
+/* Makes the page at guard fault on access. Returns 1 on success. */
+static int calm__guard_page(void *guard, size_t page)
+{
+    if (atomic_load_explicit(&calm__guard_regions, memory_order_relaxed)) {
+        if (madvise(guard, page, MADV_GUARD_INSTALL) == 0)
+            return 1;
+        atomic_store(&calm__guard_regions, 0); /* an older kernel: EINVAL */
+    }
+    if (!calm__take_guard())
+        return 0;
+    if (mprotect(guard, page, PROT_NONE) < 0) {
+        atomic_fetch_add(&calm__guard_budget, 1);
+        return 0;
+    }
+    return 1;
+}
+
 /* A free stack keeps its list link and its canary flag in its top words, the
  * page a task touches first anyway; the bottom page is touched only for a
  * canary, so a guarded idle task costs one resident page. */
@@ -116,11 +141,7 @@ static int calm__slab_new(calm__stacks *s)
     for (i = CALM__SLAB_STACKS; i-- > 0;) {
         char *guard = base + i * stride;
         void *lo = guard + page;
-        int guarded = calm__take_guard();
-        if (guarded && mprotect(guard, page, PROT_NONE) < 0) {
-            atomic_fetch_add(&calm__guard_budget, 1);
-            guarded = 0;
-        }
+        int guarded = calm__guard_page(guard, page);
         if (!guarded)
             *(uint64_t *)lo = CALM__CANARY;
         *calm__flag_word(s, lo) = (uintptr_t)!guarded;

@@ -1,5 +1,5 @@
-/* test_stress.c -- 100 000 concurrent tasks, and a cancellation storm over
- * every kind of wait. */
+/* test_stress.c -- 100 000 concurrent tasks, a cancellation storm over every
+ * kind of wait, and stack overflows that hit a guard page. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,9 +14,11 @@
 #if defined(__SANITIZE_THREAD__)
 #define NTASKS 2000L
 #define STORM 1000
+#define MANY_STACKS 2000L
 #else
 #define NTASKS 100000L
 #define STORM 5000
+#define MANY_STACKS 20000L                /* past the mprotect budget (max_map_count / 4) */
 #endif
 
 static calm_loop *L;
@@ -201,4 +203,95 @@ void test_stress_stack_overflow_hits_guard_page(void)
     ASSERT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) ||
                 (WIFEXITED(status) && WEXITSTATUS(status) != 0));
     ASSERT_EQ(calm__alloc_live(), 0);
+}
+
+/* Past the stacks an mprotect'd guard page can be given (a quarter of
+ * max_map_count), a stack still has a guard page where the kernel has guard
+ * regions: a small overflow faults at once (SIGSEGV) instead of running over
+ * the stack below and being caught by the canary check (abort, SIGABRT). */
+/* Fills every frame, so that without a guard page the canary word at the
+ * bottom of the stack is surely overwritten. */
+static int deep_filled(int n)
+{
+    volatile char pad[1024];
+    size_t i;
+
+    for (i = 0; i < sizeof(pad); i++)
+        pad[i] = (char)n;
+    if (n == 0)
+        return pad[0];
+    return deep_filled(n - 1) + pad[1];
+}
+
+static int small_overflow_task(void *arg)
+{
+    (void)arg;
+    return deep_filled(20);               /* 20 KiB of frames on a 16 KiB stack */
+}
+
+static int parked(void *arg)
+{
+    return calm_event_wait(arg, calm_after(60000));
+}
+
+static int guarded_when_many(void *arg)
+{
+    calm_event *ev = calm_event_new(calm_loop_current());
+    calm_task *t;
+    long i;
+
+    (void)arg;
+    for (i = 0; ev != NULL && i < MANY_STACKS; i++)
+        if ((t = calm_spawn(calm_loop_current(), parked, ev)) != NULL) // NOLINT(unbounded-spawn): a fixed count, the point of the test
+            calm_detach(t);
+    if (calm_yield() != 0)                /* every parked task takes its stack */
+        return 0;
+    t = calm_spawn(calm_loop_current(), small_overflow_task, NULL);
+    return t == NULL ? 0 : calm_await(t, calm_after(60000), NULL);
+}
+
+void test_stress_guard_page_past_mapping_budget(void)
+{
+    pid_t pid;
+    int status = 0;
+    char kernel[64] = "";
+    int fd = open("/proc/sys/kernel/osrelease", O_RDONLY);
+    int major = 0, minor = 0;
+
+    if (fd >= 0) {
+        ssize_t n = read(fd, kernel, sizeof(kernel) - 1);
+        kernel[n > 0 ? n : 0] = '\0';
+        close(fd);
+    }
+    if (sscanf(kernel, "%d.%d", &major, &minor) != 2 || major * 100 + minor < 613) {
+        fprintf(stderr, "kernel %s has no guard regions: the canary guards these stacks\n", kernel);
+        return;
+    }
+    pid = fork();
+    ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        calm_options opts;
+        calm_loop *loop;
+        calm_task *t;
+        int devnull = open("/dev/null", O_WRONLY);
+
+        if (devnull >= 0)
+            dup2(devnull, 2);
+        alarm(10);                        /* an overflow that corrupts and hangs: SIGALRM */
+        memset(&opts, 0, sizeof(opts));
+        opts.stack_size = 16 * 1024;
+        opts.slow_ms = 60000;
+        loop = calm_loop_new(&opts);
+        if (loop == NULL || (t = calm_spawn(loop, guarded_when_many, NULL)) == NULL)
+            _exit(0);
+        calm_detach(t);
+        calm_loop_run(loop);
+        _exit(0);                         /* reaching here means the overflow went unseen */
+    }
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    /* SIGSEGV, or a sanitizer's report and a non-zero exit; never the canary's abort */
+    ASSERT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) ||
+                (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGSEGV)
+        fprintf(stderr, "child died of signal %d\n", WTERMSIG(status));
 }
