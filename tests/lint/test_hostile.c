@@ -498,6 +498,34 @@ static void test_cli_write_baseline(void) {
   free(real);
 }
 
+static void test_cli_cache_entry_is_a_device(void) {
+  /* an editor run: b.c's summary comes from the cache beside the database */
+  char *db = xasprintf("[{\"directory\": \"%1$s\", \"file\": \"%1$s/ca.c\", \"command\": \"cc -c ca.c\"},\n"
+                       " {\"directory\": \"%1$s\", \"file\": \"%1$s/cb.c\", \"command\": \"cc -c cb.c\"}]\n",
+                       unit_scratch());
+  char *dir = scratch_path("cdb");
+  mkdir(dir, 0777);
+  free(unit_write("cdb/compile_commands.json", db));
+  free(unit_write("ca.c", bad_c));
+  free(unit_write("cb.c", "int helper(void) { return 1; }\n"));
+  char *cache = scratch_path("cdb/.calm-lint-cache");
+  mkdir(cache, 0777);
+  char *file = scratch_path("cb.c");
+  char *entry = xasprintf("%s/%016llx.json", cache, (unsigned long long)hash_bytes(file, strlen(file), 0));
+  unlink(entry);
+  CU_ASSERT_EQUAL(symlink("/dev/zero", entry), 0);
+  CU_ASSERT_EQUAL(lint("-p cdb --stdin-filename ca.c < ca.c"), 1);
+  /* the entry was not read, and was replaced by a real one */
+  struct stat st;
+  CU_ASSERT(lstat(entry, &st) == 0 && S_ISREG(st.st_mode));
+  CU_ASSERT_EQUAL(lint("-p cdb --stdin-filename ca.c < ca.c"), 1);
+  free(entry);
+  free(file);
+  free(cache);
+  free(dir);
+  free(db);
+}
+
 static void test_cli_lsp_framing_error(void) {
   free(unit_write("lsp-in.txt", "Content-Length: 99999999999\r\n\r\n{}"));
   /* it used to exit at once, saying nothing */
@@ -521,6 +549,7 @@ void unit_register_hostile(void) {
   CU_add_test(s, "database entries that are a FIFO or a device", test_cli_database_entries);
   CU_add_test(s, "a database over the limit, a broken one in one line", test_cli_database_file);
   CU_add_test(s, "configuration, model file and baseline that are not files", test_cli_config_model_baseline);
+  CU_add_test(s, "a summary cache entry that is /dev/zero", test_cli_cache_entry_is_a_device);
   CU_add_test(s, "lsp: the server says why it cannot read a message", test_cli_lsp_framing_error);
   CU_add_test(s, "--write-baseline through a symlink and onto a FIFO", test_cli_write_baseline);
 }
