@@ -1,8 +1,11 @@
-/* Reading compile_commands.json through libclang's CXCompilationDatabase, and the
- * flag filter that keeps foreign code out of the linter's process. */
+/* Reading compile_commands.json, and the flag filter that keeps foreign code out of the
+ * linter's process. The file is read here, not by libclang's CXCompilationDatabase:
+ * that one expands `@response` files as it loads, with no limit (`@/dev/zero` ran it out
+ * of memory, a FIFO hung it) and with nested names against the including file where
+ * clang's driver reads them against the directory. The front end expands them instead
+ * (flags.c). */
 #include "compdb.h"
 
-#include <clang-c/CXCompilationDatabase.h>
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +218,123 @@ static char *json_error(const char *path) {
   return msg;
 }
 
+/* A "command" split as clang's JSON compilation database splits it on POSIX: blanks
+ * separate, a backslash escapes the next character, single quotes keep everything,
+ * double quotes keep everything but backslash escapes. */
+static char **split_command(const char *s, size_t *n) {
+  VEC(char *) out = {0};
+  strbuf tok = {0};
+  bool open = false; /* a token has begun, perhaps as an empty "" */
+  for (; *s; s++) {
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+      if (open) VEC_PUSH(out, sb_take(&tok));
+      open = false;
+      continue;
+    }
+    open = true;
+    if (*s == '\\' && s[1]) {
+      sb_appendc(&tok, *++s);
+    } else if (*s == '\'' || *s == '"') {
+      char q = *s;
+      for (s++; *s && *s != q; s++) {
+        if (q == '"' && *s == '\\' && s[1]) s++;
+        sb_appendc(&tok, *s);
+      }
+      if (!*s) break;
+    } else {
+      sb_appendc(&tok, *s);
+    }
+  }
+  if (open) VEC_PUSH(out, sb_take(&tok));
+  sb_free(&tok);
+  VEC_PUSH(out, NULL);
+  *n = out.len - 1;
+  return out.items;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix) {
+  size_t k = strlen(suffix);
+  return n >= k && strncmp(s + n - k, suffix, k) == 0;
+}
+
+/* The driver mode the compiler's name implies, as libclang infers it for its own
+ * database reader: clang-cl (any `...cl`) reads cl flags, `...++` compiles C++. The
+ * compiler is dropped from the flags, so the mode has to be said. NULL: the default. */
+static const char *driver_mode(const char *argv0) {
+  const char *base = strrchr(argv0, '/');
+  base = base ? base + 1 : argv0;
+  size_t n = strlen(base);
+  if (n > 4 && strcmp(base + n - 4, ".exe") == 0) n -= 4;
+  size_t v = n; /* a version suffix: clang++-14, g++-12.2 */
+  while (v > 0 && (base[v - 1] == '.' || (base[v - 1] >= '0' && base[v - 1] <= '9'))) v--;
+  if (v > 0 && v < n && base[v - 1] == '-') n = v - 1;
+  if (ends_with(base, n, "cl")) return "--driver-mode=cl";
+  if (ends_with(base, n, "++")) return "--driver-mode=g++";
+  return NULL;
+}
+
+/* One entry's command line, the compiler first: "arguments", else "command" split.
+ * NULL if the entry has neither (or a non-string argument). */
+static char **entry_argv(const cJSON *e, size_t *n) {
+  const cJSON *arguments = cJSON_GetObjectItemCaseSensitive(e, "arguments");
+  const cJSON *command = cJSON_GetObjectItemCaseSensitive(e, "command");
+  if (cJSON_IsArray(arguments)) {
+    size_t count = (size_t)cJSON_GetArraySize(arguments), k = 0;
+    char **argv = xcalloc(count + 1, sizeof *argv);
+    const cJSON *a;
+    cJSON_ArrayForEach(a, arguments) {
+      if (!cJSON_IsString(a)) {
+        for (size_t i = 0; i < k; i++) free(argv[i]);
+        free(argv);
+        return NULL;
+      }
+      argv[k++] = xstrdup(a->valuestring);
+    }
+    *n = k;
+    return argv;
+  }
+  return cJSON_IsString(command) ? split_command(command->valuestring, n) : NULL;
+}
+
+static void free_argv(char **argv, size_t n) {
+  for (size_t i = 0; i < n; i++) free(argv[i]);
+  free(argv);
+}
+
+/* Adds one entry; false if it lacks "directory", "file" or a command. */
+static bool add_entry(compdb *out, const cJSON *e, const char *db_dir) {
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "directory");
+  const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "file");
+  size_t argc;
+  char **argv = cJSON_IsString(d) && cJSON_IsString(f) ? entry_argv(e, &argc) : NULL;
+  if (!argv) return false;
+  const char *mode = argc ? driver_mode(argv[0]) : NULL;
+  for (size_t i = 1; mode && i < argc; i++)
+    if (strncmp(argv[i], "--driver-mode=", strlen("--driver-mode=")) == 0) mode = NULL;
+  if (mode) { /* said right after the compiler, where libclang puts it */
+    argv = xrealloc(argv, (argc + 2) * sizeof *argv);
+    memmove(argv + 2, argv + 1, (argc - 1) * sizeof *argv);
+    argv[1] = xstrdup(mode);
+    argc++;
+  }
+  char *directory = path_absolute(d->valuestring, db_dir);
+  char *file = path_absolute(f->valuestring, directory);
+  size_t nargs;
+  char **args = compdb_filter_args((const char *const *)argv, argc, file, directory, &nargs);
+  /* the same file compiled twice (two targets): the first entry wins */
+  if (!compdb_find(out, file)) {
+    compile_job *job = &out->jobs[out->njobs++];
+    compile_job_init(job, file, directory, args, nargs);
+    strmap_put(out->index, job->file, job);
+  } else {
+    free_argv(args, nargs);
+  }
+  free_argv(argv, argc);
+  free(file);
+  free(directory);
+  return true;
+}
+
 int compdb_load(const char *dir, compdb *out, char **error) {
   memset(out, 0, sizeof *out);
   *error = NULL;
@@ -225,78 +345,32 @@ int compdb_load(const char *dir, compdb *out, char **error) {
     free(path);
     return -1;
   }
-  /* libclang reads the file whole, so the size limit is checked first */
-  char *why = file_check(path, FILE_LIMIT_DEFAULT);
-  if (why) {
-    *error = xasprintf("cannot read compile database %s: %s", path, why);
+  size_t len;
+  char *why = NULL;
+  char *text = file_read_limited(path, FILE_LIMIT_DEFAULT, &len, &why);
+  if (!text) {
+    *error = xasprintf("cannot read compile database %s: %s", path, why ? why : "unreadable");
     free(why);
     free(path);
     return -1;
   }
-  CXCompilationDatabase_Error err;
-  /* libclang prints YAML excerpts of a broken file on stderr; json_error says it in one line */
-  int saved = stderr_silence();
-  CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(dir, &err);
-  stderr_restore(saved);
-  if (err != CXCompilationDatabase_NoError || !db) {
-    *error = json_error(path);
-    free(path);
-    return -1;
-  }
-  CXCompileCommands cmds = clang_CompilationDatabase_getAllCompileCommands(db);
-  unsigned n = clang_CompileCommands_getSize(cmds);
-  if (n == 0) {
-    /* libclang reads a malformed file as empty: tell the two apart */
-    size_t len;
-    char *text = file_read(path, &len);
-    cJSON *root = text ? cJSON_Parse(text) : NULL;
-    bool really_empty = root && cJSON_IsArray(root) && cJSON_GetArraySize(root) == 0;
-    cJSON_Delete(root);
-    free(text);
-    if (!really_empty) {
-      *error = json_error(path);
-      clang_CompileCommands_dispose(cmds);
-      clang_CompilationDatabase_dispose(db);
-      free(path);
-      return -1;
-    }
-  }
+  cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
+  free(text);
+  size_t n = cJSON_IsArray(root) ? (size_t)cJSON_GetArraySize(root) : 0;
   out->path = path;
   out->jobs = xcalloc(n ? n : 1, sizeof *out->jobs); /* never moves: the index points into it */
   out->index = strmap_new();
-  for (unsigned i = 0; i < n; i++) {
-    CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
-    CXString d = clang_CompileCommand_getDirectory(cmd);
-    CXString f = clang_CompileCommand_getFilename(cmd);
-    const char *directory = clang_getCString(d);
-    char *file = path_absolute(clang_getCString(f), directory);
-    unsigned argc = clang_CompileCommand_getNumArgs(cmd);
-    const char **argv = xcalloc(argc + 1, sizeof *argv);
-    CXString *strs = xcalloc(argc + 1, sizeof *strs);
-    for (unsigned a = 0; a < argc; a++) {
-      strs[a] = clang_CompileCommand_getArg(cmd, a);
-      argv[a] = clang_getCString(strs[a]);
-    }
-    size_t nargs;
-    char **args = compdb_filter_args(argv, argc, file, directory, &nargs);
-    /* the same file compiled twice (two targets): the first entry wins */
-    if (!compdb_find(out, file)) {
-      compile_job *job = &out->jobs[out->njobs++];
-      compile_job_init(job, file, directory, args, nargs);
-      strmap_put(out->index, job->file, job);
-    } else {
-      for (size_t k = 0; k < nargs; k++) free(args[k]);
-      free(args);
-    }
-    for (unsigned a = 0; a < argc; a++) clang_disposeString(strs[a]);
-    free(strs);
-    free(argv);
-    free(file);
-    clang_disposeString(d);
-    clang_disposeString(f);
+  bool ok = cJSON_IsArray(root);
+  char *db_dir = path_absolute(dir, NULL); /* what a relative "directory" is relative to */
+  for (const cJSON *e = ok ? root->child : NULL; ok && e; e = e->next)
+    ok = cJSON_IsObject(e) && add_entry(out, e, db_dir);
+  free(db_dir);
+  cJSON_Delete(root);
+  if (!ok) {
+    *error = json_error(path);
+    compdb_free(out);
+    return -1;
   }
-  clang_CompileCommands_dispose(cmds);
-  clang_CompilationDatabase_dispose(db);
   return 0;
 }
 

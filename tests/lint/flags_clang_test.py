@@ -45,6 +45,10 @@ PROJECT_FILES = {
     "top.rsp": "-DFROM_TOP=1 @rsp/nested.rsp\n",
     "rsp/nested.rsp": "-Iinc\n",
     "rsp/bad.rsp": "-include bad.h\n",
+    # clang's driver reads a nested name against its working directory, not the including file's
+    "rsp/outer.rsp": "@inner.rsp\n",
+    "inner.rsp": "-Iinc\n",
+    "rsp/inner.rsp": "-Inothere\n",
 }
 # the same relative names where calm-lint runs: finding any of them is a wrong resolution
 DECOY_FILES = {name: '#error "decoy: resolved against the linter\'s directory"\n'
@@ -120,6 +124,7 @@ CASES = [
     ("@response relative", "rsp", ["-DEXPECT=1", "@flags.rsp"], "ok"),
     ("@response absolute", "rsp", ["-DEXPECT=1", f"@{P}/flags.rsp"], "ok"),
     ("@response nested", "nested", ["-DEXPECT=1", "@top.rsp"], "ok"),
+    ("@response nested, named from the directory", "where", ["-DEXPECT=1", "@rsp/outer.rsp"], "ok"),
     ("@response with -include of a bad file", "plain", ["@rsp/bad.rsp"], f"- in {P}/bad.h"),
     ("@response missing", "plain", ["@missing.rsp"], "@missing.rsp in no position"),
 ]

@@ -113,6 +113,12 @@ static void test_filter_drops_code_loading(void) {
   }
 }
 
+static int index_of(const flags_args *fa, const char *a) {
+  for (int i = 0; i < fa->argc; i++)
+    if (strcmp(fa->argv[i], a) == 0) return i;
+  return -1;
+}
+
 /* The same flags inside a response file, from the flags after `--` (read by the front
  * end) and from a database (expanded when it is read). */
 static void test_response_files_filtered(void) {
@@ -157,7 +163,11 @@ static void test_response_files_filtered(void) {
     char *err = NULL;
     CU_ASSERT_EQUAL_FATAL(compdb_load(dir, &db, &err), 0);
     CU_ASSERT_EQUAL_FATAL(db.njobs, 1);
-    for (size_t i = 0; i < db.jobs[0].nargs; i++) CU_ASSERT(strstr(db.jobs[0].args[i], "evil") == NULL);
+    flags_build(&db.jobs[0], &fa);
+    CU_ASSERT_PTR_NULL(fa.error);
+    CU_ASSERT(index_of(&fa, "-DBEFORE") >= 0 && index_of(&fa, "-DAFTER") >= 0);
+    for (int i = 0; i < fa.argc; i++) CU_ASSERT(strstr(fa.argv[i], "evil") == NULL);
+    flags_args_free(&fa);
     compdb_free(&db);
     free(db_text), free(db_path), free(mk), free(dir);
     free(at), free(path), free(name);
@@ -173,12 +183,6 @@ static void test_split_response(void) {
   for (size_t i = 0; i < n && i < 6; i++) CU_ASSERT_STRING_EQUAL(t[i], want[i]);
   for (size_t i = 0; i < n; i++) free(t[i]);
   free(t);
-}
-
-static int index_of(const flags_args *fa, const char *a) {
-  for (int i = 0; i < fa->argc; i++)
-    if (strcmp(fa->argv[i], a) == 0) return i;
-  return -1;
 }
 
 /* A response file that includes itself ends with an error, not a hang; one that cannot
@@ -215,6 +219,47 @@ static void test_response_loops_and_working_directory(void) {
   flags_args_free(&fa);
   compile_job_clear(&job);
   free(inc), free(sub);
+}
+
+/* The database is read as clang's tooling reads it: "command" split with shell quoting,
+ * the driver mode the compiler's name implies, and response files left for the front
+ * end, which reads only regular files: `@/dev/zero` or a FIFO must not hang the load. */
+static void test_database_commands(void) {
+  char *dir = xasprintf("%s/db3", unit_scratch());
+  char *mk = xasprintf("mkdir -p %s && rm -f %s/fifo.rsp && mkfifo %s/fifo.rsp", dir, dir, dir);
+  CU_ASSERT_EQUAL_FATAL(system(mk), 0);
+  char *text = xasprintf(
+      "[{\"directory\": \"%1$s\", \"file\": \"a.c\",\n"
+      "  \"command\": \"cc '-DA=x y' \\\"-DB=\\\\\\\"q\\\\\\\"\\\" -DC=a\\\\ b -c a.c\"},\n"
+      " {\"directory\": \"%1$s\", \"file\": \"b.c\",\n"
+      "  \"arguments\": [\"/usr/bin/clang++-14\", \"-c\", \"b.c\"]},\n"
+      " {\"directory\": \"%1$s\", \"file\": \"c.c\", \"arguments\": [\"clang-cl\", \"/c\", \"c.c\"]},\n"
+      " {\"directory\": \".\", \"file\": \"d.c\",\n"
+      "  \"arguments\": [\"cc\", \"@/dev/zero\", \"@fifo.rsp\", \"-c\", \"d.c\"]}]\n",
+      dir);
+  char *path = xasprintf("%s/compile_commands.json", dir);
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+  compdb db;
+  char *err = NULL;
+  CU_ASSERT_EQUAL_FATAL(compdb_load(dir, &db, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(db.njobs, 4);
+  const compile_job *a = &db.jobs[0], *b = &db.jobs[1], *c = &db.jobs[2], *d = &db.jobs[3];
+  CU_ASSERT_EQUAL_FATAL(a->nargs, 3);
+  CU_ASSERT_STRING_EQUAL(a->args[0], "-DA=x y");
+  CU_ASSERT_STRING_EQUAL(a->args[1], "-DB=\"q\"");
+  CU_ASSERT_STRING_EQUAL(a->args[2], "-DC=a b");
+  CU_ASSERT(b->nargs == 1 && strcmp(b->args[0], "--driver-mode=g++") == 0);
+  CU_ASSERT(c->nargs >= 1 && strcmp(c->args[0], "--driver-mode=cl") == 0);
+  CU_ASSERT_STRING_EQUAL(d->directory, dir); /* "." is the database's directory */
+  flags_args fa;
+  flags_build(d, &fa);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fa.error);
+  CU_ASSERT(strstr(fa.error, "@/dev/zero") && strstr(fa.error, "not a regular file"));
+  flags_args_free(&fa);
+  compdb_free(&db);
+  free(text), free(path), free(mk), free(dir);
 }
 
 /* 100 000 entries, each found again: the load must not be quadratic (it took 75 s).
@@ -332,6 +377,7 @@ void unit_register_compdb(void) {
   CU_add_test(s, "code-loading flags in response files are dropped", test_response_files_filtered);
   CU_add_test(s, "response files split as clang splits them", test_split_response);
   CU_add_test(s, "response-file loops and -working-directory", test_response_loops_and_working_directory);
+  CU_add_test(s, "commands, driver modes and response files of a database", test_database_commands);
   CU_add_test(s, "100 000 entries load in n log n", test_large_database);
   CU_add_test(s, "filter drops wrapper and dependency files", test_filter_wrapper_and_depfiles);
   CU_add_test(s, "load database", test_load_database);
