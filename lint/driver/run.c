@@ -711,8 +711,9 @@ static void lint(run_state *r) {
   for (size_t i = 0; i < errors.len; i++)
     if (nerr == 0 || cmp_error(&errors.items[nerr - 1], &errors.items[i]) != 0) errors.items[nerr++] = errors.items[i];
 
+  indirect_stats ist = indirect_get_stats(prog->ind);
   report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false,
-                     r->stdin_path, r->stdin_text};
+                     r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets};
   r->status = output_findings(&r->opt, &diags, &in, parse_failed, stdout_color(&r->opt));
 
   VEC_FREE(errors);
