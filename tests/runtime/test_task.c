@@ -1,5 +1,6 @@
 /* test_task.c -- tasks: await, detach, yield, errors outside a task,
  * cancellation at every kind of suspension point, deadlines, scopes, shields. */
+#include <fenv.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -489,4 +490,43 @@ void test_deadline_scope_covers_forever_waits(void)
     ASSERT_EQ(calm_loop_run(L), 0);
     calm_queue_free(q);
     close_loop_clean(L);
+}
+
+/* ---- each task keeps its own floating-point controls across switches */
+
+static int fp_seen_other, fp_seen_self;
+
+static int fp_upward(void *arg)
+{
+    volatile double third;
+    int rc;
+
+    (void)arg;
+    ASSERT_EQ(fesetround(FE_UPWARD), 0);
+    rc = calm_yield();                    /* the other task runs now */
+    fp_seen_self = fegetround();
+    third = 1.0;
+    third /= 3.0;
+    ASSERT_TRUE(third * 3.0 > 1.0);       /* still rounding up */
+    fesetround(FE_TONEAREST);
+    return rc;
+}
+
+static int fp_default(void *arg)
+{
+    (void)arg;
+    fp_seen_other = fegetround();
+    return 0;
+}
+
+void test_task_fp_controls_per_task(void)
+{
+    fp_seen_other = fp_seen_self = -1;
+    L = test_loop();
+    spawn_detached(L, fp_upward, NULL);
+    spawn_detached(L, fp_default, NULL);
+    close_loop_clean(L);
+    ASSERT_EQ(fegetround(), FE_TONEAREST);
+    ASSERT_EQ(fp_seen_other, FE_TONEAREST);
+    ASSERT_EQ(fp_seen_self, FE_UPWARD);
 }
