@@ -296,7 +296,8 @@ typedef int (*calm_work_fn)(void *arg);
  * delivered once fn has finished (as Trio's to_thread does): the call then
  * returns CALM_ETIMEDOUT / CALM_ECANCELED and *result still receives fn's
  * return. A job that had not started is dropped: fn never sees arg and *result
- * is left as it was. To give up on a running fn, use calm_to_thread_detached.
+ * is left as it was. calm_loop_shutdown's cancellation waits for a running fn
+ * the same way. To give up on a running fn, use calm_to_thread_detached.
  * Returns 0, CALM_ETIMEDOUT, CALM_ECANCELED, -ENOMEM, -EAGAIN (threads could not
  * start), CALM_ENOTASK. Context: task. */
 int calm_to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *result);

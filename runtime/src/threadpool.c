@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -41,6 +42,7 @@ struct calm__threadpool {
     calm_loop *loop;
     unsigned nthreads;
     pthread_t *threads;
+    int watch;                            /* more than one CPU: watching can pay off */
 };
 
 /* How long an idle worker watches for the next job before it sleeps: a task
@@ -85,7 +87,7 @@ static void *calm__worker(void *arg)
             break;
         if (calm__list_empty(&tp->pending)) {
             /* one worker at a time watches instead of sleeping; the others sleep */
-            if (!watched && !atomic_load(&tp->spinning)) {
+            if (tp->watch && !watched && !atomic_load(&tp->spinning)) {
                 atomic_store(&tp->spinning, 1);
                 pthread_mutex_unlock(&tp->lock);
                 watched = !calm__spin_for_job(tp);
@@ -182,6 +184,8 @@ static int calm__pool_start(calm_loop *loop)
     calm__list_init(&tp->pending);
     calm__list_init(&tp->done);
     tp->loop = loop;
+    /* on one CPU a watching thread only keeps the one it waits for off it */
+    tp->watch = sysconf(_SC_NPROCESSORS_ONLN) > 1;
     /* workers never take signals: they belong to the loop thread's handlers */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -243,7 +247,7 @@ int calm__threadpool_watch(calm_loop *loop)
     unsigned i = 0;
     int came;
 
-    if (tp == NULL || tp->inflight == 0)
+    if (tp == NULL || tp->inflight == 0 || !tp->watch)
         return 0;
     /* workers skip the eventfd write while this is set: the loop is awake */
     if (atomic_exchange(&loop->wake_pending, 1))
