@@ -2,8 +2,8 @@
  * linter's process. The file is read here, not by libclang's CXCompilationDatabase:
  * that one expands `@response` files as it loads, with no limit (`@/dev/zero` ran it out
  * of memory, a FIFO hung it) and with nested names against the including file where
- * clang's driver reads them against the directory. The front end expands them instead
- * (flags.c). */
+ * clang's driver reads them against the directory. They are expanded as flags.c reads
+ * them. */
 #include "compdb.h"
 
 #include <cjson/cJSON.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../base/base.h"
+#include "flags.h"
 
 void compile_job_init(compile_job *job, const char *file, const char *directory, char **args, size_t nargs) {
   job->file = xstrdup(file);
@@ -319,6 +320,12 @@ static bool add_entry(compdb *out, const cJSON *e, const char *db_dir) {
   }
   char *directory = path_absolute(d->valuestring, db_dir);
   char *file = path_absolute(f->valuestring, directory);
+  /* response files are read now, so the job (and the summary cache's key) holds their flags */
+  size_t nexp;
+  char **expanded = flags_expand_response_files((const char *const *)argv, argc, directory, &nexp);
+  free_argv(argv, argc);
+  argv = expanded;
+  argc = nexp;
   size_t nargs;
   char **args = compdb_filter_args((const char *const *)argv, argc, file, directory, &nargs);
   /* the same file compiled twice (two targets): the first entry wins */

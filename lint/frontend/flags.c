@@ -34,11 +34,6 @@ static void push(arg_vec *v, const char *s) {
   v->items[v->len] = NULL;
 }
 
-static void set_error(flags_args *out, char *msg) {
-  if (out->error) free(msg);
-  else out->error = msg;
-}
-
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 size_t flags_split_response(const char *text, char ***out) {
@@ -68,40 +63,55 @@ size_t flags_split_response(const char *text, char ***out) {
   return toks.len;
 }
 
-/* Appends `args` to `dst` with every readable `@file` replaced by its tokens. clang's
- * driver reads a relative name against its working directory, also inside a response
- * file; a name it cannot read stays an argument, which clang then fails on. */
-static void expand(const char *const *args, size_t n, const char *dir, int depth, arg_vec *dst, flags_args *out) {
+/* Appends `args` to `dst` (strings from `pool`) with every readable `@file` replaced by
+ * its tokens. clang's driver reads a relative name against its working directory, also
+ * inside a response file. A name that cannot be read sets *error and is dropped, or
+ * with `keep`, stays an argument for a later reading to report. */
+static void expand(const char *const *args, size_t n, const char *dir, int depth, bool keep, arg_vec *dst,
+                   strpool *pool, char **error) {
   for (size_t i = 0; i < n; i++) {
     const char *a = args[i];
     if (a[0] != '@' || a[1] == '\0') {
-      push(dst, strpool_intern(out->pool, a));
+      push(dst, strpool_intern(pool, a));
       continue;
     }
-    if (depth >= MAX_RESPONSE_DEPTH) {
-      set_error(out, xasprintf("response files nest more than %d deep at '%s'", MAX_RESPONSE_DEPTH, a));
-      continue;
-    }
+    char *problem = NULL, **toks = NULL, *why = NULL;
+    size_t ntoks = 0, len;
     char *path = a[1] == '/' ? xstrdup(a + 1) : path_join(dir, a + 1);
-    size_t len;
-    char *why = NULL;
-    char *text = file_read_limited(path, FILE_LIMIT_CONFIG, &len, &why);
+    char *text = depth < MAX_RESPONSE_DEPTH ? file_read_limited(path, FILE_LIMIT_CONFIG, &len, &why) : NULL;
     free(path);
-    if (!text) {
-      set_error(out, xasprintf("cannot read response file '%s': %s", a, why ? why : "unreadable"));
-      free(why);
-      continue;
-    }
-    char **toks;
-    size_t ntoks = flags_split_response(text, &toks);
-    free(text);
-    if (dst->len + ntoks > MAX_EXPANDED_ARGS)
-      set_error(out, xasprintf("response file '%s' expands to too many arguments", a));
+    if (depth >= MAX_RESPONSE_DEPTH)
+      problem = xasprintf("response files nest more than %d deep at '%s'", MAX_RESPONSE_DEPTH, a);
+    else if (!text)
+      problem = xasprintf("cannot read response file '%s': %s", a, why ? why : "unreadable");
+    else if ((ntoks = flags_split_response(text, &toks)) + dst->len > MAX_EXPANDED_ARGS)
+      problem = xasprintf("response file '%s' expands to too many arguments", a);
     else
-      expand((const char *const *)toks, ntoks, dir, depth + 1, dst, out);
+      expand((const char *const *)toks, ntoks, dir, depth + 1, keep, dst, pool, error);
+    if (problem) {
+      if (*error) free(problem);
+      else *error = problem;
+      if (keep) push(dst, strpool_intern(pool, a));
+    }
     for (size_t k = 0; k < ntoks; k++) free(toks[k]);
     free(toks);
+    free(text);
+    free(why);
   }
+}
+
+char **flags_expand_response_files(const char *const *argv, size_t argc, const char *directory, size_t *nout) {
+  strpool *pool = strpool_new();
+  arg_vec v = {0};
+  char *error = NULL;
+  expand(argv, argc, directory, 0, true, &v, pool, &error);
+  char **out = xcalloc(v.len + 1, sizeof *out);
+  for (size_t i = 0; i < v.len; i++) out[i] = xstrdup(v.items[i]);
+  *nout = v.len;
+  free(v.items);
+  free(error);
+  strpool_free(pool);
+  return out;
 }
 
 /* How clang reads the value of a path-taking flag. */
@@ -296,7 +306,7 @@ void flags_build(const compile_job *job, flags_args *out) {
   memset(out, 0, sizeof *out);
   out->pool = strpool_new();
   arg_vec raw = {0}, argv = {0};
-  expand((const char *const *)job->args, job->nargs, job->directory, 0, &raw, out);
+  expand((const char *const *)job->args, job->nargs, job->directory, 0, false, &raw, out->pool, &out->error);
 
   /* what came out of response files passes the database's filter too */
   size_t nflags;

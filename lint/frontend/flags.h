@@ -25,6 +25,12 @@ typedef struct {
 void flags_build(const compile_job *job, flags_args *out);
 void flags_args_free(flags_args *a);
 
+/* `argv` with its readable response files expanded, as flags_build reads them; a name
+ * that cannot be read is kept as written (flags_build reports it when the unit is
+ * parsed). For the database, so the flags a summary depends on are in the job. The
+ * result and its strings are malloc'd. */
+char **flags_expand_response_files(const char *const *argv, size_t argc, const char *directory, size_t *nout);
+
 /* The tokens of response-file text, split as clang's driver does on POSIX (GNU rules:
  * blanks separate, quotes group, backslash escapes). Returns the count; *out is malloc'd,
  * each string too. */

@@ -235,16 +235,25 @@ static void test_database_commands(void) {
       "  \"arguments\": [\"/usr/bin/clang++-14\", \"-c\", \"b.c\"]},\n"
       " {\"directory\": \"%1$s\", \"file\": \"c.c\", \"arguments\": [\"clang-cl\", \"/c\", \"c.c\"]},\n"
       " {\"directory\": \".\", \"file\": \"d.c\",\n"
-      "  \"arguments\": [\"cc\", \"@/dev/zero\", \"@fifo.rsp\", \"-c\", \"d.c\"]}]\n",
+      "  \"arguments\": [\"cc\", \"@/dev/zero\", \"@fifo.rsp\", \"-c\", \"d.c\"]},\n"
+      " {\"directory\": \"%1$s\", \"file\": \"e.c\", \"command\": \"cc @sub/e.rsp -c e.c\"}]\n",
       dir);
   char *path = xasprintf("%s/compile_commands.json", dir);
   FILE *f = fopen(path, "w");
   fputs(text, f);
   fclose(f);
+  /* a nested name is read against the directory, as clang's driver reads it */
+  char *sub = xasprintf("mkdir -p %1$s/sub && echo '-DE=1 @nested.rsp' > %1$s/sub/e.rsp && "
+                        "echo '-DNESTED=top' > %1$s/nested.rsp && echo '-DNESTED=sub' > %1$s/sub/nested.rsp", dir);
+  CU_ASSERT_EQUAL_FATAL(system(sub), 0);
+  free(sub);
   compdb db;
   char *err = NULL;
   CU_ASSERT_EQUAL_FATAL(compdb_load(dir, &db, &err), 0);
-  CU_ASSERT_EQUAL_FATAL(db.njobs, 4);
+  CU_ASSERT_EQUAL_FATAL(db.njobs, 5);
+  /* expanded when read, so the flags a cached summary depends on are in the job */
+  const compile_job *e = &db.jobs[4];
+  CU_ASSERT(e->nargs == 2 && strcmp(e->args[0], "-DE=1") == 0 && strcmp(e->args[1], "-DNESTED=top") == 0);
   const compile_job *a = &db.jobs[0], *b = &db.jobs[1], *c = &db.jobs[2], *d = &db.jobs[3];
   CU_ASSERT_EQUAL_FATAL(a->nargs, 3);
   CU_ASSERT_STRING_EQUAL(a->args[0], "-DA=x y");
