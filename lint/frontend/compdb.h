@@ -19,7 +19,10 @@ typedef struct {
   struct strmap *index; /* file -> its job, so a lookup costs the same for any size */
 } compdb;
 
-/* Loads `dir/compile_commands.json`. Returns 0, or -1 with *error set (malloc'd,
+/* Loads `dir/compile_commands.json` as clang's tooling reads it ("arguments", else
+ * "command" split with shell quoting; the driver mode a compiler name such as clang-cl
+ * or g++ implies; a relative "directory" against `dir`), with response files expanded
+ * as the front end expands them (flags.h). Returns 0, or -1 with *error set (malloc'd,
  * one line, naming the file and, for malformed JSON, the line and column). */
 int compdb_load(const char *dir, compdb *out, char **error);
 void compdb_free(compdb *db);
