@@ -81,6 +81,26 @@ static bool success_only_var(const ir_function *f, int var) {
   return assigned;
 }
 
+/* Whether the function returns variable `var` somewhere. */
+static bool returns_var(const ir_function *f, int var) {
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+      const ir_op *op = &f->blocks[b].ops[i];
+      if (op->kind == IR_OP_RETURN && op->val.kind == IR_VAL_VAR && !op->val.addr_of && op->val.var == var) return true;
+    }
+  return false;
+}
+
+/* Whether the status is set aside in a variable the function returns, one that the
+ * suspension call `call` does not overwrite: the "await every handle, keep the first
+ * failure" loop (`if (rc < 0 && status == 0) status = rc;`) carries a failure out once
+ * it is done, this cancellation or one before it. */
+static bool kept_for_return(const status_ctx *c, const ir_call *call) {
+  for (unsigned i = 1; i < c->ntracked; i++)
+    if (c->tracked[i] != call->dest && returns_var(c->f, c->tracked[i])) return true;
+  return false;
+}
+
 static flow_action settle(status_ctx *c, end_kind kind, ir_loc loc, const char *name) {
   c->end = kind;
   c->end_loc = loc;
@@ -138,8 +158,10 @@ static flow_action status_op(const ir_function *f, const ir_op *op, flow_pos at,
     }
     /* a later suspension call sees the cancellation again (it is sticky), so only
        one made after the cancellation was seen and set aside swallows it */
-    if (m && m->suspends && !c->shield[op->call] && (*st & SEEN_BIT))
+    if (m && m->suspends && !c->shield[op->call] && (*st & SEEN_BIT)) {
+      if (kept_for_return(c, call)) return FLOW_STOP;
       return settle(c, *st & LOOPED_BIT ? END_SEEN_LOOP : END_SEEN_SUSPEND, call->loc, call->callee_name);
+    }
     int i = call->dest >= 0 ? tracked_index(c, call->dest) : -1;
     if (i >= 0) {
       *st &= ~(HOLDS(i) | SUCCESS(i));
@@ -155,10 +177,16 @@ static flow_action status_op(const ir_function *f, const ir_op *op, flow_pos at,
 static bool status_edge(const ir_function *f, const ir_block *b, int which, uint64_t *st, void *vctx) {
   (void)f;
   status_ctx *c = vctx;
-  if (b->cond_var < 0 || !holds(c, *st, b->cond_var)) return true;
+  if (b->cond_var < 0) return true;
+  /* a tracked variable known to hold 0 on this path (`int status = 0;`) takes only the
+     edges 0 can take: `if (rc < 0 && status == 0)` is the first failure only */
+  int k = tracked_index(c, b->cond_var);
+  if (k >= 0 && (*st & SUCCESS(k)) && !flow_edge_admits(b, which, b->cond_var, 0)) return false;
+  if (!holds(c, *st, b->cond_var)) return true;
   if (!flow_edge_admits(b, which, b->cond_var, c->cancel)) return false;
-  *st |= READ_BIT;
-  if (!(*st & SEEN_BIT)) *st |= SEEN_BIT | ((uint64_t)(b - f->blocks + 1) << 32);
+  /* the last test the cancellation passes is the branch that decides what happens to
+     it: the finding goes there, not to an earlier `if (rc < 0)` that only narrows */
+  *st = (*st & 0xffffffffull) | READ_BIT | SEEN_BIT | ((uint64_t)(b - f->blocks + 1) << 32);
   return true;
 }
 
@@ -256,6 +284,9 @@ static void check_function(const program *p, const ir_function *f, diag_list *ou
     if (!shield) shield = flow_calls_inside(p, f, shield_mark, NULL);
     if (shield[ci]) continue; /* shielded: the call does not see cancellation */
     if (call->use == IR_USE_DISCARDED || call->use == IR_USE_VOIDED) {
+      /* a dropped acquire is one mistake, reported by unreleased-semaphore (the code
+         goes on as if it held a permit) */
+      if (m->acquires.kind == RESOURCE_SEMAPHORE) continue;
       diag_add(out, "swallowed-cancel", SEV_WARNING, call->loc,
                xasprintf("status of '%s' is %s: a cancellation is swallowed and the task goes on as if nothing "
                          "happened",
