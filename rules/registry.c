@@ -78,13 +78,16 @@ void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
   if (n > 0 && root >= 0) {
     const root_info *r = &p->roots[root];
     const char *name = p->fns[steps[0].fn].fn->name;
+    /* a wrapper that hands the callback on is named as called, then the API it reaches */
+    char *passed = r->wrapper ? xasprintf("passed to '%s' here, which hands it to '%s'", r->wrapper, r->via)
+                              : xasprintf("passed to '%s' here", r->via);
     if (r->kind == ROOT_ANNOTATED)
       diag_note_add(d, r->site, xasprintf("'%s' runs on the loop: it is annotated CALM_ASYNC", name));
     else if (ctx == CTX_WORKER)
-      diag_note_add(d, r->site, xasprintf("'%s' runs off the loop thread: passed to '%s' here", name, r->via));
+      diag_note_add(d, r->site, xasprintf("'%s' runs off the loop thread: %s", name, passed));
     else
-      diag_note_add(d, r->site,
-                    xasprintf("'%s' runs on the loop as a %s: passed to '%s' here", name, rule_root_role(p, r), r->via));
+      diag_note_add(d, r->site, xasprintf("'%s' runs on the loop as a %s: %s", name, rule_root_role(p, r), passed));
+    free(passed);
   }
   for (unsigned i = 0; i + 1 < n; i++) {
     const ir_function *fn = p->fns[steps[i].fn].fn;

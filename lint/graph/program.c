@@ -128,7 +128,8 @@ typedef struct {
 } root_ctx;
 
 static void add_root(root_ctx *rc, const ir_call *call, const callback_spec *spec, int fn) {
-  root_info r = {ROOT_CALLBACK, spec->context, spec->via, call->loc, spec->status_param, spec->cold};
+  const char *wrapper = spec->via && strcmp(spec->via, call->callee_name) != 0 ? call->callee_name : NULL;
+  root_info r = {ROOT_CALLBACK, spec->context, spec->via, call->loc, spec->status_param, spec->cold, wrapper};
   VEC_PUSH(rc->roots, r);
   VEC_PUSH(rc->root_fn, fn);
 }
@@ -373,7 +374,7 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;
     if (fn->attrs & IR_ATTR_ASYNC) {
-      root_info r = {ROOT_ANNOTATED, CTX_LOOP, NULL, fn->loc, -1, false};
+      root_info r = {ROOT_ANNOTATED, CTX_LOOP, NULL, fn->loc, -1, false, NULL};
       VEC_PUSH(rc.roots, r);
       VEC_PUSH(rc.root_fn, (int)f);
     }

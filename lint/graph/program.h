@@ -21,6 +21,7 @@ typedef struct {
   ir_loc site;       /* where it was passed, or the annotated definition */
   int status_param;  /* from the model's callback, or -1 */
   bool cold;         /* runs rarely: a signal, a close, a timer that fires once */
+  const char *wrapper; /* the program's function called at `site`, which hands it on to `via`; else NULL */
 } root_info;
 
 /* How a function was reached in one context: from a root, or by a call. */

@@ -141,7 +141,11 @@ static void discover(const char *rule_dir) {
 }
 
 /* Runs calm-lint in `dir` and returns its stdout. */
-static char *run_lint(const program *p, int *status) {
+static char *run_lint_mode(const program *p, int *status, bool dump_ir);
+
+static char *run_lint(const program *p, int *status) { return run_lint_mode(p, status, false); }
+
+static char *run_lint_mode(const program *p, int *status, bool dump_ir) {
   int pipefd[2];
   if (pipe(pipefd) != 0) abort();
   pid_t pid = fork();
@@ -153,7 +157,7 @@ static char *run_lint(const program *p, int *status) {
     char **argv = calloc((size_t)(p->nfiles + nflags + p->nextra + 10), sizeof *argv);
     int a = 0;
     argv[a++] = (char *)calm_lint;
-    argv[a++] = "--format=json";
+    argv[a++] = dump_ir ? "--dump-ir" : "--format=json";
     argv[a++] = "-j1";
     argv[a++] = "--enable";
     argv[a++] = (char *)rule;
@@ -179,6 +183,120 @@ static char *run_lint(const program *p, int *status) {
   waitpid(pid, &st, 0);
   *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
   return out;
+}
+
+/* ---- traces exist as printed ---- */
+
+/* A call the IR holds: where, in which function, to what (the callee's name, or for
+ * an indirect call the callee's text). */
+typedef struct {
+  char *file;
+  int line;
+  const char *fn, *callee;
+  bool indirect;
+} ir_site;
+
+typedef struct {
+  cJSON **units;
+  int nunits;
+  ir_site *sites;
+  int nsites;
+} ir_index;
+
+static void index_ir(const program *p, ir_index *ix) {
+  int status;
+  char *out = run_lint_mode(p, &status, true);
+  for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+    cJSON *u = cJSON_Parse(line);
+    if (!u) continue;
+    ix->units = realloc(ix->units, (size_t)(ix->nunits + 1) * sizeof *ix->units);
+    ix->units[ix->nunits++] = u;
+    const cJSON *files = cJSON_GetObjectItem(u, "files"), *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(u, "functions")) {
+      const cJSON *c;
+      cJSON_ArrayForEach(c, cJSON_GetObjectItem(f, "calls")) {
+        const cJSON *loc = cJSON_GetObjectItem(c, "loc");
+        int fi = cJSON_GetArrayItem(loc, 0)->valueint;
+        if (fi < 0) continue;
+        ix->sites = realloc(ix->sites, (size_t)(ix->nsites + 1) * sizeof *ix->sites);
+        ix->sites[ix->nsites++] = (ir_site){xstrdup_(cJSON_GetArrayItem(files, fi)->valuestring),
+                                            cJSON_GetArrayItem(loc, 1)->valueint,
+                                            cJSON_GetObjectItem(f, "name")->valuestring,
+                                            cJSON_GetObjectItem(c, "name")->valuestring,
+                                            cJSON_GetObjectItem(c, "usr") == NULL};
+      }
+    }
+  }
+  free(out);
+}
+
+static void index_free(ir_index *ix) {
+  for (int i = 0; i < ix->nsites; i++) free(ix->sites[i].file);
+  free(ix->sites);
+  for (int i = 0; i < ix->nunits; i++) cJSON_Delete(ix->units[i]);
+  free(ix->units);
+}
+
+/* `file` as the IR names it: absolute. */
+static bool same_file(const program *p, const char *ir_file, const char *file) {
+  if (file[0] == '/') return strcmp(ir_file, file) == 0;
+  char *abs = join(p->dir, file);
+  bool same = strcmp(ir_file, abs) == 0;
+  free(abs);
+  return same;
+}
+
+static bool site_exists(const program *p, const ir_index *ix, const char *file, int line, const char *fn,
+                        const char *callee, bool indirect) {
+  for (int i = 0; i < ix->nsites; i++) {
+    const ir_site *s = &ix->sites[i];
+    if (s->line == line && strcmp(s->callee, callee) == 0 && (!fn || strcmp(s->fn, fn) == 0) &&
+        (!indirect || s->indirect) && same_file(p, s->file, file))
+      return true;
+  }
+  return false;
+}
+
+/* The quoted names of a note, in order: 'a' calls 'b' through 'c' -> a, b, c. */
+static int quoted(const char *msg, char names[4][128]) {
+  int n = 0;
+  for (const char *q = strchr(msg, '\''); q && n < 4; q = strchr(q, '\'')) {
+    const char *end = strchr(q + 1, '\'');
+    if (!end) break;
+    snprintf(names[n++], sizeof names[0], "%.*s", (int)(end - q - 1), q + 1);
+    q = end + 1;
+  }
+  return n;
+}
+
+/* Every step a finding prints must be in the IR as printed: a call step is a call of
+ * that function to that callee (or through that pointer) at that line; a registration
+ * step is a call to the registering API there. */
+static bool check_traces(const program *p, const cJSON *root) {
+  ir_index ix = {0};
+  bool ok = true, indexed = false;
+  const cJSON *d, *t;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) cJSON_ArrayForEach(t, cJSON_GetObjectItem(d, "trace")) {
+    const char *msg = cJSON_GetObjectItem(t, "message")->valuestring;
+    const char *file = cJSON_GetObjectItem(t, "file")->valuestring;
+    int line = cJSON_GetObjectItem(t, "line")->valueint;
+    char names[4][128];
+    int n = quoted(msg, names);
+    bool call_step = n >= 2 && strstr(msg, "' calls '");
+    bool through = call_step && n >= 3 && strstr(msg, "' through '");
+    bool reg_step = n >= 2 && strstr(msg, ": passed to '");
+    if (!call_step && !reg_step) continue;
+    if (!indexed) index_ir(p, &ix), indexed = true;
+    bool exists = through     ? site_exists(p, &ix, file, line, names[0], names[2], true)
+                  : call_step ? site_exists(p, &ix, file, line, names[0], names[1], false)
+                              : site_exists(p, &ix, file, line, NULL, names[1], false);
+    if (!exists) {
+      fprintf(stderr, "\n  %s: trace step not in the IR as printed: %s:%d: %s", p->name, file, line, msg);
+      ok = false;
+    }
+  }
+  index_free(&ix);
+  return ok;
 }
 
 /* Expectation markers: how many findings (or notes) of `rule` each line expects. */
@@ -300,6 +418,7 @@ static void check_program(const program *p) {
     free(m.items[i].file);
   }
   free(m.items);
+  if (!check_traces(p, root)) ok = false;
   int expected_status = 0;
   /* a note does not fail a run */
   cJSON_ArrayForEach(d, cJSON_GetObjectItem(root, "diagnostics")) if (
