@@ -2,6 +2,7 @@
  * deadlines and cancellations that wait for the work (or abandon it to its
  * completion callback), dropped queued jobs, and worker processes that die. */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,35 +39,93 @@ void test_thread_results(void)
     ASSERT_EQ(test_errors, 0);
 }
 
-static int slow_ms(void *arg)
+/* Holds the pool's only thread for 300 ms; started says it runs, so that a job
+ * queued after it surely waits in the queue (a blocker whose own deadline came
+ * before a loaded machine started it would be dropped and let the next run). */
+static atomic_int blocker_started;
+
+static int hold_thread(void *arg)
 {
-    usleep((useconds_t)(long)arg * 1000);
+    (void)arg;
+    atomic_store(&blocker_started, 1);
+    usleep(300000);
     return 0;
 }
 
-static int thread_timeout(void *arg)
+static int blocker(void *arg)
 {
     (void)arg;
-    ASSERT_EQ(calm_to_thread(slow_ms, (void *)300L, calm_after(20), NULL), CALM_ETIMEDOUT);
-    return 0;
+    return calm_to_thread(hold_thread, NULL, calm_after(5000), NULL);
+}
+
+/* Spawns the blocker and returns once its job runs on the pool's thread. */
+static calm_task *spawn_blocker(void)
+{
+    calm_task *t;
+    int i;
+
+    atomic_store(&blocker_started, 0);
+    t = calm_spawn(L, blocker, NULL);
+    for (i = 0; i < 5000 && !atomic_load(&blocker_started); i++)
+        ASSERT_EQ(calm_sleep(1), 0);
+    ASSERT_TRUE(atomic_load(&blocker_started));
+    return t;
 }
 
 /* ---- the argument is the caller's again when the call returns */
+
+static int pool_warmer(void *arg)
+{
+    *(int *)arg = 0;
+    return 0;
+}
 
 struct owned_arg {
     int input;
     int output;                           /* written by fn at its very end */
 };
 
-/* Worker: runs a while, then writes into its argument: a use after free when
- * the caller was let go before it ended (ASan, TSan). */
+/* late_writer's handshake with the test: started once it runs, and it writes
+ * only once told to go, so the deadline or cancellation surely comes while it
+ * runs, however loaded the machine (a job not yet started is dropped instead) */
+static atomic_int writer_started, writer_go;
+
+static void writer_reset(int go)
+{
+    atomic_store(&writer_started, 0);
+    atomic_store(&writer_go, go);
+}
+
+/* Worker: waits for the go, then writes into its argument: a use after free
+ * when the caller was let go before it ended (ASan, TSan). */
 static int late_writer(void *arg)
 {
     struct owned_arg *a = arg;
+    int i;
 
-    usleep(60000);
+    atomic_store(&writer_started, 1);
+    for (i = 0; i < 5000 && !atomic_load(&writer_go); i++)
+        usleep(1000);
+    usleep(10000);
     a->output = a->input * 2;
     return a->input + 1;
+}
+
+/* Task side of the handshake: waits until late_writer runs. */
+static void wait_writer_started(void)
+{
+    int i;
+
+    for (i = 0; i < 5000 && !atomic_load(&writer_started); i++)
+        ASSERT_EQ(calm_sleep(1), 0);
+    ASSERT_TRUE(atomic_load(&writer_started));
+}
+
+static int warm_pool(void)
+{
+    int r = -1;
+
+    return calm_to_thread(pool_warmer, &r, calm_after(5000), &r);
 }
 
 static int freed_after(void *arg)
@@ -76,10 +135,12 @@ static int freed_after(void *arg)
     int res = -1, rc;
 
     ASSERT_FATAL(a != NULL);
+    ASSERT_EQ(warm_pool(), 0);            /* threads up: the job starts long before 300 ms */
     a->input = 21;
     a->output = 0;
-    /* cancelled by the test's other task 10 ms in, or a 10 ms deadline */
-    rc = calm_to_thread(late_writer, a, cancel ? calm_after(5000) : calm_after(10), &res);
+    /* cancelled by the test's other task while fn runs, or a 300 ms deadline
+     * that passes while fn waits for its go */
+    rc = calm_to_thread(late_writer, a, cancel ? calm_after(5000) : calm_after(300), &res);
     ASSERT_EQ(rc, cancel ? CALM_ECANCELED : CALM_ETIMEDOUT);
     ASSERT_EQ(a->output, 42);             /* fn had finished */
     ASSERT_EQ(res, 22);                   /* and its result came back */
@@ -89,14 +150,23 @@ static int freed_after(void *arg)
     return cancel ? rc : 0;
 }
 
-static int cancel_after_10ms(void *arg)
+/* Cancels (arg: the task) or lets the deadline pass (arg NULL) while fn runs,
+ * then lets fn finish a little later. */
+static int interrupt_writer(void *arg)
 {
     int r = 0;
 
-    ASSERT_EQ(calm_sleep(10), 0);
-    calm_cancel(arg);
-    ASSERT_EQ(calm_await(arg, calm_after(5000), &r), 0);
-    ASSERT_EQ(r, CALM_ECANCELED);
+    wait_writer_started();
+    if (arg != NULL)
+        calm_cancel(arg);
+    else
+        ASSERT_EQ(calm_sleep(350), 0);    /* past the 300 ms deadline */
+    ASSERT_EQ(calm_sleep(20), 0);         /* the caller must still be waiting */
+    atomic_store(&writer_go, 1);
+    if (arg != NULL) {
+        ASSERT_EQ(calm_await(arg, calm_after(5000), &r), 0);
+        ASSERT_EQ(r, CALM_ECANCELED);
+    }
     return 0;
 }
 
@@ -104,18 +174,21 @@ void test_thread_cancel_during_work_waits_for_it(void)
 {
     calm_task *t;
 
+    writer_reset(0);
     L = test_loop();
     t = calm_spawn(L, freed_after, (void *)1L);
     ASSERT_FATAL(t != NULL);
-    spawn_detached(L, cancel_after_10ms, t);
+    spawn_detached(L, interrupt_writer, t);
     close_loop_clean(L);
     ASSERT_EQ(test_errors, 0);
 }
 
 void test_thread_deadline_during_work_waits_for_it(void)
 {
+    writer_reset(0);
     L = test_loop();
     spawn_detached(L, freed_after, NULL);
+    spawn_detached(L, interrupt_writer, NULL);
     close_loop_clean(L);
     ASSERT_EQ(test_errors, 0);
 }
@@ -138,6 +211,7 @@ static void free_on_done(calm_loop *loop, int status, int result, void *arg, voi
     free(a);
 }
 
+/* Abandons fn at a 300 ms deadline while fn waits for its go, then gives it. */
 static int abandon(void *arg)
 {
     struct owned_arg *a = malloc(sizeof(*a));
@@ -145,17 +219,21 @@ static int abandon(void *arg)
 
     (void)arg;
     ASSERT_FATAL(a != NULL);
+    ASSERT_EQ(warm_pool(), 0);
     a->input = 21;
     a->output = 0;
-    rc = calm_to_thread_detached(late_writer, a, calm_after(10), &res, free_on_done, &done_calls);
+    rc = calm_to_thread_detached(late_writer, a, calm_after(300), &res, free_on_done, &done_calls);
     ASSERT_EQ(rc, CALM_ETIMEDOUT);
+    ASSERT_TRUE(atomic_load(&writer_started));
     ASSERT_EQ(res, -1);                   /* returned before fn's end: no result */
     ASSERT_EQ(done_calls, 0);             /* on_done runs later, from the loop */
+    atomic_store(&writer_go, 1);
     return 0;
 }
 
 void test_thread_detached_abandons_to_on_done(void)
 {
+    writer_reset(0);
     done_calls = 0;
     done_status = done_result = -1;
     L = test_loop();
@@ -182,6 +260,7 @@ static int detached_ok(void *arg)
 
 void test_thread_detached_finished_keeps_arg(void)
 {
+    writer_reset(1);
     done_calls = 0;
     L = test_loop();
     spawn_detached(L, detached_ok, NULL);
@@ -208,8 +287,7 @@ static int detached_drop_main(void *arg)
     int r = 0;
 
     (void)arg;
-    blocker = calm_spawn(L, thread_timeout, NULL);
-    ASSERT_EQ(calm_sleep(5), 0);
+    blocker = spawn_blocker();
     victim = calm_spawn(L, detached_queued, NULL);
     ASSERT_EQ(calm_sleep(5), 0);
     calm_cancel(victim);
@@ -225,6 +303,7 @@ void test_thread_detached_dropped_job_goes_to_on_done(void)
 
     memset(&opts, 0, sizeof(opts));
     opts.threads = 1;
+    writer_reset(1);
     done_calls = 0;
     done_status = done_result = -1;
     L = test_loop_opts(&opts);
@@ -246,6 +325,7 @@ static int abandon_and_stop(void *arg)
 
 void test_thread_detached_on_done_at_loop_free(void)
 {
+    writer_reset(0);
     done_calls = 0;
     done_status = -1;
     L = test_loop();
@@ -279,8 +359,7 @@ static int thread_drop_main(void *arg)
     int r = 0;
 
     (void)arg;
-    blocker = calm_spawn(L, thread_timeout, NULL); /* occupies the one thread for 1.5 s */
-    ASSERT_EQ(calm_sleep(5), 0);
+    blocker = spawn_blocker();            /* occupies the one thread for 300 ms */
     victim = calm_spawn(L, queued_then_cancelled, NULL);
     ASSERT_EQ(calm_sleep(5), 0);
     calm_cancel(victim);
