@@ -2,6 +2,7 @@
  * callback, a task body, a CALM_ASYNC function, or anything they call). */
 #include <stdlib.h>
 
+#include "../lint/graph/flow.h"
 #include "rule.h"
 
 static bool call_blocks(const program *p, const ir_call *call) {
@@ -13,16 +14,45 @@ static bool call_blocks(const program *p, const ir_call *call) {
   return m && model_cond_holds(&m->blocking, call);
 }
 
+/* Whether call `c` of `f` can happen on the loop: `f` is a root itself, or some call
+ * that enters it from loop context (not in a fork child) leaves the call reachable
+ * with the constants it passes (a helper called with NULL, or with a mode flag, that
+ * takes its harmless branch). */
+static bool can_happen_on_loop(const program *p, flow_call_refs *callers, int f, int c, flow_call_ref *via) {
+  via->fn = -1;
+  if (p->fns[f].loop.root >= 0 || callers[f].len == 0) return true;
+  const reach *re = &p->fns[f].loop;
+  bool any = false;
+  for (size_t i = 0; i < callers[f].len; i++) {
+    flow_call_ref r = callers[f].items[i];
+    if (program_call_in_child(p, r.fn, r.call)) continue;
+    if (!flow_reachable_from_site(p, p->fns[f].fn, c, &p->fns[r.fn].fn->calls[r.call])) continue;
+    /* the shortest chain when it is one of them, else the first that is */
+    if (r.fn == re->caller && r.call == re->call) {
+      via->fn = -1;
+      return true;
+    }
+    if (!any) *via = r;
+    any = true;
+  }
+  return any;
+}
+
 static void run(const program *p, diag_list *out) {
+  flow_call_refs *callers = NULL;
   for (unsigned f = 0; f < p->nfns; f++) {
     const prog_fn *pf = &p->fns[f];
     if (!(pf->contexts & CTX_LOOP) || (pf->fn->attrs & IR_ATTR_NONBLOCKING)) continue;
     for (unsigned c = 0; c < pf->fn->ncalls; c++) {
       const ir_call *call = &pf->fn->calls[c];
       if (!call_blocks(p, call) || program_call_in_child(p, (int)f, (int)c)) continue;
+      if (!callers) callers = flow_callers_in(p, CTX_LOOP);
+      flow_call_ref via;
+      if (!can_happen_on_loop(p, callers, (int)f, (int)c, &via)) continue;
       chain_step *steps;
       int root;
-      unsigned n = program_chain(p, (int)f, CTX_LOOP, &steps, &root);
+      unsigned n = via.fn >= 0 ? program_chain(p, via.fn, CTX_LOOP, &steps, &root) + 1
+                               : program_chain(p, (int)f, CTX_LOOP, &steps, &root);
       const char *root_name = n ? p->fns[steps[0].fn].fn->name : pf->fn->name;
       const char *role = root >= 0 ? rule_root_role(p, &p->roots[root]) : "loop callback";
       free(steps);
@@ -44,9 +74,11 @@ static void run(const program *p, diag_list *out) {
                                  "every other task on it",
                                  call->callee_name, pf->fn->name, role, root_name);
       diag *d = diag_add(out, "blocking-in-loop", cold ? SEV_NOTE : SEV_WARNING, call->loc, msg);
-      rule_add_chain(p, d, (int)f, CTX_LOOP);
+      if (via.fn >= 0) rule_add_chain_through(p, d, via.fn, via.call, (int)f, CTX_LOOP);
+      else rule_add_chain(p, d, (int)f, CTX_LOOP);
     }
   }
+  flow_callers_free(p, callers);
 }
 
 const lint_rule rule_blocking_in_loop = {

@@ -71,10 +71,28 @@ static const char *file_name(const char *path) {
   return slash ? slash + 1 : path ? path : "?";
 }
 
+static void add_steps(const program *p, diag *d, const chain_step *steps, unsigned n, int root, calm_context ctx);
+
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
   chain_step *steps;
   int root;
   unsigned n = program_chain(p, f, ctx, &steps, &root);
+  add_steps(p, d, steps, n, root, ctx);
+  free(steps);
+}
+
+void rule_add_chain_through(const program *p, diag *d, int caller, int call, int f, calm_context ctx) {
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, caller, ctx, &steps, &root);
+  steps = xrealloc(steps, (n + 1) * sizeof *steps);
+  if (n) steps[n - 1].call = call;
+  steps[n] = (chain_step){f, -1};
+  add_steps(p, d, steps, n ? n + 1 : 0, root, ctx);
+  free(steps);
+}
+
+static void add_steps(const program *p, diag *d, const chain_step *steps, unsigned n, int root, calm_context ctx) {
   if (n > 0 && root >= 0) {
     const root_info *r = &p->roots[root];
     const char *name = p->fns[steps[0].fn].fn->name;
@@ -100,5 +118,4 @@ void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
     else
       diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
   }
-  free(steps);
 }

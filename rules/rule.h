@@ -36,4 +36,8 @@ bool rule_runs_in_task(const program *p, int f);
  * one note per call on the way down to `f`. */
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx);
 
+/* The same, for a chain that reaches `f` through call `call` of `caller` (which runs
+ * in `ctx`) rather than along the shortest one. */
+void rule_add_chain_through(const program *p, diag *d, int caller, int call, int f, calm_context ctx);
+
 #endif

@@ -349,6 +349,80 @@ int *flow_fns_calling(const program *p,
   return witness;
 }
 
+typedef struct {
+  int call;
+  const int64_t *value; /* per parameter: the constant passed */
+  const bool *known;
+} site_walk;
+
+static flow_action site_op(const ir_function *f, const ir_op *op, flow_pos at, void *ctx) {
+  (void)f;
+  (void)at;
+  const site_walk *w = ctx;
+  return op->kind == IR_OP_CALL && op->call == w->call ? FLOW_FOUND : FLOW_CONTINUE;
+}
+
+static bool site_edge(const ir_function *f, const ir_block *b, int which, void *ctx) {
+  const site_walk *w = ctx;
+  if (b->cond_var < 0 || (unsigned)b->cond_var >= f->nparams || !w->known[b->cond_var]) return true;
+  return flow_edge_admits(b, which, b->cond_var, w->value[b->cond_var]);
+}
+
+/* Whether `f` ever changes parameter `param` (assigns it, receives a call result in it,
+ * or lets its address out). */
+static bool param_changed(const ir_function *f, unsigned param) {
+  for (unsigned c = 0; c < f->ncalls; c++)
+    if (f->calls[c].use == IR_USE_VAR && f->calls[c].dest == (int)param) return true;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+      const ir_op *op = &f->blocks[b].ops[i];
+      if ((op->kind == IR_OP_ASSIGN || op->kind == IR_OP_ESCAPE) && op->var == (int)param) return true;
+    }
+  return false;
+}
+
+bool flow_reachable_from_site(const program *p, const ir_function *f, int call, const ir_call *site) {
+  unsigned n = f->nparams < site->nargs ? f->nparams : site->nargs;
+  int64_t *value = xcalloc(n + 1, sizeof *value);
+  bool *known = xcalloc(n + 1, sizeof *known), any = false;
+  for (unsigned i = 0; i < n; i++) {
+    const ir_value *a = &site->args[i];
+    if (a->kind != IR_VAL_INT && a->kind != IR_VAL_NULL) continue;
+    if (param_changed(f, i)) continue;
+    value[i] = a->kind == IR_VAL_INT ? a->ival : 0;
+    known[i] = any = true;
+  }
+  bool reached = true;
+  if (any) {
+    site_walk w = {call, value, known};
+    static const flow_visitor v = {site_op, site_edge, NULL, NULL};
+    reached = flow_search(p, f, (flow_pos){IR_ENTRY, 0}, &v, &w, NULL);
+  }
+  free(value);
+  free(known);
+  return reached;
+}
+
+flow_call_refs *flow_callers_in(const program *p, calm_context ctx) {
+  flow_call_refs *in = xcalloc(p->nfns + 1, sizeof *in);
+  for (unsigned f = 0; f < p->nfns; f++) {
+    if (!(p->fns[f].contexts & ctx)) continue;
+    for (unsigned c = 0; c < p->fns[f].fn->ncalls; c++) {
+      int t[16];
+      unsigned n = program_call_targets(p, (int)f, (int)c, t, 16);
+      flow_call_ref r = {(int)f, (int)c};
+      for (unsigned i = 0; i < n && i < 16; i++) VEC_PUSH(in[t[i]], r);
+    }
+  }
+  return in;
+}
+
+void flow_callers_free(const program *p, flow_call_refs *refs) {
+  if (!refs) return;
+  for (unsigned f = 0; f < p->nfns; f++) VEC_FREE(refs[f]);
+  free(refs);
+}
+
 int flow_witness_target(const program *p, int f, int call, const int *witness) {
   int t[16];
   unsigned n = program_call_targets(p, f, call, t, 16);

@@ -99,6 +99,25 @@ int *flow_fns_calling(const program *p,
  * witness chain. */
 int flow_witness_target(const program *p, int f, int call, const int *witness);
 
+/* Whether call `call` of `f` can happen when `f` is entered through `site` (a call in
+ * a function of the program): a branch that tests a parameter `site` passes a constant
+ * for (`NULL`, `0`, a flag such as `CRAWLER_NOWAIT`) is taken as that constant decides,
+ * where `f` never changes that parameter. */
+bool flow_reachable_from_site(const program *p, const ir_function *f, int call, const ir_call *site);
+
+/* The calls that can enter each function (direct and resolved indirect calls) made in
+ * functions of context `ctx`: per function of the program, a list of (function, call)
+ * pairs. Free with flow_callers_free. */
+typedef struct {
+  int fn, call;
+} flow_call_ref;
+typedef struct {
+  flow_call_ref *items;
+  size_t len, cap;
+} flow_call_refs;
+flow_call_refs *flow_callers_in(const program *p, calm_context ctx);
+void flow_callers_free(const program *p, flow_call_refs *refs);
+
 /* The resource argument of a call whose model `acquires` (or `releases`) a resource
  * of `kind`, or NULL. */
 const model_resource_arg *flow_resource(const program *p, const ir_call *call, model_resource kind, bool acquires);
