@@ -74,6 +74,7 @@ static void run(const program *p, diag_list *out) {
                                  "every other task on it",
                                  call->callee_name, pf->fn->name, role, root_name);
       diag *d = diag_add(out, "blocking-in-loop", cold ? SEV_NOTE : SEV_WARNING, call->loc, msg);
+      d->rarely = cold;
       if (via.fn >= 0) rule_add_chain_through(p, d, via.fn, via.call, (int)f, CTX_LOOP);
       else rule_add_chain(p, d, (int)f, CTX_LOOP);
     }

@@ -108,6 +108,10 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
           *error = xasprintf("%s: '%s' in models.disable is not a model name", path, name);
         free(name);
       }
+    } else if (strcmp(k, "cold_roots") == 0) {
+      if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) c->cold_warning = true;
+      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0)
+        *error = xasprintf("%s: 'cold_roots' must be \"note\" or \"warning\"", path);
     } else if (strcmp(k, "functions") == 0) {
       if (!cJSON_IsObject(it)) *error = xasprintf("%s: 'functions' must be an object of function entries", path);
       else c->functions = cJSON_Duplicate(it, 1);
@@ -125,8 +129,8 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
     } else {
       char *key = text_escape(k, 64);
       char *where = place(text, len, path, k);
-      *error = xasprintf("%s: unknown configuration key '%s' (expected enable, disable, models, functions, "
-                         "model_files)", where, key);
+      *error = xasprintf("%s: unknown configuration key '%s' (expected enable, disable, models, cold_roots, "
+                         "functions, model_files)", where, key);
       free(where);
       free(key);
     }

@@ -18,6 +18,7 @@ typedef struct {
   char **model_files;          /* absolute paths of extra model files */
   size_t nmodel_files;
   void *functions;             /* cJSON object of extra function entries, or NULL */
+  bool cold_warning;           /* "cold_roots": "warning": what only cold roots reach is a warning */
 } lint_config;
 
 /* Reads and validates a configuration file. Returns 0, or -1 with *error set

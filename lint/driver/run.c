@@ -552,6 +552,7 @@ static void filter_findings(run_state *r, diag_list *diags) {
       diag_clear(d);
       continue;
     }
+    if (d->rarely && c && c->cold_warning) d->severity = SEV_WARNING;
     suppressions *s = NULL;
     for (size_t k = 0; k < cache.len && d->loc.file; k++)
       if (strcmp(cache.items[k].path, d->loc.file) == 0) s = cache.items[k].s;

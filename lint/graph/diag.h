@@ -21,6 +21,7 @@ typedef struct {
   ir_loc loc;
   diag_note *trace;
   unsigned ntrace;
+  bool rarely;     /* reached only from roots that run rarely: a note unless configured otherwise */
   bool suppressed; /* silenced by a NOLINT comment */
   bool baselined;  /* present in the baseline */
 } diag;

@@ -399,6 +399,28 @@ static void test_output_file_quiet_statistics(void) {
   CU_ASSERT_EQUAL(lint("--statistics --format sarif bad.c --"), 2);
 }
 
+/* What only a cold root reaches is a note, which does not fail the run; a
+ * configuration can make it a warning. */
+static void test_cold_roots(void) {
+  char *dir = xasprintf("%s/cold", unit_scratch());
+  char *mk = xasprintf("mkdir -p '%s'", dir);
+  CU_ASSERT_EQUAL_FATAL(system(mk), 0);
+  free(mk);
+  unit_write("cold/sig.c", "#include <unistd.h>\n#include <signal.h>\n#include <uv.h>\n"
+                           "static void on_hup(uv_signal_t *h, int s) { (void)h; (void)s; sleep(1); }\n"
+                           "int main(void) { uv_signal_t h; uv_signal_init(uv_default_loop(), &h);\n"
+                           "  uv_signal_start(&h, on_hup, SIGHUP); return 0; }\n");
+  CU_ASSERT_EQUAL(lint("cold/sig.c --"), 0);
+  CU_ASSERT(out_text && strstr(out_text, "note: blocking call 'sleep'"));
+  unit_write("cold/.calm-lint.json", "{\"cold_roots\": \"warning\"}");
+  CU_ASSERT_EQUAL(lint("cold/sig.c --"), 1);
+  CU_ASSERT(out_text && strstr(out_text, "warning: blocking call 'sleep'"));
+  unit_write("cold/.calm-lint.json", "{\"cold_roots\": \"loud\"}");
+  CU_ASSERT_EQUAL(lint("cold/sig.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "'cold_roots' must be"));
+  free(dir);
+}
+
 void unit_register_cli(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
   CU_add_test(s, "help, version, rules", test_help_version_list);
@@ -422,4 +444,5 @@ void unit_register_cli(void) {
   CU_add_test(s, "a typo in NOLINT is reported", test_nolint_typo);
   CU_add_test(s, "the progress line names paths", test_progress_paths);
   CU_add_test(s, "-o FILE, --quiet, --statistics", test_output_file_quiet_statistics);
+  CU_add_test(s, "cold roots: a note, or a warning by configuration", test_cold_roots);
 }
