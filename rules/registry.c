@@ -101,6 +101,11 @@ static void add_steps(const program *p, diag *d, const chain_step *steps, unsign
                               : xasprintf("passed to '%s' here", r->via);
     if (r->kind == ROOT_ANNOTATED)
       diag_note_add(d, r->site, xasprintf("'%s' runs on the loop: it is annotated CALM_ASYNC", name));
+    else if (r->kind == ROOT_SLOT)
+      diag_note_add(d, r->site,
+                    xasprintf("'%s' runs %s: stored here in '%s', which the library calls %s", name,
+                              ctx == CTX_WORKER ? "off the loop thread" : "on the loop", r->via,
+                              ctx == CTX_WORKER ? "off the loop" : "from its loop"));
     else if (ctx == CTX_WORKER)
       diag_note_add(d, r->site, xasprintf("'%s' runs off the loop thread: %s", name, passed));
     else

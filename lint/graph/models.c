@@ -30,6 +30,7 @@ typedef struct {
   int64_t cancel_status;
   strmap *functions; /* name -> entry* */
   VEC(entry *) patterns;
+  strmap *slots;     /* "record.field" -> model_slot* */
 } model;
 
 struct model_db {
@@ -66,6 +67,13 @@ static void free_entry(entry *e) {
   free(e);
 }
 
+static bool free_slot_cb(const char *key, void *value, void *ctx) {
+  (void)key;
+  (void)ctx;
+  free(value);
+  return true;
+}
+
 static bool free_entry_cb(const char *key, void *value, void *ctx) {
   (void)key;
   (void)ctx;
@@ -91,6 +99,8 @@ void model_db_free(model_db *db) {
     model *m = db->models.items[i];
     strmap_each(m->functions, free_entry_cb, NULL);
     strmap_free(m->functions);
+    if (m->slots) strmap_each(m->slots, free_slot_cb, NULL);
+    strmap_free(m->slots);
     for (size_t k = 0; k < m->patterns.len; k++) free_entry(m->patterns.items[k]);
     VEC_FREE(m->patterns);
     free(m->name);
@@ -292,6 +302,46 @@ static bool read_flag(parser *p, const cJSON *v, bool *out, const char *key) {
   return true;
 }
 
+static bool read_slots(parser *p, model *m, const cJSON *v) {
+  if (!cJSON_IsObject(v)) return bad(p, "'slots' must be an object from \"record.field\" to its callback%s", "");
+  if (!no_duplicates(p, v, "slot")) return false;
+  const cJSON *s;
+  cJSON_ArrayForEach(s, v) {
+    const char *dot = strchr(s->string, '.');
+    if (!dot || dot == s->string || !dot[1]) return bad(p, "a slot is named \"record.field\"%s", "");
+    if (!cJSON_IsObject(s)) return bad(p, "a slot's properties must be an object%s", "");
+    model_slot sl = {CTX_NONE, false};
+    const cJSON *k;
+    cJSON_ArrayForEach(k, s) {
+      if (strcmp(k->string, "context") == 0) {
+        if (!read_context(p, k, &sl.context)) return false;
+      } else if (strcmp(k->string, "cold") == 0) {
+        if (!read_flag(p, k, &sl.cold, "cold")) return false;
+      } else if (strcmp(k->string, "note") != 0 && strcmp(k->string, "description") != 0) {
+        return bad(p, "unknown slot key '%s'", k->string);
+      }
+    }
+    if (sl.context == CTX_NONE) return bad(p, "a slot needs a 'context'%s", "");
+    if (!m->slots) m->slots = strmap_new();
+    void *old;
+    if (strmap_get(m->slots, s->string, &old)) free(old);
+    model_slot *copy = xmalloc(sizeof *copy);
+    *copy = sl;
+    strmap_put(m->slots, s->string, copy);
+  }
+  return true;
+}
+
+const model_slot *model_db_slot(const model_db *db, const char *name) {
+  const model_slot *found = NULL;
+  for (size_t i = 0; name && i < db->models.len; i++) {
+    const model *m = db->models.items[i];
+    void *v;
+    if (m->enabled && m->slots && strmap_get(m->slots, name, &v)) found = v;
+  }
+  return found;
+}
+
 static entry *read_entry(parser *p, const cJSON *o) {
   entry *e = xcalloc(1, sizeof *e);
   model_fn *fn = &e->fn;
@@ -418,6 +468,8 @@ int model_db_load(model_db *db, const char *json, const char *origin, char **err
       m->cancel_status = (int64_t)it->valuedouble;
     } else if (strcmp(it->string, "functions") == 0) {
       if (!read_functions(db, &p, m, it)) break;
+    } else if (strcmp(it->string, "slots") == 0) {
+      if (!read_slots(&p, m, it)) break;
     } else if (strcmp(it->string, "patterns") == 0) {
       if (!cJSON_IsArray(it)) {
         bad(&p, "'patterns' must be a list%s", "");

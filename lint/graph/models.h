@@ -83,6 +83,13 @@ typedef struct {
   bool forks;     /* returns 0 in a new child process (`fork`) */
 } model_fn;
 
+/* A field of a library's struct in which the program stores a function that the
+ * library calls later (`struct lws_protocols`'s `callback`, GLib's `GSourceFuncs`). */
+typedef struct {
+  calm_context context;
+  bool cold;
+} model_slot;
+
 typedef struct model_db model_db;
 
 model_db *model_db_new(void);
@@ -107,6 +114,10 @@ const char *const *model_db_models(const model_db *db);
 /* What is known of `name`, or NULL. The pointer stays valid until the db is freed
  * or changed. */
 const model_fn *model_db_lookup(model_db *db, const char *name);
+
+/* The slot named "record.field" (the record's tag, or its typedef name when it has
+ * none), or NULL. */
+const model_slot *model_db_slot(const model_db *db, const char *name);
 
 /* Whether a conditional property holds for this call. */
 bool model_cond_holds(const model_cond *c, const ir_call *call);

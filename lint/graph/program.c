@@ -153,6 +153,33 @@ static void find_root(const ir_call *call, const callback_spec *spec, void *data
   for (unsigned i = 0; i < n; i++) add_root(rc, call, spec, t[i].fn);
 }
 
+/* Functions the program stores into a field that a model names as a library's
+ * callback slot (`struct lws_protocols`'s `callback`, GLib's `GSourceFuncs`): the
+ * library calls them in the slot's context. `f` is the storing function, or -1 for
+ * a file-scope initialiser in `tu`. */
+static void slot_roots(root_ctx *rc, int f, const ir_summary *tu, const ir_store *st) {
+  if (st->slot.kind != IR_SLOT_FIELD) return;
+  const model_slot *ms = model_db_slot(rc->p->models, st->slot.name);
+  if (!ms) return;
+  root_info r = {ROOT_SLOT, ms->context, st->slot.name, st->loc, -1, ms->cold, NULL};
+  if (st->val.kind == IR_VAL_FUNC && st->val.func_usr) {
+    int defs[8];
+    unsigned n = program_resolve_in(rc->p, tu, st->val.func_usr, defs, 8);
+    for (unsigned i = 0; i < n && i < 8; i++) {
+      VEC_PUSH(rc->roots, r);
+      VEC_PUSH(rc->root_fn, defs[i]);
+    }
+    return;
+  }
+  if (f < 0) return;
+  const call_target *t;
+  unsigned n = indirect_value_targets(rc->p->ind, f, &st->val, &t);
+  for (unsigned i = 0; i < n; i++) {
+    VEC_PUSH(rc->roots, r);
+    VEC_PUSH(rc->root_fn, t[i].fn);
+  }
+}
+
 static int cmp_root_order(const root_info *a, const root_info *b) {
   if (ir_loc_less(&a->site, &b->site)) return -1;
   if (ir_loc_less(&b->site, &a->site)) return 1;
@@ -380,7 +407,10 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
     }
     rc.caller = (int)f;
     for (unsigned c = 0; c < fn->ncalls; c++) each_callback_arg(p, fwd, (int)f, &fn->calls[c], find_root, &rc);
+    for (unsigned s = 0; s < fn->nstores; s++) slot_roots(&rc, (int)f, p->fns[f].tu, &fn->stores[s]);
   }
+  for (unsigned t = 0; t < p->ntus; t++)
+    for (unsigned s = 0; s < p->tus[t]->nstores; s++) slot_roots(&rc, -1, p->tus[t], &p->tus[t]->stores[s]);
   for (unsigned f = 0; f < p->nfns; f++) VEC_FREE(fwd[f]);
   free(fwd);
 

@@ -12,6 +12,7 @@
 typedef enum {
   ROOT_CALLBACK,  /* passed to a registering API (`via` names it) */
   ROOT_ANNOTATED, /* annotated CALM_ASYNC */
+  ROOT_SLOT,      /* stored in a library struct's callback field (`via` names it) */
 } root_kind;
 
 typedef struct {

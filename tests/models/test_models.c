@@ -335,6 +335,19 @@ static void check_model_schema(const schema *s, const cJSON *root, const char *f
       free(where);
     }
   }
+  const cJSON *slots = cJSON_GetObjectItemCaseSensitive(root, "slots");
+  if (slots && !cJSON_IsObject(slots)) strlist_addf(errors, "%s: 'slots' must be an object", file);
+  for (const cJSON *sl = cJSON_IsObject(slots) ? slots->child : NULL; sl; sl = sl->next) {
+    const char *dot = strchr(sl->string, '.');
+    if (!dot || dot == sl->string || !is_identifier(dot + 1))
+      strlist_addf(errors, "%s: slot '%s' is not \"record.field\"", file, sl->string);
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(sl, "context");
+    if (!cJSON_IsString(ctx) || !in_list(contexts, ctx->valuestring))
+      strlist_addf(errors, "%s: slot '%s' needs a 'context' of loop or worker", file, sl->string);
+    for (const cJSON *k = cJSON_IsObject(sl) ? sl->child : NULL; k; k = k->next)
+      if (strcmp(k->string, "context") != 0 && strcmp(k->string, "cold") != 0 && strcmp(k->string, "note") != 0)
+        strlist_addf(errors, "%s: slot '%s': unknown key '%s'", file, sl->string, k->string);
+  }
   const cJSON *pats = cJSON_GetObjectItemCaseSensitive(root, "patterns");
   if (pats && !cJSON_IsArray(pats)) strlist_addf(errors, "%s: 'patterns' must be a list", file);
   for (const cJSON *p = cJSON_IsArray(pats) ? pats->child : NULL; p; p = p->next) {
@@ -363,6 +376,7 @@ typedef struct {
   decl *fns;
   size_t nfns, capfns;
   strlist macros;
+  strlist slots; /* "record.field" of every function-pointer field the headers declare */
 } header_set;
 
 /* Which headers describe each model. Required ones must be installed (CI has
@@ -382,7 +396,7 @@ static const header_spec header_specs[] = {
     {"libpq", false, {"libpq-fe.h"}},
     {"libevent", false, {"event2/event.h", "event2/event_compat.h", "event2/bufferevent.h", "event2/bufferevent_compat.h",
                          "event2/listener.h", "event2/http.h", "event2/dns.h", "event2/util.h", "event2/buffer.h"}},
-    {"glib", false, {"glib.h", "glib-unix.h", "glib-object.h", "gio/gio.h"}},
+    {"glib", true, {"glib.h", "glib-unix.h", "glib-object.h", "gio/gio.h"}},
     {"curl", false, {"curl/curl.h"}},
     /* .ci/deps installs these, so a missing header fails rather than skips */
     {"hiredis", true, {"hiredis/hiredis.h", "hiredis/async.h"}},
@@ -406,10 +420,38 @@ static const header_spec *spec_for(const char *model) {
 static strlist model_flags; /* "model=flag" from -M arguments */
 static char *models_dir;
 
+typedef struct {
+  header_set *h;
+  const char *record;
+} record_walk;
+
+static enum CXChildVisitResult collect_slot(CXCursor c, CXCursor parent, CXClientData data) {
+  (void)parent;
+  record_walk *w = data;
+  if (clang_getCursorKind(c) != CXCursor_FieldDecl) return CXChildVisit_Continue;
+  CXType t = clang_getCanonicalType(clang_getCursorType(c));
+  if (t.kind != CXType_Pointer) return CXChildVisit_Continue;
+  enum CXTypeKind pk = clang_getCanonicalType(clang_getPointeeType(t)).kind;
+  if (pk != CXType_FunctionProto && pk != CXType_FunctionNoProto) return CXChildVisit_Continue;
+  CXString f = clang_getCursorSpelling(c);
+  strlist_addf(&w->h->slots, "%s.%s", w->record, clang_getCString(f));
+  clang_disposeString(f);
+  return CXChildVisit_Continue;
+}
+
 static enum CXChildVisitResult collect(CXCursor c, CXCursor parent, CXClientData data) {
   (void)parent;
   header_set *h = data;
   enum CXCursorKind kind = clang_getCursorKind(c);
+  if ((kind == CXCursor_StructDecl || kind == CXCursor_UnionDecl) && clang_isCursorDefinition(c)) {
+    /* named as the linter names a field's record: its tag, else its typedef */
+    CXString tag = clang_getCursorSpelling(c), type = clang_getTypeSpelling(clang_getCursorType(c));
+    record_walk w = {h, clang_getCString(tag)[0] ? clang_getCString(tag) : clang_getCString(type)};
+    clang_visitChildren(c, collect_slot, &w);
+    clang_disposeString(tag);
+    clang_disposeString(type);
+    return CXChildVisit_Continue;
+  }
   if (kind != CXCursor_FunctionDecl && kind != CXCursor_MacroDefinition) return CXChildVisit_Continue;
   CXString s = clang_getCursorSpelling(c);
   char *name = strdup(clang_getCString(s));
@@ -484,6 +526,7 @@ static void free_headers(header_set *h) {
   for (size_t i = 0; i < h->nfns; i++) free(h->fns[i].name);
   free(h->fns);
   strlist_clear(&h->macros);
+  strlist_clear(&h->slots);
   free(h->problem);
   if (h->tu) clang_disposeTranslationUnit(h->tu);
   if (h->index) clang_disposeIndex(h->index);
@@ -648,6 +691,11 @@ static size_t check_model_against_headers(const cJSON *root, const header_set *h
     } else {
       strlist_addf(errors, "%s: %s is not declared by the %s headers", model, fn->string, model);
     }
+  }
+  const cJSON *sl;
+  cJSON_ArrayForEach(sl, cJSON_GetObjectItemCaseSensitive(root, "slots")) {
+    if (strlist_has(&h->slots, sl->string)) checked++;
+    else strlist_addf(errors, "%s: slot %s is not a function-pointer field the %s headers declare", model, sl->string, model);
   }
   const cJSON *p;
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "patterns")) {
