@@ -35,20 +35,37 @@ typedef struct {
 struct indirect {
   const program *p;
   VEC(node) nodes;
-  unsigned *base; /* per function: its first variable node; the return node follows */
+  unsigned *base; /* per function: its first slot in `ids` (variables, then the return value) */
+  int *ids;       /* node of each variable and return value, or -1: nodes exist only where a
+                     function pointer may pass, which keeps the graph small */
   strmap *slots;  /* field or global USR -> 1 + node */
   VEC(site) sites;
   VEC(work) queue;
 };
-
-static int var_node(const indirect *ind, int f, int var) { return (int)ind->base[f] + var; }
-static int ret_node(const indirect *ind, int f) { return (int)ind->base[f] + (int)ind->p->fns[f].fn->nvars; }
 
 static int new_node(indirect *ind) {
   node n;
   memset(&n, 0, sizeof n);
   VEC_PUSH(ind->nodes, n);
   return (int)ind->nodes.len - 1;
+}
+
+/* The node of a variable (or, with var == nvars, the return value), made on first use. */
+static int var_node(indirect *ind, int f, int var) {
+  int *id = &ind->ids[ind->base[f] + (unsigned)var];
+  if (*id < 0) *id = new_node(ind);
+  return *id;
+}
+static int ret_node(indirect *ind, int f) { return var_node(ind, f, (int)ind->p->fns[f].fn->nvars); }
+static int find_var_node(const indirect *ind, int f, int var) { return ind->ids[ind->base[f] + (unsigned)var]; }
+static int find_ret_node(const indirect *ind, int f) {
+  return find_var_node(ind, f, (int)ind->p->fns[f].fn->nvars);
+}
+
+/* Whether a value can carry a function: a designator, a variable, or a slot read. */
+static bool carrier(const ir_value *v) {
+  return (v->kind == IR_VAL_FUNC && v->func_usr) || (v->kind == IR_VAL_VAR && !v->addr_of) ||
+         v->slot.kind != IR_SLOT_NONE;
 }
 
 static int slot_node(indirect *ind, const char *key) {
@@ -119,9 +136,12 @@ static void call_edges(indirect *ind, int f, const ir_call *c, int t) {
   const ir_function *callee = ind->p->fns[t].fn;
   const prog_fn *caller = &ind->p->fns[f];
   for (unsigned i = 0; i < c->nargs && i < callee->nparams; i++)
-    flow_value(ind, f, caller->tu, &c->args[i], var_node(ind, t, (int)i), c->loc, caller->fn->name);
-  if (c->use == IR_USE_VAR && c->dest >= 0 && (unsigned)c->dest < caller->fn->nvars)
-    add_edge(ind, ret_node(ind, t), var_node(ind, f, c->dest));
+    if (carrier(&c->args[i]))
+      flow_value(ind, f, caller->tu, &c->args[i], var_node(ind, t, (int)i), c->loc, caller->fn->name);
+  /* a return node exists only for a function that returns something that can carry one */
+  int ret = find_ret_node(ind, t);
+  if (ret >= 0 && c->use == IR_USE_VAR && c->dest >= 0 && (unsigned)c->dest < caller->fn->nvars)
+    add_edge(ind, ret, var_node(ind, f, c->dest));
 }
 
 static void setup_function(indirect *ind, int f) {
@@ -130,6 +150,7 @@ static void setup_function(indirect *ind, int f) {
   for (unsigned b = 0; b < fn->nblocks; b++)
     for (unsigned i = 0; i < fn->blocks[b].nops; i++) {
       const ir_op *op = &fn->blocks[b].ops[i];
+      if (!carrier(&op->val)) continue;
       if (op->kind == IR_OP_ASSIGN && op->var >= 0 && (unsigned)op->var < fn->nvars)
         flow_value(ind, f, pf->tu, &op->val, var_node(ind, f, op->var), op->loc, fn->name);
       else if (op->kind == IR_OP_RETURN)
@@ -137,7 +158,7 @@ static void setup_function(indirect *ind, int f) {
     }
   for (unsigned s = 0; s < fn->nstores; s++) {
     const ir_store *st = &fn->stores[s];
-    flow_value(ind, f, pf->tu, &st->val, node_of_slot(ind, f, &st->slot), st->loc, fn->name);
+    if (carrier(&st->val)) flow_value(ind, f, pf->tu, &st->val, node_of_slot(ind, f, &st->slot), st->loc, fn->name);
   }
   for (unsigned c = 0; c < fn->ncalls; c++) {
     const ir_call *call = &fn->calls[c];
@@ -316,8 +337,16 @@ indirect *indirect_resolve(const program *p) {
     ind->base[f] = total;
     total += p->fns[f].fn->nvars + 1;
   }
-  VEC_RESERVE(ind->nodes, total);
-  for (unsigned i = 0; i < total; i++) new_node(ind);
+  ind->ids = xmalloc((total + 1) * sizeof *ind->ids);
+  for (unsigned i = 0; i <= total; i++) ind->ids[i] = -1;
+  /* return nodes first, for every function that returns something that can carry a
+     function: calls made before the callee's turn in setup find them */
+  for (unsigned f = 0; f < p->nfns; f++) {
+    const ir_function *fn = p->fns[f].fn;
+    for (unsigned b = 0; b < fn->nblocks; b++)
+      for (unsigned i = 0; i < fn->blocks[b].nops; i++)
+        if (fn->blocks[b].ops[i].kind == IR_OP_RETURN && carrier(&fn->blocks[b].ops[i].val)) ret_node(ind, (int)f);
+  }
   in_use u = find_in_use(p);
   for (unsigned t = 0; t < p->ntus; t++)
     for (unsigned s = 0; s < p->tus[t]->nstores; s++) {
@@ -343,6 +372,7 @@ void indirect_free(indirect *ind) {
   VEC_FREE(ind->nodes);
   VEC_FREE(ind->sites);
   free(ind->base);
+  free(ind->ids);
   strmap_free(ind->slots);
   free(ind);
 }
@@ -360,7 +390,7 @@ static unsigned node_targets(const indirect *ind, int n, const call_target **out
 static int lookup_slot(const indirect *ind, int f, const ir_slot *sl) {
   if (sl->kind == IR_SLOT_FIELD || sl->kind == IR_SLOT_GLOBAL) return find_slot_node(ind, sl->key);
   if (sl->kind == IR_SLOT_VAR && f >= 0 && sl->var >= 0 && (unsigned)sl->var < ind->p->fns[f].fn->nvars)
-    return var_node(ind, f, sl->var);
+    return find_var_node(ind, f, sl->var);
   return -1;
 }
 
@@ -372,7 +402,7 @@ unsigned indirect_call_targets(const indirect *ind, int f, int call, const call_
 unsigned indirect_value_targets(const indirect *ind, int f, const ir_value *v, const call_target **out) {
   int n = -1;
   if (v->kind == IR_VAL_VAR && !v->addr_of && v->var >= 0 && (unsigned)v->var < ind->p->fns[f].fn->nvars)
-    n = var_node(ind, f, v->var);
+    n = find_var_node(ind, f, v->var);
   else if (v->kind != IR_VAL_FUNC && v->slot.kind != IR_SLOT_NONE)
     n = lookup_slot(ind, f, &v->slot);
   return node_targets(ind, n, out);
