@@ -15,6 +15,11 @@ usage: check.py [--lint PATH] [--root CORPUS_ROOT] [--show NAME] [--list-new] [-
   --show NAME    only this corpus (repeatable)
   --list-new     print every unjudged finding with its trace and a verdict stub to fill in
   --list-stale   print verdicts that no finding matches any more
+  --record-via   write each matched verdict's chain ("via") where it has none yet
+
+A verdict with a "via" (the functions of the finding's trace, root first) stands only for
+a finding with that chain: when the linter finds the same call by another chain, the
+finding counts as new again, to be judged anew.
   -j N           parallel units per calm-lint run (default 2)
 """
 import argparse
@@ -102,6 +107,13 @@ def load_verdicts(name):
     return verdicts
 
 
+def write_verdicts(name, verdicts):
+    """One verdict a line, as the files are kept."""
+    path = os.path.join(HERE, "verdicts", name + ".json")
+    with open(path, "w") as f:
+        f.write("[\n" + ",\n".join("  " + json.dumps(v, ensure_ascii=False) for v in verdicts) + "\n]\n")
+
+
 def match(diags, verdicts, root):
     """Pair findings with verdicts by key; among verdicts of one key (the same line text
     twice in a file) the nearest line hint wins. Returns {finding index: verdict}."""
@@ -149,7 +161,19 @@ def print_table(rows, errors, units):
         print(f"{corpus:<10} {rule:<28}" + "".join(f"{c[k]:>9}" for k in COLS) + err)
 
 
-def print_new(corpus, d, root):
+def chain_of(d):
+    """The functions a finding's trace passes through, root first: "a > b > c"."""
+    names = []
+    for t in d.get("trace", []):
+        m = re.match(r"'([^']+)'", t.get("message", ""))
+        if m and (not names or names[-1] != m.group(1)):
+            names.append(m.group(1))
+    return " > ".join(names)
+
+
+def print_new(corpus, d, root, old=None):
+    if old:
+        print(f"== {corpus}: (chain changed; was {old.get('via')!r}, judged {old['verdict']}: {old['reason']})")
     print(f"== {corpus}: {d['file']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']} [{d['rule']}]")
     print(f"   {source_line(root, d['file'], d['line']).strip()}")
     for t in d.get("trace", []):
@@ -157,7 +181,7 @@ def print_new(corpus, d, root):
         print(f"      {source_line(root, t['file'], t['line']).strip()}")
     rule, path, text, callee = d["_key"]
     stub = {"rule": rule, "file": path, "text": text, "callee": callee, "line": d["line"],
-            "verdict": "?", "reason": "?"}
+            "via": chain_of(d), "verdict": "?", "reason": "?"}
     print("   " + json.dumps(stub))
     print()
 
@@ -169,6 +193,7 @@ def main():
     ap.add_argument("--show", action="append")
     ap.add_argument("--list-new", action="store_true")
     ap.add_argument("--list-stale", action="store_true")
+    ap.add_argument("--record-via", action="store_true")
     ap.add_argument("-j", type=int, default=2)
     args = ap.parse_args()
     lint = os.path.abspath(args.lint)
@@ -189,18 +214,25 @@ def main():
         verdicts = load_verdicts(name)
         found, stale = match(diags, verdicts, root)
         per = defaultdict(lambda: defaultdict(int))
+        recorded = 0
         for i, d in enumerate(diags):
+            v = found.get(i)
+            if v and args.record_via and "via" not in v:
+                v["via"] = chain_of(d)
+                recorded += 1
+            changed = v is not None and "via" in v and v["via"] != chain_of(d)
             for r in (row_name(d), "all"):
                 c = per[r]
                 c["findings"] += 1
-                v = found.get(i)
-                if v and v.get("verdict") in VERDICTS:
+                if v and v.get("verdict") in VERDICTS and not changed:
                     c["judged"] += 1
                     c[v["verdict"]] += 1
                 else:
                     c["new"] += 1
-            if args.list_new and i not in found:
-                print_new(name, d, root)
+            if args.list_new and (i not in found or changed):
+                print_new(name, d, root, v if changed else None)
+        if recorded:
+            write_verdicts(name, verdicts)
         per["all"]  # a corpus with no findings still gets its line
         errors[name] = len({e["file"] for e in errs})
         for r in sorted(per, key=lambda r: (r == "all", r)):
