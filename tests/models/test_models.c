@@ -400,6 +400,7 @@ static const header_spec header_specs[] = {
     {"curl", false, {"curl/curl.h"}},
     /* .ci/deps installs these, so a missing header fails rather than skips */
     {"hiredis", true, {"hiredis/hiredis.h", "hiredis/async.h"}},
+    {"libwebsockets", true, {"libwebsockets.h"}},
     {"mysql", true, {"mysql.h"}},
     {"mongoc", true, {"mongoc/mongoc.h"}},
     {"systemd", true, {"systemd/sd-journal.h"}},
@@ -768,7 +769,8 @@ static header_set headers[sizeof header_specs / sizeof *header_specs];
 
 static int suite_init(void) {
   static const char *const names[] = {"calm",  "posix",   "libuv", "libevent", "glib",    "sqlite", "libpq",
-                                      "curl",  "hiredis", "mysql", "mongoc",   "systemd", "lmdb",   "libaio"};
+                                      "curl",  "hiredis", "mysql", "mongoc",   "systemd", "lmdb",   "libaio",
+                                      "libwebsockets"};
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
     model_files[i].stem = strdup(names[i]);
     if (asprintf(&model_files[i].file, "%s/%s.json", models_dir, names[i]) < 0) return -1;
