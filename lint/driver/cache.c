@@ -1,167 +1,153 @@
-/* The summary cache. An entry is named by a hash of what decides a summary without
- * parsing: the linter binary, the unit's file, directory and flags, and its text.
- * Headers are not known before parsing, so each entry lists the files the unit
- * includes (found by reading #include lines along the -I paths) with their sizes and
- * mtimes, and is used only while they are unchanged. Stale entries are overwritten.
+/* The summary cache. An entry is named by a hash of what decides a summary before
+ * parsing: the calm-lint build, the unit's file, directory and effective flags (the
+ * database's, response files expanded). The files the unit reads are known only after
+ * a parse: each entry lists them (libclang's inclusion list, so headers that a macro
+ * names count too) with a hash of their content, and is used only while every one
+ * still has that content. Content, not mtime: a checkout, a touch or a copied tree
+ * does not invalidate it, an edit that keeps the size and mtime does.
  *
- * One entry per unit (named by a hash of its path), so the cache never holds more
- * files than the project has units: a newer summary replaces the older one.
- * Entry layout: "calm-lint-cache 2\n", the key in hex and a newline, one line of
- * JSON (the dependency list), then the summary as ir_summary_to_json writes it. */
+ * Entry layout: "calm-lint-cache 3 BUILD\n", one line of JSON (the dependency list,
+ * [[path, hash], ...], main file first), then the summary as ir_summary_to_json writes
+ * it. A summary file (shards, build actions) is "calm-lint-summary FORMAT BUILD\n"
+ * and the summary. */
 #define _GNU_SOURCE
 #include "cache.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
-#define CACHE_MAGIC "calm-lint-cache 2\n"
-#define MAX_DEPS 4096
+#include "../graph/models.h"
+
+#ifndef CALM_VERSION
+#define CALM_VERSION "0"
+#endif
+
+#define CACHE_MAGIC "calm-lint-cache 3 "
+#define SUMMARY_MAGIC "calm-lint-summary "
+#define ENTRY_SUFFIX ".calm"
+#define TEMP_AGE_SECONDS 3600 /* a temporary this old belongs to no live write */
+
+/* ---- identity ---- */
+
+/* The summary format this build writes, as ir_summary_to_json states it. */
+static int summary_format(void) {
+  static int format = -1;
+  if (format < 0) {
+    ir_summary *s = ir_summary_new("/");
+    char *json = ir_summary_to_json(s);
+    cJSON *root = cJSON_Parse(json);
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
+    format = cJSON_IsNumber(f) ? f->valueint : 0;
+    cJSON_Delete(root);
+    free(json);
+    ir_summary_free(s);
+  }
+  return format;
+}
+
+const char *cache_build_id(void) {
+  static char id[17];
+  if (!id[0]) {
+    int format = summary_format();
+    uint64_t h = hash_bytes(CALM_VERSION, sizeof CALM_VERSION, 0);
+    h = hash_bytes(&format, sizeof format, h);
+    for (unsigned i = 0; i < calm_builtin_model_count; i++)
+      h = hash_bytes(calm_builtin_model_texts[i], strlen(calm_builtin_model_texts[i]) + 1, h);
+    snprintf(id, sizeof id, "%016llx", (unsigned long long)h);
+  }
+  return id;
+}
 
 /* ---- dependencies ---- */
 
-typedef VEC(char *) str_vec;
+/* Content hashes of the files a run looks at, each file read once a run. */
+typedef struct {
+  strmap *hashes; /* path -> malloc'd hex hash, or NULL: unreadable */
+} hash_memo;
 
-static void add_search_dir(str_vec *dirs, const char *dir, const char *base) {
-  VEC_PUSH(*dirs, path_absolute(dir, base));
+static const char *content_hash(hash_memo *m, const char *path) {
+  void *v;
+  if (strmap_get(m->hashes, path, &v)) return v;
+  size_t len;
+  char *text = file_read(path, &len);
+  char *hex = text ? xasprintf("%016llx", (unsigned long long)hash_bytes(text, len, 0)) : NULL;
+  free(text);
+  strmap_put(m->hashes, path, hex);
+  return hex;
 }
 
-/* The include search path of a job: -iquote, -I, -isystem, -idirafter, in order. */
-static void search_dirs(const compile_job *job, str_vec *quote, str_vec *angle) {
-  static const char *const angle_flags[] = {"-I", "-isystem", "-idirafter"};
-  for (size_t i = 0; i < job->nargs; i++) {
-    const char *a = job->args[i];
-    const char *next = i + 1 < job->nargs ? job->args[i + 1] : NULL;
-    if (strncmp(a, "-iquote", 7) == 0) {
-      const char *d = a[7] ? a + 7 : next;
-      if (d) add_search_dir(quote, d, job->directory);
-      if (!a[7]) i++;
-      continue;
-    }
-    for (size_t k = 0; k < sizeof angle_flags / sizeof *angle_flags; k++) {
-      size_t n = strlen(angle_flags[k]);
-      if (strncmp(a, angle_flags[k], n) != 0) continue;
-      if (a[n] && k > 0) break; /* -isystemfoo is not a form clang users write */
-      const char *d = a[n] ? a + n : next;
-      if (d) add_search_dir(angle, d, job->directory);
-      if (!a[n]) i++;
-      break;
-    }
-  }
-}
-
-static char *resolve(const char *name, bool quoted, const char *from_dir, const str_vec *quote, const str_vec *angle) {
-  if (name[0] == '/') return path_is_file(name) ? xstrdup(name) : NULL;
-  if (quoted) {
-    char *p = path_join(from_dir, name);
-    if (path_is_file(p)) return p;
-    free(p);
-    for (size_t i = 0; i < quote->len; i++) {
-      p = path_join(quote->items[i], name);
-      if (path_is_file(p)) return p;
-      free(p);
-    }
-  }
-  for (size_t i = 0; i < angle->len; i++) {
-    char *p = path_join(angle->items[i], name);
-    if (path_is_file(p)) return p;
-    free(p);
-  }
-  return NULL; /* a system header: it changes with the toolchain, not with edits */
-}
-
-/* Adds the files `path` includes, recursively, to `deps` (a set in insertion order). */
-static void scan_includes(const char *path, const char *text, strmap *deps, const str_vec *quote,
-                          const str_vec *angle) {
-  char *dir = path_dirname(path);
-  for (const char *p = text; p && *p && strmap_len(deps) < MAX_DEPS;) {
-    const char *line = p;
-    const char *eol = strchr(p, '\n');
-    p = eol ? eol + 1 : NULL;
-    while (*line == ' ' || *line == '\t') line++;
-    if (*line != '#') continue;
-    line++;
-    while (*line == ' ' || *line == '\t') line++;
-    if (strncmp(line, "include", 7) != 0) continue;
-    line += 7;
-    while (*line == ' ' || *line == '\t') line++;
-    char close = *line == '"' ? '"' : *line == '<' ? '>' : 0;
-    if (!close) continue;
-    const char *end = strchr(line + 1, close);
-    if (!end || (eol && end > eol)) continue;
-    char *name = xstrndup(line + 1, (size_t)(end - line - 1));
-    char *found = resolve(name, close == '"', dir, quote, angle);
-    free(name);
-    if (!found) continue;
-    char *norm = path_normalize(found);
-    free(found);
-    void *seen;
-    if (!strmap_get(deps, norm, &seen)) {
-      strmap_put(deps, norm, NULL);
-      char *sub = file_read(norm, NULL);
-      scan_includes(norm, sub, deps, quote, angle);
-      free(sub);
-    }
-    free(norm);
-  }
-  free(dir);
-}
-
-static bool stat_json(const char *path, cJSON *arr) {
-  struct stat st;
-  if (stat(path, &st) != 0) return false;
-  cJSON *e = cJSON_CreateArray();
-  cJSON_AddItemToArray(e, cJSON_CreateString(path));
-  char buf[64];
-  snprintf(buf, sizeof buf, "%lld.%09ld:%lld", (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
-           (long long)st.st_size);
-  cJSON_AddItemToArray(e, cJSON_CreateString(buf));
-  cJSON_AddItemToArray(arr, e);
+static bool free_value(const char *key, void *value, void *ctx) {
+  (void)key;
+  (void)ctx;
+  free(value);
   return true;
 }
 
-static bool collect_dep(const char *key, void *value, void *ctx) {
-  (void)value;
-  stat_json(key, ctx);
-  return true;
+size_t cache_dependencies(const compile_job *job, const ir_summary *s, char ***out) {
+  strmap *seen = strmap_new();
+  VEC(char *) deps = {0};
+  VEC_PUSH(deps, xstrdup(job->file));
+  strmap_put(seen, job->file, NULL);
+  for (unsigned i = 0; s && i < s->nincludes; i++) {
+    /* clang names a header as it found it: relative to the unit's directory */
+    char *abs = path_absolute(s->includes[i], job->directory);
+    char *norm = path_normalize(abs);
+    free(abs);
+    if (!strmap_get(seen, norm, NULL)) {
+      strmap_put(seen, norm, NULL);
+      VEC_PUSH(deps, norm);
+    } else {
+      free(norm);
+    }
+  }
+  strmap_free(seen);
+  *out = deps.items;
+  return deps.len;
 }
 
-/* The dependency list of a job whose main file has `text`, as one JSON line. */
-static char *deps_json(const compile_job *job, const char *text) {
-  str_vec quote = {0}, angle = {0};
-  search_dirs(job, &quote, &angle);
-  strmap *deps = strmap_new();
-  strmap_put(deps, job->file, NULL);
-  scan_includes(job->file, text, deps, &quote, &angle);
+/* The dependency list of a parsed unit, as one JSON line; NULL if a file it read
+ * cannot be read now (the entry could never be checked). */
+static char *deps_json(hash_memo *m, const compile_job *job, const ir_summary *s) {
+  char **deps;
+  size_t n = cache_dependencies(job, s, &deps);
   cJSON *arr = cJSON_CreateArray();
-  strmap_each(deps, collect_dep, arr);
-  char *out = cJSON_PrintUnformatted(arr);
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    const char *h = ok ? content_hash(m, deps[i]) : NULL;
+    if (!h) ok = false;
+    else {
+      cJSON *e = cJSON_CreateArray();
+      cJSON_AddItemToArray(e, cJSON_CreateString(deps[i]));
+      cJSON_AddItemToArray(e, cJSON_CreateString(h));
+      cJSON_AddItemToArray(arr, e);
+    }
+    free(deps[i]);
+  }
+  free(deps);
+  char *out = ok ? cJSON_PrintUnformatted(arr) : NULL;
   cJSON_Delete(arr);
-  strmap_free(deps);
-  for (size_t i = 0; i < quote.len; i++) free(quote.items[i]);
-  for (size_t i = 0; i < angle.len; i++) free(angle.items[i]);
-  VEC_FREE(quote);
-  VEC_FREE(angle);
   return out;
 }
 
-/* Whether every dependency still has the size and mtime recorded. */
-static bool deps_current(const char *line) {
+/* Whether every dependency still has the content recorded. */
+static bool deps_current(hash_memo *m, const char *line) {
   cJSON *arr = cJSON_Parse(line);
-  bool ok = cJSON_IsArray(arr);
+  bool ok = cJSON_IsArray(arr) && cJSON_GetArraySize(arr) > 0;
   cJSON *e;
   cJSON_ArrayForEach(e, arr) {
     if (!ok) break;
-    cJSON *path = cJSON_GetArrayItem(e, 0), *stamp = cJSON_GetArrayItem(e, 1);
-    cJSON *now = cJSON_CreateArray();
-    ok = cJSON_IsString(path) && cJSON_IsString(stamp) && stat_json(path->valuestring, now) &&
-         strcmp(cJSON_GetArrayItem(cJSON_GetArrayItem(now, 0), 1)->valuestring, stamp->valuestring) == 0;
-    cJSON_Delete(now);
+    cJSON *path = cJSON_GetArrayItem(e, 0), *hash = cJSON_GetArrayItem(e, 1);
+    const char *now = cJSON_IsString(path) && cJSON_IsString(hash) ? content_hash(m, path->valuestring) : NULL;
+    ok = now && strcmp(now, hash->valuestring) == 0;
   }
   cJSON_Delete(arr);
   return ok;
@@ -169,55 +155,51 @@ static bool deps_current(const char *line) {
 
 /* ---- entries ---- */
 
-/* The binary's identity: a rebuilt linter may lower code differently. */
-static uint64_t binary_stamp(void) {
-  struct stat st;
-  if (stat("/proc/self/exe", &st) != 0) return 0;
-  uint64_t v[3] = {(uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_size};
-  return hash_bytes(v, sizeof v, 0);
-}
-
-static char *entry_key(const compile_job *job, const char *text, size_t len, uint64_t stamp) {
-  uint64_t h = hash_bytes(&stamp, sizeof stamp, 0);
+static char *entry_path(const char *dir, const compile_job *job) {
+  const char *id = cache_build_id();
+  uint64_t h = hash_bytes(id, strlen(id) + 1, 0);
   h = hash_bytes(job->file, strlen(job->file) + 1, h);
   h = hash_bytes(job->directory, strlen(job->directory) + 1, h);
   for (size_t i = 0; i < job->nargs; i++) h = hash_bytes(job->args[i], strlen(job->args[i]) + 1, h);
-  h = hash_bytes(text, len, h);
-  return xasprintf("%016llx", (unsigned long long)h);
+  return xasprintf("%s/%016llx" ENTRY_SUFFIX, dir, (unsigned long long)h);
 }
 
-static char *entry_path(const char *dir, const compile_job *job) {
-  return xasprintf("%s/%016llx.json", dir, (unsigned long long)hash_bytes(job->file, strlen(job->file), 0));
-}
-
-/* The entry's summary if it was made for `key` and its dependencies are unchanged. */
-static ir_summary *load_entry(const char *path, const char *key) {
+/* The entry's summary if it was made by this build for `job` and the files it read are
+ * unchanged; anything else (no entry, another build, a truncated or corrupt entry, a
+ * summary of another file) is a miss. */
+static ir_summary *load_entry(hash_memo *m, const char *path, const compile_job *job) {
   char *data = file_read(path, NULL);
   if (!data) return NULL;
   ir_summary *s = NULL;
-  size_t m = strlen(CACHE_MAGIC), k = strlen(key);
-  if (strncmp(data, CACHE_MAGIC, m) == 0 && strncmp(data + m, key, k) == 0 && data[m + k] == '\n') {
-    char *deps = data + m + k + 1;
+  const char *id = cache_build_id();
+  size_t mlen = strlen(CACHE_MAGIC), ilen = strlen(id);
+  if (strncmp(data, CACHE_MAGIC, mlen) == 0 && strncmp(data + mlen, id, ilen) == 0 && data[mlen + ilen] == '\n') {
+    char *deps = data + mlen + ilen + 1;
     char *nl = strchr(deps, '\n');
     if (nl) {
       *nl = '\0';
-      if (deps_current(deps)) {
+      if (deps_current(m, deps)) {
         char *err = NULL;
         s = ir_summary_from_json(nl + 1, &err);
         free(err);
+        if (s && strcmp(s->main_file, job->file) != 0) {
+          ir_summary_free(s);
+          s = NULL;
+        }
       }
     }
   }
   free(data);
+  if (s) utimensat(AT_FDCWD, path, NULL, 0); /* recently used: pruning keeps it */
   return s;
 }
 
-static void store_entry(const char *path, const char *key, const char *deps, const ir_summary *s) {
+static void store_entry(const char *path, const char *deps, const ir_summary *s) {
   char *json = ir_summary_to_json(s);
   strbuf sb = {0};
-  sb_printf(&sb, "%s%s\n%s\n%s", CACHE_MAGIC, key, deps, json);
+  sb_printf(&sb, "%s%s\n%s\n%s", CACHE_MAGIC, cache_build_id(), deps, json);
   /* a fresh temporary (never a name a planted link could sit at) renamed over the
-   * entry: concurrent editors never read half an entry. The cache is the linter's own,
+   * entry: concurrent runs never read half an entry. The cache is the linter's own,
    * so a link at the entry's name is replaced, not followed. A failed store only costs
    * a parse next time. */
   char *why = NULL;
@@ -227,7 +209,7 @@ static void store_entry(const char *path, const char *key, const char *deps, con
   free(json);
 }
 
-static void make_dirs(const char *dir) {
+void make_dirs(const char *dir) {
   if (path_is_dir(dir)) return;
   char *up = path_dirname(dir);
   if (strcmp(up, dir) != 0) make_dirs(up);
@@ -238,25 +220,18 @@ static void make_dirs(const char *dir) {
 void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads, const unsaved_buffer *unsaved,
                  bool progress, ir_summary **summaries, size_t *hits) {
   make_dirs(dir);
-  uint64_t stamp = binary_stamp();
+  hash_memo memo = {strmap_new()};
   char **entries = xcalloc(n + 1, sizeof *entries);
-  char **keys = xcalloc(n + 1, sizeof *keys);
-  char **deps = xcalloc(n + 1, sizeof *deps);
   compile_job *todo = xcalloc(n + 1, sizeof *todo);
   size_t *slot = xcalloc(n + 1, sizeof *slot);
   size_t ntodo = 0;
   *hits = 0;
   for (size_t i = 0; i < n; i++) {
     bool is_unsaved = unsaved && unsaved->file && strcmp(unsaved->file, jobs[i].file) == 0;
-    size_t len = 0;
-    char *text = is_unsaved ? NULL : file_read(jobs[i].file, &len);
-    if (text) {
+    if (!is_unsaved) {
       entries[i] = entry_path(dir, &jobs[i]);
-      keys[i] = entry_key(&jobs[i], text, len, stamp);
-      summaries[i] = load_entry(entries[i], keys[i]);
+      summaries[i] = load_entry(&memo, entries[i], &jobs[i]);
       if (summaries[i]) ++*hits;
-      else deps[i] = deps_json(&jobs[i], text);
-      free(text);
     }
     if (!summaries[i]) {
       todo[ntodo] = jobs[i]; /* shallow: the jobs outlive this call */
@@ -265,20 +240,138 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
   }
   ir_summary **parsed = xcalloc(ntodo + 1, sizeof *parsed);
   if (ntodo) schedule_parse(todo, ntodo, threads, unsaved, progress, parsed);
+  bool stored = false;
   for (size_t k = 0; k < ntodo; k++) {
     size_t i = slot[k];
     summaries[i] = parsed[k];
-    if (entries[i] && deps[i] && !parsed[k]->failed) store_entry(entries[i], keys[i], deps[i], parsed[k]);
+    if (!entries[i] || parsed[k]->failed) continue;
+    /* a file the memo hashed before this parse and that changed during it keeps its old
+     * hash here: the entry then misses next time, never serves a stale summary */
+    char *deps = deps_json(&memo, &jobs[i], parsed[k]);
+    if (deps) store_entry(entries[i], deps, parsed[k]);
+    stored |= deps != NULL;
+    free(deps);
   }
-  for (size_t i = 0; i < n; i++) {
-    free(entries[i]);
-    free(keys[i]);
-    free(deps[i]);
-  }
+  if (stored) cache_prune(dir, CACHE_MAX_AGE_DAYS, CACHE_MAX_BYTES);
+  for (size_t i = 0; i < n; i++) free(entries[i]);
+  strmap_each(memo.hashes, free_value, NULL);
+  strmap_free(memo.hashes);
   free(entries);
-  free(keys);
-  free(deps);
   free(todo);
   free(slot);
   free(parsed);
+}
+
+/* ---- pruning ---- */
+
+typedef struct {
+  char *path;
+  time_t used;
+  uint64_t size;
+} entry_info;
+
+static int cmp_used(const void *pa, const void *pb) {
+  const entry_info *a = pa, *b = pb;
+  if (a->used != b->used) return a->used < b->used ? -1 : 1;
+  return strcmp(a->path, b->path);
+}
+
+/* Whether `path` starts as a file calm-lint wrote: nothing else in the directory is
+ * ever removed. */
+static bool is_ours(const char *path) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  char head[32] = {0};
+  ssize_t got = read(fd, head, sizeof head - 1);
+  close(fd);
+  return got >= 0 && (strncmp(head, CACHE_MAGIC, strlen(CACHE_MAGIC) - 2) == 0 || got == 0);
+}
+
+size_t cache_prune(const char *dir, unsigned max_age_days, uint64_t max_bytes) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  VEC(entry_info) entries = {0};
+  time_t now = time(NULL);
+  size_t removed = 0;
+  uint64_t total = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    const char *name = e->d_name;
+    const char *suffix = strstr(name, ENTRY_SUFFIX);
+    if (name[0] == '.' || !suffix) continue;
+    char *path = path_join(dir, name);
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || !is_ours(path)) {
+      free(path);
+      continue;
+    }
+    bool temp = suffix[strlen(ENTRY_SUFFIX)] == '.'; /* file_write_atomic's NAME.XXXXXX */
+    bool old = temp ? now - st.st_mtime > TEMP_AGE_SECONDS
+                    : max_age_days && now - st.st_mtime > (time_t)max_age_days * 86400;
+    if (old || (suffix[strlen(ENTRY_SUFFIX)] != '\0' && !temp)) {
+      if (old && unlink(path) == 0) removed++;
+      free(path);
+      continue;
+    }
+    if (temp) {
+      free(path);
+      continue;
+    }
+    entry_info info = {path, st.st_mtime, (uint64_t)st.st_size};
+    total += info.size;
+    VEC_PUSH(entries, info);
+  }
+  closedir(d);
+  if (max_bytes && total > max_bytes) {
+    qsort(entries.items, entries.len, sizeof *entries.items, cmp_used);
+    for (size_t i = 0; i < entries.len && total > max_bytes; i++)
+      if (unlink(entries.items[i].path) == 0) {
+        total -= entries.items[i].size;
+        removed++;
+      }
+  }
+  for (size_t i = 0; i < entries.len; i++) free(entries.items[i].path);
+  VEC_FREE(entries);
+  return removed;
+}
+
+/* ---- summary files ---- */
+
+int summary_file_write(const char *path, const ir_summary *s, char **why) {
+  char *json = ir_summary_to_json(s);
+  strbuf sb = {0};
+  sb_printf(&sb, "%s%d %s\n%s\n", SUMMARY_MAGIC, summary_format(), cache_build_id(), json);
+  int rc = file_write_atomic(path, sb.data, sb.len, true, why);
+  sb_free(&sb);
+  free(json);
+  return rc;
+}
+
+ir_summary *summary_file_read(const char *path, char **why) {
+  char *reason = NULL;
+  char *data = file_read_limited(path, 0, NULL, &reason);
+  if (!data) {
+    *why = xasprintf("cannot read %s: %s", path, reason);
+    free(reason);
+    return NULL;
+  }
+  ir_summary *s = NULL;
+  size_t m = strlen(SUMMARY_MAGIC);
+  char *end;
+  long format = strncmp(data, SUMMARY_MAGIC, m) == 0 ? strtol(data + m, &end, 10) : -1;
+  char *nl = strchr(data, '\n');
+  if (format < 0 || !nl) {
+    *why = xasprintf("%s is not a calm-lint summary file", path);
+  } else if (format != summary_format()) {
+    *why = xasprintf("%s has summary format %ld but this calm-lint reads format %d: emit the summaries again with "
+                     "this calm-lint",
+                     path, format, summary_format());
+  } else {
+    char *err = NULL;
+    s = ir_summary_from_json(nl + 1, &err);
+    if (!s) *why = xasprintf("%s: %s", path, err);
+    free(err);
+  }
+  free(data);
+  return s;
 }

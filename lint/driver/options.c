@@ -1,6 +1,7 @@
 /* Command-line parsing. Accepts `--opt value` and `--opt=value`. */
 #include "options.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,18 @@ const char options_usage[] =
     "  --stdin-filename PATH  lint the text on stdin as if it were PATH; with a compile\n"
     "                         database the other units are analysed too (cached)\n"
     "  --lsp                  run as a Language Server on stdin/stdout\n"
+    "  --cache-dir DIR        the summary cache (default: .calm-lint-cache beside the\n"
+    "                         compile database; none without one)\n"
+    "  --no-cache             parse every unit, read and write no cache\n"
+    "  --cache-prune[=SIZE]   remove cache entries unused for 30 days, then the oldest\n"
+    "                         until the cache fits in SIZE (default 512M), and exit\n"
+    "  --emit-summaries DIR   parse the units and write their summaries to DIR; no report\n"
+    "  --shard I/N            with --emit-summaries: only the I-th of N shares of the units\n"
+    "  --link                 the inputs are summary files or directories of them: link\n"
+    "                         and report as one run over their units\n"
+    "  --emit-summary OUT     parse the one unit whose compile command follows `--` into\n"
+    "                         OUT (a build action); -MF FILE writes a depfile\n"
+    "  --exit-zero            exit 0 even if there are findings (errors still exit 2)\n"
     "  --color auto|always|never\n"
     "  --list-rules           list the rules and exit (--format json: as JSON)\n"
     "  --list-models          list the API models the configuration loads and exit\n"
@@ -122,6 +135,33 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
     else if (take_value(argc, argv, &i, "--stdin-filename", &v, error)) o->stdin_filename = v;
     else if (take_value(argc, argv, &i, "--srcroot", &v, error)) o->srcroot = v;
     else if (strcmp(a, "--lsp") == 0) o->lsp = true;
+    else if (take_value(argc, argv, &i, "--cache-dir", &v, error)) o->cache_dir = v;
+    else if (strcmp(a, "--no-cache") == 0) o->no_cache = true;
+    else if (strcmp(a, "--cache-prune") == 0) o->cache_prune = true;
+    else if (strncmp(a, "--cache-prune=", 14) == 0) {
+      o->cache_prune = true;
+      char *end;
+      unsigned long long n = strtoull(a + 14, &end, 10);
+      unsigned long long unit = *end == 'K' ? 1ull << 10 : *end == 'M' ? 1ull << 20 : *end == 'G' ? 1ull << 30 : 1;
+      if (unit > 1) end++;
+      if (end == a + 14 || *end || n == 0)
+        *error = xasprintf("--cache-prune needs a size such as 100M or 2G, not '%s'", a + 14);
+      else o->cache_max_bytes = n * unit;
+    } else if (take_value(argc, argv, &i, "--emit-summaries", &v, error)) o->emit_summaries = v;
+    else if (take_value(argc, argv, &i, "--shard", &v, error)) {
+      if (!v) break;
+      unsigned si, sn;
+      char tail;
+      if (sscanf(v, "%u/%u%c", &si, &sn, &tail) != 2 || sn == 0 || si == 0 || si > sn)
+        *error = xasprintf("--shard needs I/N with 1 <= I <= N, not '%s'", v);
+      else {
+        o->shard_index = si;
+        o->shard_count = sn;
+      }
+    } else if (strcmp(a, "--link") == 0) o->link = true;
+    else if (take_value(argc, argv, &i, "--emit-summary", &v, error)) o->emit_summary = v;
+    else if (take_value(argc, argv, &i, "-MF", &v, error)) o->depfile = v;
+    else if (strcmp(a, "--exit-zero") == 0) o->exit_zero = true;
     else if (take_value(argc, argv, &i, "--explain", &v, error)) o->explain = v;
     else if (take_value(argc, argv, &i, "--color", &v, error)) {
       if (!v) break;
@@ -142,6 +182,14 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
   }
   if (!*error && o->statistics && o->format != FORMAT_TEXT && o->format != FORMAT_JSON)
     *error = xasprintf("--statistics prints text or json, not another format");
+  if (!*error && o->shard_count && !o->emit_summaries)
+    *error = xasprintf("--shard splits the work of --emit-summaries: give that too");
+  if (!*error && o->depfile && !o->emit_summary) *error = xasprintf("-MF writes the depfile of --emit-summary");
+  if (!*error && o->emit_summary && (!o->have_flags || o->nflags == 0))
+    *error = xasprintf("--emit-summary needs the unit's compile command after --");
+  if (!*error && (o->emit_summary || o->emit_summaries) && o->link)
+    *error = xasprintf("--link reads summaries: it cannot also emit them");
+  if (!*error && o->link && o->ninputs == 0) *error = xasprintf("--link needs summary files or directories");
   return *error ? -1 : 0;
 }
 

@@ -27,6 +27,16 @@ typedef struct {
   bool quiet;                 /* --quiet: no summary, notes or progress on stderr */
   bool statistics;            /* --statistics: counts per rule instead of the findings */
   int color;                  /* -1 auto, 0 never, 1 always */
+  const char *cache_dir;      /* --cache-dir; default: .calm-lint-cache beside the database */
+  bool no_cache;              /* --no-cache */
+  bool cache_prune;           /* --cache-prune[=SIZE]: prune the cache and exit */
+  unsigned long long cache_max_bytes; /* its SIZE; 0: the default cap */
+  const char *emit_summaries; /* --emit-summaries DIR: write summaries, do not report */
+  unsigned shard_index, shard_count; /* --shard I/N (1-based I); 0/0: every unit */
+  bool link;                  /* --link: the inputs are summary files or directories of them */
+  const char *emit_summary;   /* --emit-summary OUT: one unit, its compile command after -- */
+  const char *depfile;        /* -MF FILE, with --emit-summary */
+  bool exit_zero;             /* --exit-zero: findings do not make the status 1 */
   const char **inputs;
   size_t ninputs;
   const char **flags;         /* after `--` */

@@ -92,6 +92,7 @@ static char *file_id(const char *path, struct stat *st_out) {
  * directory and file is visited once (`seen` holds their identities), so a symlink
  * loop ends and a file linked twice is listed once, under its first name. */
 typedef VEC(char *) path_list;
+typedef VEC(ir_summary *) summary_list;
 
 static void list_sources(const char *dir, path_list *out, strmap *seen) {
   char *id = file_id(dir, NULL);
@@ -651,30 +652,229 @@ static char *read_stdin(size_t *len) {
   return sb_take(&sb);
 }
 
-/* Parses every unit into sums[]. An editor run (--stdin-filename with a database)
- * and a run for a header read the other units' summaries from the cache beside the
- * database. */
-static void parse_units(run_state *r, ir_summary **sums) {
-  unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
-  int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
-  bool progress = r->jobs.len >= PROGRESS_MIN_UNITS && !r->opt.quiet && isatty(STDERR_FILENO);
-  if ((!r->stdin_path && !r->context_run) || !r->have_db) {
-    schedule_parse(r->jobs.items, r->jobs.len, threads, r->stdin_path ? &u : NULL, progress, sums);
-    return;
-  }
+/* The cache directory of this run: --cache-dir, else beside the compile database;
+ * NULL with --no-cache or with neither. Malloc'd. */
+static char *cache_dir_of(run_state *r) {
+  if (r->opt.no_cache) return NULL;
+  if (r->opt.cache_dir) return path_absolute(r->opt.cache_dir, r->cwd);
+  if (!r->have_db) return NULL;
   char *db_file = path_absolute(r->db.path, r->cwd);
   char *db_dir = path_dirname(db_file);
-  char *cache_dir = path_join(db_dir, ".calm-lint-cache");
-  size_t hits;
-  cache_parse(cache_dir, r->jobs.items, r->jobs.len, threads, &u, progress, sums, &hits);
-  free(cache_dir);
+  char *dir = path_join(db_dir, ".calm-lint-cache");
   free(db_dir);
   free(db_file);
+  return dir;
 }
 
-static void lint(run_state *r) {
-  ir_summary **sums = xcalloc(r->jobs.len + 1, sizeof *sums);
-  parse_units(r, sums);
+/* Parses jobs[0..n) into sums[], reading unchanged units from the cache. */
+static void parse_jobs(run_state *r, const compile_job *jobs, size_t n, ir_summary **sums) {
+  unsaved_buffer u = {r->stdin_path, r->stdin_text, r->stdin_len};
+  int threads = r->opt.jobs > 0 ? r->opt.jobs : cpu_count();
+  bool progress = n >= PROGRESS_MIN_UNITS && !r->opt.quiet && isatty(STDERR_FILENO);
+  char *cache_dir = cache_dir_of(r);
+  size_t hits = 0;
+  if (cache_dir) cache_parse(cache_dir, jobs, n, threads, &u, progress, sums, &hits);
+  else schedule_parse(jobs, n, threads, r->stdin_path ? &u : NULL, progress, sums);
+  free(cache_dir);
+  /* how much a run re-parsed: a warm run that parses anything is a cache defect */
+  if (r->opt.statistics)
+    fprintf(stderr, "calm-lint: %zu translation unit%s parsed, %zu read from the cache\n", n - hits,
+            n - hits == 1 ? "" : "s", hits);
+}
+
+/* ---- scale: pruning, shards, links, build actions ---- */
+
+/* --cache-prune: the cache of --cache-dir, else the one beside the database. */
+static void prune(run_state *r) {
+  if (!r->opt.cache_dir && !r->opt.no_cache && find_database(r, true)) r->have_db = true;
+  if (r->status) return;
+  char *dir = cache_dir_of(r);
+  if (!dir) {
+    fail(r, "--cache-prune has no cache to prune (--no-cache)");
+    return;
+  }
+  uint64_t cap = r->opt.cache_max_bytes ? r->opt.cache_max_bytes : CACHE_MAX_BYTES;
+  size_t n = cache_prune(dir, CACHE_MAX_AGE_DAYS, cap);
+  if (!r->opt.quiet) fprintf(stderr, "calm-lint: removed %zu file%s from %s\n", n, n == 1 ? "" : "s", dir);
+  free(dir);
+}
+
+/* The summary file of `file` in a directory of summaries: named by the path, so every
+ * shard names a unit alike and a re-emitted unit replaces its file. */
+static char *summary_name(const char *dir, const char *file) {
+  return xasprintf("%s/%016llx.calm", dir, (unsigned long long)hash_bytes(file, strlen(file), 0));
+}
+
+/* --emit-summaries DIR [--shard I/N]: the I-th share of the sorted units (every N-th,
+ * so shares stay even when units differ in size by directory), parsed and written. */
+static void emit_shard(run_state *r) {
+  char *dir = path_absolute(r->opt.emit_summaries, r->cwd);
+  make_dirs(dir);
+  if (!path_is_dir(dir)) {
+    fail(r, "cannot create the summary directory %s", dir);
+    free(dir);
+    return;
+  }
+  VEC(compile_job) mine = {0};
+  for (size_t i = 0; i < r->jobs.len; i++)
+    if (!r->opt.shard_count || i % r->opt.shard_count == r->opt.shard_index - 1) VEC_PUSH(mine, r->jobs.items[i]);
+  ir_summary **sums = xcalloc(mine.len + 1, sizeof *sums);
+  parse_jobs(r, mine.items, mine.len, sums);
+  for (size_t i = 0; i < mine.len; i++) {
+    char *path = summary_name(dir, mine.items[i].file), *why = NULL;
+    if (r->status == 0 && summary_file_write(path, sums[i], &why) != 0) {
+      fail(r, "%s", why);
+      free(why);
+    }
+    free(path);
+    ir_summary_free(sums[i]);
+  }
+  free(sums);
+  VEC_FREE(mine);
+  free(dir);
+}
+
+static void add_summary_file(run_state *r, const char *path, summary_list *list) {
+  char *why = NULL;
+  ir_summary *s = summary_file_read(path, &why);
+  if (!s) {
+    fail(r, "%s", why);
+    free(why);
+    return;
+  }
+  VEC_PUSH(*list, s);
+}
+
+static int cmp_summary(const void *a, const void *b) {
+  return strcmp((*(ir_summary *const *)a)->main_file, (*(ir_summary *const *)b)->main_file);
+}
+
+/* --link: every summary in the inputs (files, or directories whose *.calm files are
+ * read), in the order of a plain run (by file); a unit found twice is linked once. */
+static ir_summary **read_summaries(run_state *r) {
+  summary_list list = {0};
+  for (size_t i = 0; i < r->opt.ninputs && r->status == 0; i++) {
+    char *abs = path_absolute(r->opt.inputs[i], r->cwd);
+    if (path_is_dir(abs)) {
+      DIR *d = opendir(abs);
+      path_list names = {0};
+      struct dirent *e;
+      while (d && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && has_ext(e->d_name, ".calm")) VEC_PUSH(names, path_join(abs, e->d_name));
+      if (d) closedir(d);
+      if (names.len) qsort(names.items, names.len, sizeof *names.items, cmp_str);
+      if (!names.len) fail(r, "%s holds no summary files (*.calm)", r->opt.inputs[i]);
+      for (size_t k = 0; k < names.len; k++) {
+        if (r->status == 0) add_summary_file(r, names.items[k], &list);
+        free(names.items[k]);
+      }
+      VEC_FREE(names);
+    } else {
+      add_summary_file(r, abs, &list);
+    }
+    free(abs);
+  }
+  if (list.len) qsort(list.items, list.len, sizeof *list.items, cmp_summary);
+  size_t n = 0;
+  for (size_t i = 0; i < list.len; i++) {
+    if (n && strcmp(list.items[n - 1]->main_file, list.items[i]->main_file) == 0) {
+      ir_summary_free(list.items[i]);
+      continue;
+    }
+    list.items[n++] = list.items[i];
+  }
+  for (size_t i = 0; i < n; i++) {
+    /* a job per unit, so configurations, suppressions and counts are a plain run's */
+    compile_job job;
+    compile_job_init(&job, list.items[i]->main_file, r->cwd, xcalloc(1, sizeof(char *)), 0);
+    VEC_PUSH(r->jobs, job);
+  }
+  if (r->status) {
+    for (size_t i = 0; i < n; i++) ir_summary_free(list.items[i]);
+    for (size_t i = 0; i < r->jobs.len; i++) compile_job_clear(&r->jobs.items[i]);
+    r->jobs.len = 0;
+    VEC_FREE(list);
+    return NULL;
+  }
+  VEC_RESERVE(list, 1); /* never NULL: an empty link is a run over no units */
+  return list.items;
+}
+
+/* The source file of a compile command: the last argument naming a .c file that is
+ * no option's value. NULL if there is none. */
+static const char *command_source(const char *const *argv, size_t argc) {
+  static const char *const valued[] = {"-o", "-MF", "-MT", "-MQ", "-I", "-D", "-U", "-include", "-imacros",
+                                       "-isystem", "-iquote", "-idirafter", "-x", "-Xclang", "--sysroot"};
+  const char *found = NULL;
+  for (size_t i = 1; i < argc; i++) {
+    bool value = false;
+    for (size_t k = 0; k < sizeof valued / sizeof *valued && !value; k++) value = strcmp(argv[i - 1], valued[k]) == 0;
+    if (!value && argv[i][0] != '-' && is_source(argv[i])) found = argv[i];
+  }
+  return found;
+}
+
+static void append_escaped(strbuf *sb, const char *path) {
+  for (const char *p = path; *p; p++) {
+    if (*p == ' ' || *p == '#' || *p == '\\') sb_appendc(sb, '\\');
+    if (*p == '$') sb_appendc(sb, '$');
+    sb_appendc(sb, *p);
+  }
+}
+
+/* --emit-summary OUT [-MF DEP] -- COMMAND: one unit as a build action. The summary is
+ * written whether or not the unit parses (the link reports its errors); the depfile
+ * lists every file the parse read, so the build re-runs the action when one changes. */
+static void emit_one(run_state *r) {
+  const char *src = r->opt.ninputs == 1 ? r->opt.inputs[0] : command_source(r->opt.flags, r->opt.nflags);
+  if (!src || r->opt.ninputs > 1) {
+    fail(r, "--emit-summary needs one .c file in the compile command after --");
+    return;
+  }
+  char *abs = path_absolute(src, r->cwd);
+  char *file = path_normalize(abs);
+  free(abs);
+  size_t nargs;
+  char **args = compdb_filter_args(r->opt.flags, r->opt.nflags, file, r->cwd, &nargs);
+  compile_job job;
+  compile_job_init(&job, file, r->cwd, args, nargs);
+  ir_summary *s = NULL;
+  r->opt.no_cache |= !r->opt.cache_dir; /* the build system is the cache here */
+  parse_jobs(r, &job, 1, &s);
+  char *out = path_absolute(r->opt.emit_summary, r->cwd), *why = NULL;
+  if (summary_file_write(out, s, &why) != 0) {
+    fail(r, "%s", why);
+    free(why);
+  }
+  if (r->status == 0 && r->opt.depfile) {
+    char **deps;
+    size_t n = cache_dependencies(&job, s, &deps);
+    strbuf sb = {0};
+    append_escaped(&sb, r->opt.emit_summary);
+    sb_append(&sb, ":");
+    for (size_t i = 0; i < n; i++) {
+      sb_append(&sb, " \\\n  ");
+      append_escaped(&sb, deps[i]);
+      free(deps[i]);
+    }
+    sb_append(&sb, "\n");
+    free(deps);
+    char *dep = path_absolute(r->opt.depfile, r->cwd);
+    if (file_write_atomic(dep, sb.data, sb.len, true, &why) != 0) {
+      fail(r, "%s", why);
+      free(why);
+    }
+    free(dep);
+    sb_free(&sb);
+  }
+  free(out);
+  ir_summary_free(s);
+  compile_job_clear(&job);
+  free(file);
+}
+
+/* Links sums[] (one per job, taken over) and reports. */
+static void lint(run_state *r, ir_summary **sums) {
 
   if (r->opt.dump_ir) {
     for (size_t i = 0; i < r->jobs.len; i++) {
@@ -716,6 +916,7 @@ static void lint(run_state *r) {
   report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false,
                      r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets};
   r->status = output_findings(&r->opt, &diags, &in, parse_failed, stdout_color(&r->opt));
+  if (r->status == 1 && r->opt.exit_zero) r->status = 0;
 
   VEC_FREE(errors);
   diag_list_free(&diags);
@@ -800,12 +1001,33 @@ int calm_lint_main(int argc, char **argv) {
     r.stdin_text = read_stdin(&r.stdin_len);
     if (!r.stdin_text) fail(&r, "standard input is larger than the %zu MiB limit of a source file", FILE_LIMIT_DEFAULT >> 20);
   }
-  if (r.status == 0 && !r.opt.list_models) gather_jobs(&r);
-  if (r.status == 0) load_models(&r);
-  if (r.status == 0 && r.opt.list_models) {
-    list_models(&r);
-  } else if (r.status == 0) {
-    lint(&r);
+  ir_summary **sums = NULL;
+  if (r.status == 0 && r.opt.cache_prune) {
+    prune(&r);
+  } else if (r.status == 0 && r.opt.emit_summary) {
+    emit_one(&r);
+  } else if (r.status == 0 && r.opt.link) {
+    sums = read_summaries(&r);
+  } else if (r.status == 0 && !r.opt.list_models) {
+    gather_jobs(&r);
+    if (r.status == 0 && r.opt.emit_summaries) emit_shard(&r);
+  }
+  if (r.status == 0 && !r.opt.cache_prune && !r.opt.emit_summary && !r.opt.emit_summaries) {
+    load_models(&r);
+    if (r.status == 0 && r.opt.list_models) {
+      list_models(&r);
+    } else if (r.status == 0) {
+      if (!sums) {
+        sums = xcalloc(r.jobs.len + 1, sizeof *sums);
+        parse_jobs(&r, r.jobs.items, r.jobs.len, sums);
+      }
+      lint(&r, sums);
+      sums = NULL;
+    }
+  }
+  if (sums) {
+    for (size_t i = 0; i < r.jobs.len; i++) ir_summary_free(sums[i]);
+    free(sums);
   }
 
   int status = r.status;

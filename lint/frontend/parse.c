@@ -82,6 +82,17 @@ static void record_errors(ir_summary *sum, CXTranslationUnit tu) {
   }
 }
 
+/* Every file the parse read (headers, also those a macro named), for the summary
+ * cache: a change to any of them may change the summary. */
+static void note_inclusion(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data) {
+  (void)stack;
+  if (depth == 0) return; /* the main file */
+  CXString name = clang_getFileName(file);
+  const char *n = clang_getCString(name);
+  if (n && *n) ir_summary_add_include(data, n);
+  clang_disposeString(name);
+}
+
 static const char *parse_error_name(enum CXErrorCode e) {
   switch (e) {
   case CXError_Crashed: return "libclang crashed while parsing";
@@ -133,6 +144,7 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
     goto done;
   }
   record_errors(sum, tu);
+  clang_getInclusions(tu, note_inclusion, sum);
   walk_ctx w = {lower_files_new(tu), sum};
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &w);
   lower_files_free(w.files);

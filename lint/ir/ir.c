@@ -28,6 +28,7 @@ void ir_summary_free(ir_summary *s) {
   free(s->errors);
   free(s->stores);
   free(s->refs);
+  free(s->includes);
   strpool_free(s->pool);
   free(s);
 }
@@ -49,6 +50,11 @@ void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message) {
 void ir_summary_add_store(ir_summary *s, const ir_store *st) {
   s->stores = xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
   s->stores[s->nstores++] = *st;
+}
+
+void ir_summary_add_include(ir_summary *s, const char *file) {
+  s->includes = xrealloc(s->includes, (s->nincludes + 1) * sizeof *s->includes);
+  s->includes[s->nincludes++] = strpool_intern(s->pool, file);
 }
 
 void ir_summary_add_ref(ir_summary *s, const char *from, const char *to) {

@@ -196,6 +196,9 @@ typedef struct {
   ir_ref *refs;     /* static objects those initialisers use */
   unsigned nrefs;
   bool failed; /* the TU did not parse cleanly: `errors` says why */
+  const char **includes; /* every file the parse read besides the main file, as clang
+                          * names them (the summary cache's dependencies; not serialised) */
+  unsigned nincludes;
 } ir_summary;
 
 ir_summary *ir_summary_new(const char *main_file);
@@ -206,6 +209,7 @@ ir_function *ir_summary_add_function(ir_summary *s, const ir_function *f);
 void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message);
 void ir_summary_add_store(ir_summary *s, const ir_store *st);
 void ir_summary_add_ref(ir_summary *s, const char *from, const char *to);
+void ir_summary_add_include(ir_summary *s, const char *file);
 
 const char *ir_cmp_spelling(ir_cmp op);
 /* Whether `value cmp k` holds. */

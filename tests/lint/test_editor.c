@@ -34,7 +34,7 @@ static void put(const char *name, const char *text) {
 }
 
 static size_t cache_entries(void) {
-  char *cmd = xasprintf("ls '%s/build/.calm-lint-cache' | grep -c '\\.json$' > '%s/count.txt'", dir, dir);
+  char *cmd = xasprintf("ls '%s/build/.calm-lint-cache' | grep -c '\\.calm$' > '%s/count.txt'", dir, dir);
   if (system(cmd) == -1) return 0;
   free(cmd);
   char *p = xasprintf("%s/count.txt", dir);
