@@ -43,8 +43,14 @@ if(CALM_LINT)
 endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/calmConfig.cmake.in
   ${PROJECT_BINARY_DIR}/calmConfig.cmake INSTALL_DESTINATION ${calm_cmakedir})
+# what the soname promises (runtime/CMakeLists.txt): before 1.0 each minor version is its own ABI
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(calm_compatibility SameMinorVersion)
+else()
+  set(calm_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/calmConfigVersion.cmake
-  COMPATIBILITY SameMinorVersion) # the soname changes with the minor version before 1.0
+  COMPATIBILITY ${calm_compatibility})
 install(FILES ${PROJECT_BINARY_DIR}/calmConfig.cmake ${PROJECT_BINARY_DIR}/calmConfigVersion.cmake
         DESTINATION ${calm_cmakedir})
 

@@ -108,6 +108,23 @@ build_against() {
   run_app "$tmp/app-build/app_static"
   readelf -d "$tmp/app-build/app_shared" | grep -q "NEEDED.*libcalm.so.$soversion" || fail "app_shared does not need libcalm.so.$soversion"
   ! readelf -d "$tmp/app-build/app_static" | grep -q 'NEEDED.*libcalm' || fail "app_static needs libcalm.so"
+  # versions: its own major.minor is accepted; one the soname does not promise is refused
+  # (an older minor before 1.0, an older major after it)
+  local own older
+  own=$(echo "$version" | cut -d. -f1,2)
+  older=$(echo "$version" | awk -F. '{ if ($1 == 0) { if ($2 > 0) print "0." $2 - 1 } else print $1 - 1 ".0" }')
+  find_version() { # find_version VERSION: configures a project asking for that version
+    rm -rf "$tmp/ver"
+    mkdir -p "$tmp/ver"
+    printf 'cmake_minimum_required(VERSION 3.18)\nproject(ver LANGUAGES C)\nfind_package(calm %s REQUIRED CONFIG)\n' \
+      "$1" >"$tmp/ver/CMakeLists.txt"
+    "$cmake" -S "$tmp/ver" -B "$tmp/ver/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1
+  }
+  find_version "$own" || fail "find_package(calm $own) refuses calm $version"
+  if [ -n "$older" ]; then
+    ! find_version "$older" || fail "find_package(calm $older) accepts calm $version"
+  fi
+  rm -rf "$tmp/ver"
   if [ "$check_lint" = ON ]; then
     [ "$(cat "$tmp/app-build/calm-lint-target")" = "$prefix/bin/calm-lint" ] ||
       fail "calm::calm-lint is $(cat "$tmp/app-build/calm-lint-target"), not $prefix/bin/calm-lint"
