@@ -161,6 +161,13 @@ if [ "$mode" = install ]; then
   if [ "$lint" = ON ]; then
     [ -x "$prefix/bin/calm-lint" ] || fail "no bin/calm-lint"
     [ "$("$prefix/bin/calm-lint" --version)" = "calm-lint $version" ] || fail "calm-lint --version: $("$prefix/bin/calm-lint" --version)"
+    # it keeps a path to the libclang it was linked with, wherever that was installed
+    clangdir=$(dirname "$(sed -n 's/^LibClang_LIBRARY:FILEPATH=//p' "$build/CMakeCache.txt")")
+    case "$clangdir" in
+      /lib|/usr/lib|/lib64|/usr/lib64|/lib/*-linux-gnu|/usr/lib/*-linux-gnu) ;;
+      *) readelf -d "$prefix/bin/calm-lint" | grep -E 'R(UN)?PATH' | grep -q "$clangdir" ||
+           fail "installed calm-lint has no run path to $clangdir: $(readelf -d "$prefix/bin/calm-lint" | grep PATH)" ;;
+    esac
     # the installed linter works on its own: built-in models, clang's headers, calm.h
     cat >"$tmp/bad.c" <<'EOF'
 #include <calm.h>
