@@ -70,6 +70,10 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # libclang, libcjson, libc from the binaries' needs
+# Depends (libclang, libcjson, libc) from what the binaries load; dpkg-dev has the tool
+find_program(CALM_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(CALM_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 set(CPACK_STRIP_FILES OFF)
 include(CPack)
