@@ -181,8 +181,9 @@ EOF
     page=$prefix/share/man/man1/calm-lint.1
     [ -f "$page" ] || fail "no share/man/man1/calm-lint.1"
     # every rule has its part of the page, and the page renders without a warning
-    for rule in blocking-in-loop unawaited-task swallowed-cancel missing-timeout unbounded-spawn \
-                unreleased-semaphore lock-across-await loop-call-off-loop; do
+    rules=$(sed -n 's/^CALM_RULE([a-z_]*, *"\([a-z-]*\)").*/\1/p' "$src/rules/rules.def")
+    [ -n "$rules" ] || fail "no rules in $src/rules/rules.def"
+    for rule in $rules; do
       grep -q "^\.SS \"$rule\"" "$page" || fail "calm-lint.1 has no section for $rule"
     done
     if command -v groff >/dev/null; then
