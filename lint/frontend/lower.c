@@ -440,6 +440,20 @@ static ir_slot global_slot(lowerer *l, CXCursor var) {
 
 static int find_var(lowerer *l, CXCursor decl);
 
+/* The value that designates function `decl`. */
+static ir_value func_value(lowerer *l, CXCursor decl) {
+  ir_value v;
+  memset(&v, 0, sizeof v);
+  v.var = -1;
+  CXString usr = clang_getCursorUSR(decl), name = clang_getCursorSpelling(decl);
+  v.kind = IR_VAL_FUNC;
+  v.func_usr = strpool_intern(l->pool, clang_getCString(usr));
+  v.func_name = strpool_intern(l->pool, clang_getCString(name));
+  clang_disposeString(usr);
+  clang_disposeString(name);
+  return v;
+}
+
 /* The slot a function-pointer expression reads: `p->ops->write` (the field of its
  * record type), `handlers[i]` (the array), `g_cb`, or a parameter or local. */
 static ir_slot slot_of(lowerer *l, CXCursor e) {
@@ -473,15 +487,7 @@ static ir_value fn_value_of(lowerer *l, CXCursor e) {
   CXCursor c = unwrap_fn(e);
   if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
     CXCursor ref = clang_getCursorReferenced(c);
-    if (clang_getCursorKind(ref) == CXCursor_FunctionDecl) {
-      CXString usr = clang_getCursorUSR(ref), name = clang_getCursorSpelling(ref);
-      v.kind = IR_VAL_FUNC;
-      v.func_usr = strpool_intern(l->pool, clang_getCString(usr));
-      v.func_name = strpool_intern(l->pool, clang_getCString(name));
-      clang_disposeString(usr);
-      clang_disposeString(name);
-      return v;
-    }
+    if (clang_getCursorKind(ref) == CXCursor_FunctionDecl) return func_value(l, ref);
   }
   if (!is_fn_type(clang_getCursorType(c))) return v;
   ir_slot sl = slot_of(l, c);
@@ -809,16 +815,7 @@ static void add_ref(lowerer *l, CXCursor decl) {
 static ir_value lower_decl_ref(lowerer *l, CXCursor e) {
   CXCursor decl = clang_getCursorReferenced(e);
   enum CXCursorKind k = clang_getCursorKind(decl);
-  if (k == CXCursor_FunctionDecl) {
-    ir_value v = other();
-    CXString usr = clang_getCursorUSR(decl), name = clang_getCursorSpelling(decl);
-    v.kind = IR_VAL_FUNC;
-    v.func_usr = strpool_intern(l->pool, clang_getCString(usr));
-    v.func_name = strpool_intern(l->pool, clang_getCString(name));
-    clang_disposeString(usr);
-    clang_disposeString(name);
-    return v;
-  }
+  if (k == CXCursor_FunctionDecl) return func_value(l, decl);
   if (k == CXCursor_VarDecl || k == CXCursor_ParmDecl) {
     int var = find_var(l, decl);
     if (var >= 0) return var_value(var);
