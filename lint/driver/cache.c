@@ -71,14 +71,23 @@ const char *cache_build_id(void) {
 
 /* Content hashes of the files a run looks at, each file read once a run. */
 typedef struct {
-  strmap *hashes; /* path -> malloc'd hex hash, or NULL: unreadable */
+  strmap *hashes;         /* path -> malloc'd hex hash, or NULL: unreadable or too new */
+  struct timespec parsed; /* when the parse began; 0 before it */
 } hash_memo;
 
+static bool not_before(struct timespec a, struct timespec b) {
+  return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec >= b.tv_nsec);
+}
+
+/* A file first hashed after the parse began and modified since may hold other text
+ * than the parse read: it has no hash, so no entry records it. */
 static const char *content_hash(hash_memo *m, const char *path) {
   void *v;
   if (strmap_get(m->hashes, path, &v)) return v;
   size_t len;
-  char *text = file_read(path, &len);
+  struct stat st;
+  bool changed = m->parsed.tv_sec && (stat(path, &st) != 0 || not_before(st.st_mtim, m->parsed));
+  char *text = changed ? NULL : file_read(path, &len);
   char *hex = text ? xasprintf("%016llx", (unsigned long long)hash_bytes(text, len, 0)) : NULL;
   free(text);
   strmap_put(m->hashes, path, hex);
@@ -220,7 +229,7 @@ void make_dirs(const char *dir) {
 void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads, const unsaved_buffer *unsaved,
                  bool progress, ir_summary **summaries, size_t *hits) {
   make_dirs(dir);
-  hash_memo memo = {strmap_new()};
+  hash_memo memo = {strmap_new(), {0, 0}};
   char **entries = xcalloc(n + 1, sizeof *entries);
   compile_job *todo = xcalloc(n + 1, sizeof *todo);
   size_t *slot = xcalloc(n + 1, sizeof *slot);
@@ -236,17 +245,26 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
     if (!summaries[i]) {
       todo[ntodo] = jobs[i]; /* shallow: the jobs outlive this call */
       slot[ntodo++] = i;
+      if (entries[i]) content_hash(&memo, jobs[i].file); /* the text before the parse reads it */
     }
   }
   ir_summary **parsed = xcalloc(ntodo + 1, sizeof *parsed);
+  /* 20 ms back: the kernel stamps mtimes from a clock that runs up to a tick (10 ms
+   * at HZ=100) behind this one, so an edit during the parse may look older */
+  clock_gettime(CLOCK_REALTIME, &memo.parsed);
+  memo.parsed.tv_nsec -= 20 * 1000 * 1000;
+  if (memo.parsed.tv_nsec < 0) {
+    memo.parsed.tv_nsec += 1000 * 1000 * 1000;
+    memo.parsed.tv_sec--;
+  }
   if (ntodo) schedule_parse(todo, ntodo, threads, unsaved, progress, parsed);
   bool stored = false;
   for (size_t k = 0; k < ntodo; k++) {
     size_t i = slot[k];
     summaries[i] = parsed[k];
     if (!entries[i] || parsed[k]->failed) continue;
-    /* a file the memo hashed before this parse and that changed during it keeps its old
-     * hash here: the entry then misses next time, never serves a stale summary */
+    /* a file hashed before this parse and changed during it keeps its old hash here:
+     * the entry then misses next time, never serves a stale summary */
     char *deps = deps_json(&memo, &jobs[i], parsed[k]);
     if (deps) store_entry(entries[i], deps, parsed[k]);
     stored |= deps != NULL;
