@@ -241,6 +241,22 @@ static unsigned context_callees(const program *p, int fi, unsigned c, int *out) 
   return n;
 }
 
+/* Marks `f` reached in `ctx`, by root `root` or by call `call` of `caller`; with `seen`
+ * (the pass over per-event roots) only its `hot` flag. False when it already was. */
+static bool mark_reached(program *p, unsigned char *seen, calm_context ctx, int f, int root, int caller, int call) {
+  if (seen) {
+    if (seen[f]) return false;
+    seen[f] = 1;
+    p->fns[f].hot = true;
+    return true;
+  }
+  reach *re = reach_of(&p->fns[f], ctx);
+  if (re->reached) return false;
+  *re = (reach){true, root, caller, call, caller >= 0 ? reach_of(&p->fns[caller], ctx)->depth + 1 : 0};
+  p->fns[f].contexts |= ctx;
+  return true;
+}
+
 /* Breadth-first from the roots of `ctx`, keeping for each function the shortest
  * chain. With `hot_only`, from the roots that run per event only, marking `hot`. */
 static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_only) {
@@ -248,45 +264,22 @@ static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_on
   unsigned char *seen = hot_only ? xcalloc(p->nfns + 1, 1) : NULL;
   unsigned head = 0, tail = 0;
   /* per-event roots first, so that a function they reach gets its chain from one of
-     them and not from a cold root with an earlier site */
-  for (int phase = 0; phase < 2; phase++) {
-  for (unsigned r = 0; r < p->nroots; r++) {
-    if (p->roots[r].context != ctx || p->roots[r].cold != (phase == 1)) continue;
-    int f = root_fn[r];
-    if (hot_only) {
-      if (seen[f]) continue;
-      seen[f] = 1;
-      p->fns[f].hot = true;
-    } else {
-      reach *re = reach_of(&p->fns[f], ctx);
-      if (re->reached) continue;
-      *re = (reach){true, (int)r, -1, -1, 0};
-      p->fns[f].contexts |= ctx;
-    }
-    queue[tail++] = f;
-  }
-  if (hot_only) phase = 2;
-  while (head < tail) {
-    int fi = queue[head++];
-    for (unsigned c = 0; c < p->fns[fi].fn->ncalls; c++) {
-      int callees[32];
-      unsigned n = context_callees(p, fi, c, callees);
-      for (unsigned t = 0; t < n; t++) {
-        int callee = callees[t];
-        if (hot_only) {
-          if (seen[callee]) continue;
-          seen[callee] = 1;
-          p->fns[callee].hot = true;
-        } else {
-          reach *re = reach_of(&p->fns[callee], ctx);
-          if (re->reached) continue;
-          *re = (reach){true, -1, fi, (int)c, reach_of(&p->fns[fi], ctx)->depth + 1};
-          p->fns[callee].contexts |= ctx;
-        }
-        queue[tail++] = callee;
+     them and not from a cold root with an earlier site; cold roots are no roots of
+     the hot pass */
+  for (int phase = 0; phase < (hot_only ? 1 : 2); phase++) {
+    for (unsigned r = 0; r < p->nroots; r++)
+      if (p->roots[r].context == ctx && p->roots[r].cold == (phase == 1) &&
+          mark_reached(p, seen, ctx, root_fn[r], (int)r, -1, -1))
+        queue[tail++] = root_fn[r];
+    while (head < tail) {
+      int fi = queue[head++];
+      for (unsigned c = 0; c < p->fns[fi].fn->ncalls; c++) {
+        int callees[32];
+        unsigned n = context_callees(p, fi, c, callees);
+        for (unsigned t = 0; t < n; t++)
+          if (mark_reached(p, seen, ctx, callees[t], -1, fi, (int)c)) queue[tail++] = callees[t];
       }
     }
-  }
   }
   free(seen);
   free(queue);
