@@ -75,5 +75,6 @@ find_program(CALM_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(CALM_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 endif()
-set(CPACK_STRIP_FILES OFF)
+set(CPACK_STRIP_FILES ON) # as Debian ships binaries: the debug info stays in the build tree
+set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_CURRENT_LIST_DIR}/deb_man.cmake)
 include(CPack)

@@ -214,7 +214,7 @@ deb=$(find "$tmp/pkg" -maxdepth 1 -name '*.deb' | head -1)
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./||' >"$tmp/contents"
 expect="usr/include/calm.h usr/lib/libcalm.a usr/lib/libcalm.so.$version usr/lib/pkgconfig/libcalm.pc
         usr/lib/cmake/calm/calmConfig.cmake usr/lib/cmake/calm/calmTargets.cmake"
-[ "$lint" = ON ] && expect="$expect usr/bin/calm-lint usr/share/man/man1/calm-lint.1 usr/lib/cmake/calm/calmLintTargets.cmake"
+[ "$lint" = ON ] && expect="$expect usr/bin/calm-lint usr/share/man/man1/calm-lint.1.gz usr/lib/cmake/calm/calmLintTargets.cmake"
 for f in $expect; do
   grep -qx "$f" "$tmp/contents" || fail "$deb lacks $f; it holds: $(cat "$tmp/contents")"
 done
@@ -226,6 +226,16 @@ if [ "$lint" = ON ] && command -v dpkg-shlibdeps >/dev/null; then
   dpkg-deb -f "$deb" Depends | grep -q libclang || fail "Depends has no libclang: $(dpkg-deb -f "$deb" Depends)"
 fi
 dpkg-deb -x "$deb" "$tmp/root"
+for f in "$tmp/root/usr/lib/libcalm.so.$version" "$tmp/root/usr/bin/calm-lint"; do
+  [ -f "$f" ] || continue
+  ! readelf -S "$f" | grep -q '\.debug_info' || fail "$(basename "$f") in the .deb is not stripped"
+done
 check_library "$tmp/root/usr/lib" "$tmp/root/usr/include/calm.h"
+dpkg-deb -e "$deb" "$tmp/control"
+(cd "$tmp/root" && md5sum -c --quiet "$tmp/control/md5sums") || fail "$deb's md5sums do not match its files"
+if [ "$lint" = ON ] && command -v man >/dev/null; then
+  MANWIDTH=80 man -l "$tmp/root/usr/share/man/man1/calm-lint.1.gz" 2>&1 | grep -q '^SYNOPSIS' ||
+    fail "man -l does not render the .deb's calm-lint.1.gz"
+fi
 build_against "$tmp/root/usr"
 echo "install_test: $(basename "$deb") holds calm's files and builds a program"
