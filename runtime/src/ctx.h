@@ -16,6 +16,65 @@ typedef struct calm__ctx {
     ucontext_t uc;
 } calm__ctx;
 void calm__ctx_switch(calm__ctx *from, calm__ctx *to);
+#elif defined(__x86_64__)
+#include <stdint.h>
+/* x86-64: the switch is inline assembly at its call site, with no call and no
+ * return (see switch_x86_64.c for why). Everything but the stack and frame
+ * pointers is declared clobbered, so the compiler itself keeps what is live. */
+typedef struct calm__ctx {
+    void *sp;                             /* stack pointer at the switch */
+    void *pc;                             /* where the context resumes */
+    void *fp;                             /* frame pointer (rbp) */
+    uint32_t mxcsr;                       /* SSE control and status */
+    uint16_t fpucw;                       /* x87 control word */
+    void (*entry)(void *);                /* first switch only: entry(arg), so that */
+    void *arg;                            /* making a context touches no stack page */
+} calm__ctx;
+
+#if defined(__AVX512F__)
+#define CALM__CTX_CLOBBER_AVX512 , "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", \
+    "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", \
+    "xmm31", "k1", "k2", "k3", "k4", "k5", "k6", "k7"
+#else
+#define CALM__CTX_CLOBBER_AVX512
+#endif
+
+/* Saves the floating-point control words, the stack and frame pointers and the
+ * resume address in *from, and jumps into to. The control words are loaded
+ * only when they differ: loading them costs more than the rest of the switch. */
+static inline __attribute__((always_inline)) void calm__ctx_switch(calm__ctx *from, calm__ctx *to)
+{
+    __asm__ __volatile__(
+        "stmxcsr %c[mx](%0)\n\t"
+        "fnstcw %c[cw](%0)\n\t"
+        "movl %c[mx](%0), %%eax\n\t"
+        "cmpl %c[mx](%1), %%eax\n\t"
+        "jne 2f\n\t"
+        "movzwl %c[cw](%0), %%eax\n\t"
+        "cmpw %c[cw](%1), %%ax\n\t"
+        "jne 2f\n"
+        "3:\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "movq %%rsp, %c[sp](%0)\n\t"
+        "movq %%rbp, %c[fp](%0)\n\t"
+        "movq %%rax, %c[pc](%0)\n\t"
+        "movq %c[sp](%1), %%rsp\n\t"
+        "movq %c[fp](%1), %%rbp\n\t"
+        "jmpq *%c[pc](%1)\n"
+        "2:\n\t"
+        "ldmxcsr %c[mx](%1)\n\t"
+        "fldcw %c[cw](%1)\n\t"
+        "jmp 3b\n"
+        "1:\n\t"
+        : "+D"(from), "+S"(to)
+        : [sp] "i"(offsetof(calm__ctx, sp)), [pc] "i"(offsetof(calm__ctx, pc)),
+          [fp] "i"(offsetof(calm__ctx, fp)), [mx] "i"(offsetof(calm__ctx, mxcsr)),
+          [cw] "i"(offsetof(calm__ctx, fpucw))
+        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)",
+          "st(3)", "st(4)", "st(5)", "st(6)", "st(7)", "memory", "cc" CALM__CTX_CLOBBER_AVX512);
+}
 #else
 typedef struct calm__ctx {
     void *sp;                             /* stack pointer with the callee-saved registers on top */

@@ -87,8 +87,9 @@ typedef struct calm__fd calm__fd;
 typedef struct calm__slab calm__slab;
 typedef struct calm__stacks {
     size_t size;                          /* usable bytes per stack */
-    void *free_top;                       /* free stacks, linked through their top word */
-    size_t free_count;                    /* stacks on that list */
+    uintptr_t *free;                      /* free stacks (low bit: canary), used as a LIFO */
+    size_t free_count, free_cap;          /* free_cap >= mapped: every stack has a slot */
+    size_t mapped;                        /* stacks in all slabs */
     calm__slab *slabs;                    /* every mapping, unmapped at loop free */
 } calm__stacks;
 
@@ -278,6 +279,9 @@ struct calm_loop {
 
 extern __thread calm_loop *calm__tls_loop;
 void calm__loop_wake(calm_loop *loop);    /* any thread: makes epoll_wait return */
+/* Reads the clock; 1 when timers or an I/O poll are due, so the loop must run
+ * its phases before more task steps. */
+int  calm__loop_turn_due(calm_loop *loop);
 int  calm__epoll_add(calm_loop *loop, int fd, uint32_t events, calm__io *io);
 
 #endif /* CALM_INTERNAL_H */

@@ -179,6 +179,15 @@ static int calm__poll_due(calm_loop *loop)
     return loop->steps - loop->poll_steps >= CALM__POLL_STEPS || loop->now > loop->poll_time;
 }
 
+int calm__loop_turn_due(calm_loop *loop)
+{
+    loop->now = calm_now();
+    if ((loop->heap_len > 0 && loop->heap[0]->when <= loop->now) || calm__poll_due(loop))
+        return 1;                         /* clock_steps stays: the loop reads the clock again */
+    loop->clock_steps = loop->steps;
+    return 0;
+}
+
 /* Runs the callbacks queued before this phase began (those they queue wait
  * for the next turn), then the ready tasks in batches (task.c), which come back
  * here for callbacks, and at least every CALM__CLOCK_STEPS steps for timers. */

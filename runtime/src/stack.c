@@ -1,10 +1,11 @@
-/* stack.c -- task stacks: mapped in slabs, reused through a free list, with a
+/* stack.c -- task stacks: mapped in slabs, reused warmest first, with a
  * guard page set once per stack. Where the kernel has guard regions (Linux
  * 6.13, MADV_GUARD_INSTALL) a guard page costs no mapping of its own, so every
  * stack has one. Elsewhere each mprotect'd guard page splits a mapping off and
  * the kernel caps a process at max_map_count mappings, so past a budget of a
  * quarter of that cap new stacks get a canary word instead, checked at every
  * switch (and touching a second page of every such stack). */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -98,19 +99,6 @@ static int calm__guard_page(void *guard, size_t page)
     return 1;
 }
 
-/* A free stack keeps its list link and its canary flag in its top words, the
- * page a task touches first anyway; the bottom page is touched only for a
- * canary, so a guarded idle task costs one resident page. */
-static void **calm__top_word(const calm__stacks *s, void *lo)
-{
-    return (void **)((char *)lo + s->size - sizeof(void *));
-}
-
-static uintptr_t *calm__flag_word(const calm__stacks *s, void *lo)
-{
-    return (uintptr_t *)((char *)lo + s->size - 2 * sizeof(void *));
-}
-
 static int calm__slab_new(calm__stacks *s)
 {
     size_t page = calm__page(), stride, i;
@@ -124,6 +112,14 @@ static int calm__slab_new(calm__stacks *s)
     slab = calm__malloc(sizeof(*slab));
     if (slab == NULL)
         goto fail;
+    while (s->free_cap < s->mapped + CALM__SLAB_STACKS) {
+        size_t cap = s->free_cap ? s->free_cap * 2 : 64;
+        uintptr_t *v = calm__realloc(s->free, cap * sizeof(*v));
+        if (v == NULL)
+            goto fail;
+        s->free = v;
+        s->free_cap = cap;
+    }
     if (calm__alloc_should_fail()) {
         errno = ENOMEM;
         goto fail;
@@ -137,6 +133,7 @@ static int calm__slab_new(calm__stacks *s)
     slab->len = stride * CALM__SLAB_STACKS;
     slab->next = s->slabs;
     s->slabs = slab;
+    s->mapped += CALM__SLAB_STACKS;
     /* Layout per stack: [guard page][stack]; the stack grows down into the guard. */
     for (i = CALM__SLAB_STACKS; i-- > 0;) {
         char *guard = base + i * stride;
@@ -144,10 +141,7 @@ static int calm__slab_new(calm__stacks *s)
         int guarded = calm__guard_page(guard, page);
         if (!guarded)
             *(uint64_t *)lo = CALM__CANARY;
-        *calm__flag_word(s, lo) = (uintptr_t)!guarded;
-        *calm__top_word(s, lo) = s->free_top;
-        s->free_top = lo;
-        s->free_count++;
+        s->free[s->free_count++] = (uintptr_t)lo | (uintptr_t)!guarded;
     }
     return 0;
 fail:
@@ -155,17 +149,20 @@ fail:
     return -1;
 }
 
+/* Free stacks are kept in an array, not linked through the stacks: taking
+ * one touches none of its pages, so a spawn costs no cache or TLB miss on a
+ * stack that its task only touches when it first runs. The low bit of an
+ * entry (stacks are page-aligned) says the stack has a canary, not a guard.
+ * The array has a slot for every stack mapped, so a free never fails. */
 void *calm__stack_get(calm__stacks *s, int *canary)
 {
-    void *lo;
+    uintptr_t e;
 
-    if (s->free_top == NULL && calm__slab_new(s) < 0)
+    if (s->free_count == 0 && calm__slab_new(s) < 0)
         return NULL;
-    lo = s->free_top;
-    s->free_top = *calm__top_word(s, lo);
-    s->free_count--;
-    *canary = (int)*calm__flag_word(s, lo);
-    return lo;
+    e = s->free[--s->free_count];         /* LIFO: the most recently used stack is the warmest */
+    *canary = (int)(e & 1);
+    return (void *)(e & ~(uintptr_t)1);
 }
 
 void calm__stack_put(calm__stacks *s, void *lo, int canary)
@@ -175,17 +172,16 @@ void calm__stack_put(calm__stacks *s, void *lo, int canary)
     __asan_unpoison_memory_region(lo, s->size);
 #endif
     /* After a burst, return all but the top page of the surplus stacks to the
-     * kernel: one madvise per stack beyond the warm set, and the mapping (and
-     * its guard page) stays for the next burst. */
+     * kernel (the top page, which a task touches first, stays): one madvise
+     * per stack beyond the warm set, and the mapping (and its guard page)
+     * stays for the next burst. */
     if (s->free_count >= CALM__STACKS_WARM) {
         size_t page = calm__page();
         if (madvise(lo, s->size - page, MADV_DONTNEED) == 0 && canary)
             *(uint64_t *)lo = CALM__CANARY;
     }
-    *calm__flag_word(s, lo) = (uintptr_t)canary;
-    *calm__top_word(s, lo) = s->free_top;
-    s->free_top = lo;
-    s->free_count++;
+    assert(s->free_count < s->free_cap);
+    s->free[s->free_count++] = (uintptr_t)lo | (uintptr_t)(canary != 0);
 }
 
 int calm__stack_check(void *lo, int canary)
@@ -196,10 +192,10 @@ int calm__stack_check(void *lo, int canary)
 void calm__stacks_free(calm__stacks *s)
 {
     long guarded = 0;
-    void *lo;
+    size_t i;
 
-    for (lo = s->free_top; lo != NULL; lo = *calm__top_word(s, lo))
-        guarded += *calm__flag_word(s, lo) == 0;
+    for (i = 0; i < s->free_count; i++)
+        guarded += (s->free[i] & 1) == 0;
     atomic_fetch_add(&calm__guard_budget, guarded);
     while (s->slabs != NULL) {
         calm__slab *slab = s->slabs;
@@ -208,6 +204,7 @@ void calm__stacks_free(calm__stacks *s)
         calm__alloc_note(-1);
         calm__free(slab);
     }
-    s->free_top = NULL;
-    s->free_count = 0;
+    calm__free(s->free);
+    s->free = NULL;
+    s->free_count = s->free_cap = s->mapped = 0;
 }

@@ -48,16 +48,17 @@ static calm_task *calm__ready_pop(calm_loop *loop)
 }
 
 /* The next task of the open batch, or NULL when the loop must run. A batch
- * that ends while only tasks are waiting to run, and the clock is not due,
- * is followed at once by the next, without a round trip through the loop. */
+ * that ends while only tasks are waiting to run is followed at once by the
+ * next, without a round trip through the loop, unless the clock (read here
+ * every CALM__CLOCK_STEPS steps) says timers or I/O are due. */
 static calm_task *calm__batch_next(calm_loop *loop)
 {
     calm_task *t;
 
     if (!loop->batch_open) {
         if (loop->debug || loop->ready_head == NULL || loop->soon_len > 0 ||
-            loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS ||
-            atomic_load_explicit(&loop->stop, memory_order_relaxed))
+            atomic_load_explicit(&loop->stop, memory_order_relaxed) ||
+            (loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS && calm__loop_turn_due(loop)))
             return NULL;
         loop->batch_last = loop->ready_tail;
         loop->batch_open = 1;
@@ -71,15 +72,9 @@ static calm_task *calm__batch_next(calm_loop *loop)
 
 static void calm__task_retire(calm_loop *loop, calm_task *t);
 
-/* Ends the step of the task that just switched away. */
-static void calm__after_switch(calm_loop *loop)
+/* The rare ends of a step: a canary to check, a finished task to retire. */
+__attribute__((noinline)) static void calm__after_switch_slow(calm_loop *loop, calm_task *p)
 {
-    calm_task *p = loop->prev;
-
-    if (p == NULL)
-        return;
-    loop->prev = NULL;
-    loop->steps++;
     if (calm__stack_check(p->stack, p->stack_canary) < 0) {
         char name[256];
         /* memory is already corrupt: continuing would only spread it */
@@ -89,6 +84,20 @@ static void calm__after_switch(calm_loop *loop)
     }
     if (p->state == CALM__DONE)
         calm__task_retire(loop, p);
+}
+
+/* Ends the step of the task that just switched away. Inline: it runs at every
+ * switch, and a guarded stack that is still running has nothing to check. */
+static inline void calm__after_switch(calm_loop *loop)
+{
+    calm_task *p = loop->prev;
+
+    if (p == NULL)
+        return;
+    loop->prev = NULL;
+    loop->steps++;
+    if (p->stack_canary || p->state == CALM__DONE)
+        calm__after_switch_slow(loop, p);
 }
 
 #ifdef CALM__ASAN
@@ -127,9 +136,9 @@ static void calm__switch_from_loop(calm_loop *loop, calm_task *t)
 
 /* Task -> next task of the batch, or -> loop. finished: t never runs again,
  * so ASan may drop its fake stack. Returns when t is resumed. */
-static void calm__switch_out(calm_task *t, int finished)
+__attribute__((noinline)) static void calm__switch_out(calm_loop *loop, calm_task *t,
+                                                     int finished)
 {
-    calm_loop *loop = t->loop;
     calm_task *next = loop->debug ? NULL : calm__batch_next(loop);
 
     if (next == t) {                      /* already next in line: keep running */
@@ -151,7 +160,7 @@ static void calm__switch_out(calm_task *t, int finished)
 #ifdef CALM__TSAN
     __tsan_switch_to_fiber(next ? next->tsan_fiber : loop->tsan_fiber, 0);
 #endif
-    /* one call site for every suspension: see switch_x86_64.c */
+    /* one switch site for every suspension (noinline): see switch_x86_64.c */
     calm__ctx_switch(&t->ctx, next ? &next->ctx : &loop->ctx);
 #ifdef CALM__ASAN
     calm__asan_finish(loop, t->asan_fake, loop->prev == NULL);
@@ -170,7 +179,7 @@ static void calm__task_entry(void *arg)
     t->result = t->fn(t->arg);
     t->state = CALM__DONE;
     t->loop->live_tasks--;
-    calm__switch_out(t, 1);
+    calm__switch_out(t->loop, t, 1);
     abort(); /* unreachable: a finished task is never resumed */
 }
 
@@ -196,7 +205,7 @@ static void calm__release_stack(calm_task *t)
 #endif
 }
 
-#define CALM__TASK_CACHE 256               /* freed task structs kept for reuse */
+#define CALM__TASK_CACHE 1024              /* freed task structs kept, as many as warm stacks */
 
 void calm__task_free(calm_task *t)
 {
@@ -415,7 +424,7 @@ int calm__suspend(calm_task *t, calm_time deadline, int on_deadline)
         }
     }
     t->state = CALM__WAITING;
-    calm__switch_out(t, 0);
+    calm__switch_out(t->loop, t, 0);
     if (t->wake_status == CALM_ECANCELED)
         t->cancel_seen = 1;
     return t->wake_status;
@@ -452,6 +461,7 @@ int calm_sleep(int64_t ms)
 
 int calm_yield(void)
 {
+    calm_loop *loop = calm__tls_loop;      /* not t->loop: one load less on the way to the switch */
     calm_task *t;
     int rc = calm__enter(&t);
 
@@ -460,8 +470,8 @@ int calm_yield(void)
     /* straight to the back of the ready queue: nothing to unlink, no deadline */
     t->wake_status = 0;
     t->state = CALM__READY;
-    calm__ready_push(t->loop, t);
-    calm__switch_out(t, 0);
+    calm__ready_push(loop, t);
+    calm__switch_out(loop, t, 0);
     return t->wake_status;
 }
 
