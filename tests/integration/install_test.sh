@@ -54,8 +54,15 @@ int main(void) {
   return rc != 0 || value != 42;
 }
 EOF
+# and one with a blocking call in a task, for calm-lint
+cat >"$tmp/app/bad.c" <<'EOF'
+#include <calm.h>
+#include <unistd.h>
+static int body(void *arg) { (void)arg; sleep(1); return 0; }
+int main(void) { calm_loop *l = calm_loop_new(0); calm_detach(calm_spawn(l, body, 0)); return calm_loop_run(l); }
+EOF
 cat >"$tmp/app/CMakeLists.txt" <<'EOF'
-cmake_minimum_required(VERSION 3.18)
+cmake_minimum_required(VERSION 3.20)
 project(calm_app LANGUAGES C)
 find_package(calm REQUIRED CONFIG)
 add_executable(app_shared app.c)
@@ -68,8 +75,13 @@ if(CALM_CHECK_LINT)
   endif()
   file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/calm-lint-target CONTENT "$<TARGET_FILE:calm::calm-lint>")
 endif()
-if(CALM_CHECK_LINT_TARGET AND NOT COMMAND calm_lint_target)
-  message(FATAL_ERROR "the package does not define calm_lint_target()")
+if(CALM_CHECK_LINT_TARGET)
+  if(NOT COMMAND calm_lint_target)
+    message(FATAL_ERROR "the package does not define calm_lint_target()")
+  endif()
+  add_executable(app_bad bad.c)
+  target_link_libraries(app_bad PRIVATE calm::calm)
+  calm_lint_target(app_bad)
 endif()
 EOF
 
@@ -125,6 +137,10 @@ build_against() {
     ! find_version "$older" || fail "find_package(calm $older) accepts calm $version"
   fi
   rm -rf "$tmp/ver"
+  if [ "$check_lint_target" = ON ]; then
+    grep -q "bad.c:3:.*\[blocking-in-loop\]" "$tmp/app-build/calm-lint/app_bad.txt" ||
+      fail "calm_lint_target(app_bad) did not report bad.c: $(cat "$tmp/app-build/calm-lint/app_bad.txt" "$tmp/app-build.log")"
+  fi
   if [ "$check_lint" = ON ]; then
     [ "$(cat "$tmp/app-build/calm-lint-target")" = "$prefix/bin/calm-lint" ] ||
       fail "calm::calm-lint is $(cat "$tmp/app-build/calm-lint-target"), not $prefix/bin/calm-lint"
@@ -169,14 +185,8 @@ if [ "$mode" = install ]; then
            fail "installed calm-lint has no run path to $clangdir: $(readelf -d "$prefix/bin/calm-lint" | grep PATH)" ;;
     esac
     # the installed linter works on its own: built-in models, clang's headers, calm.h
-    cat >"$tmp/bad.c" <<'EOF'
-#include <calm.h>
-#include <unistd.h>
-static int body(void *arg) { (void)arg; sleep(1); return 0; }
-int main(void) { calm_loop *l = calm_loop_new(0); calm_detach(calm_spawn(l, body, 0)); return calm_loop_run(l); }
-EOF
     rc=0
-    out=$("$prefix/bin/calm-lint" --quiet "$tmp/bad.c" -- -I"$prefix/include" 2>&1) || rc=$?
+    out=$("$prefix/bin/calm-lint" --quiet "$tmp/app/bad.c" -- -I"$prefix/include" 2>&1) || rc=$?
     [ "$rc" = 1 ] && echo "$out" | grep -q "bad.c:3:.*\[blocking-in-loop\]" || fail "installed calm-lint on bad.c (exit $rc): $out"
     page=$prefix/share/man/man1/calm-lint.1
     [ -f "$page" ] || fail "no share/man/man1/calm-lint.1"
