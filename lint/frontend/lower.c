@@ -161,7 +161,14 @@ typedef struct {
   int break_to, continue_to;
   case_list *cases; /* labels of the innermost switch */
   strmap *labels;      /* goto label -> 1 + block */
+  int depth;           /* of lower_expr, lower_cond and lower_stmt calls: see LOWER_MAX_DEPTH */
 } lowerer;
+
+/* Lowering recurses once per level of the syntax tree. Past this depth (generated
+ * code: an expression of thousands of terms) the rest of a subtree is lowered as an
+ * opaque value, a branch either way or a statement left out, so that no stack runs
+ * out and nothing is reported that the code does not do. */
+#define LOWER_MAX_DEPTH 3000
 
 static int new_block(lowerer *l) {
   block_builder bb;
@@ -855,7 +862,7 @@ static ir_value lower_conditional(lowerer *l, CXCursor e, want w) {
   return tmp >= 0 ? var_value(tmp) : other();
 }
 
-static ir_value lower_expr(lowerer *l, CXCursor e, want w) {
+static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
   enum CXCursorKind k = clang_getCursorKind(e);
   ir_value v = other();
   int64_t ival;
@@ -977,9 +984,17 @@ static ir_value lower_expr(lowerer *l, CXCursor e, want w) {
   }
 }
 
+static ir_value lower_expr(lowerer *l, CXCursor e, want w) {
+  if (l->depth >= LOWER_MAX_DEPTH) return other();
+  l->depth++;
+  ir_value v = lower_expr_node(l, e, w);
+  l->depth--;
+  return v;
+}
+
 /* ---- conditions ---- */
 
-static void lower_cond(lowerer *l, CXCursor e, int t, int f) {
+static void lower_cond_node(lowerer *l, CXCursor e, int t, int f) {
   CXCursor c = unwrap(e);
   ir_loc loc = loc_of(l, c);
   enum CXCursorKind k = clang_getCursorKind(c);
@@ -1063,6 +1078,17 @@ static void lower_cond(lowerer *l, CXCursor e, int t, int f) {
   }
   use_value(l, v, c);
   branch(l, -1, IR_CMP_NE, 0, t, f, &loc);
+}
+
+static void lower_cond(lowerer *l, CXCursor e, int t, int f) {
+  if (l->depth >= LOWER_MAX_DEPTH) {
+    ir_loc loc = loc_of(l, e);
+    branch(l, -1, IR_CMP_NE, 0, t, f, &loc);
+    return;
+  }
+  l->depth++;
+  lower_cond_node(l, e, t, f);
+  l->depth--;
 }
 
 /* ---- statements ---- */
@@ -1270,7 +1296,7 @@ static void emit_return(lowerer *l, CXCursor s, ir_value v) {
   l->cur = -1;
 }
 
-static void lower_stmt(lowerer *l, CXCursor s) {
+static void lower_stmt_node(lowerer *l, CXCursor s) {
   enum CXCursorKind k = clang_getCursorKind(s);
   switch (k) {
   case CXCursor_CompoundStmt: {
@@ -1413,6 +1439,13 @@ static void lower_stmt(lowerer *l, CXCursor s) {
     if (clang_isExpression(k)) lower_expr(l, s, WANT_DISCARD);
     return;
   }
+}
+
+static void lower_stmt(lowerer *l, CXCursor s) {
+  if (l->depth >= LOWER_MAX_DEPTH) return;
+  l->depth++;
+  lower_stmt_node(l, s);
+  l->depth--;
 }
 
 /* ---- CFG post-processing ---- */

@@ -18,6 +18,7 @@
 #include "../../lint/base/base.h"
 #include "../../lint/driver/config.h"
 #include "../../lint/graph/models.h"
+#include "../../lint/ir/ir.h"
 #include "../../lint/lsp/jsonrpc.h"
 #include "unit.h"
 
@@ -365,6 +366,29 @@ static void test_rpc_bad_headers_resync(void) {
   finish(&r, pid);
 }
 
+/* ---- deep syntax trees ---- */
+
+
+ir_summary *unit_parse(const char *name, const char *code);
+
+/* `return g() + g() + ... + last();` of 10 000 terms: lowered on the 8 MiB main stack,
+ * which the recursion once overflowed; the terms nearest the top are still seen. */
+static bool lower_deep_expression(void) {
+  strbuf sb = {0};
+  sb_printf(&sb, "int g(void);\nint last(void);\nint f(void) {\n  return ");
+  for (int i = 0; i < 10000; i++) sb_printf(&sb, "g() + ");
+  sb_printf(&sb, "last();\n}\n");
+  ir_summary *s = unit_parse("deep.c", sb.data);
+  sb_free(&sb);
+  bool ok = !s->failed && s->nfuncs == 1 && strcmp(s->funcs[0].name, "f") == 0;
+  bool seen = false;
+  for (unsigned i = 0; ok && i < s->funcs[0].ncalls; i++) seen |= strcmp(s->funcs[0].calls[i].callee_name, "last") == 0;
+  ir_summary_free(s);
+  return ok && seen;
+}
+
+static void test_deep_expression_lowered(void) { CU_ASSERT(bounded(lower_deep_expression)); }
+
 /* ---- through the binary ---- */
 
 static char *out_text, *err_text;
@@ -561,4 +585,5 @@ void unit_register_hostile(void) {
   CU_add_test(s, "a summary cache entry that is /dev/zero", test_cli_cache_entry_is_a_device);
   CU_add_test(s, "lsp: the server says why it cannot read a message", test_cli_lsp_framing_error);
   CU_add_test(s, "--write-baseline through a symlink and onto a FIFO", test_cli_write_baseline);
+  CU_add_test(s, "an expression of 10 000 terms is lowered", test_deep_expression_lowered);
 }
