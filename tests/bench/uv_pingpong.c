@@ -93,7 +93,13 @@ static int open_side(uv_loop_t *loop, struct side *side, int fd, long *remaining
 static double now_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* CALM_BENCH_CLOCK=cpu: the process's CPU time, for a machine shared with other work */
+    static int cpu = -1;
+    if (cpu < 0) {
+        const char *clock = getenv("CALM_BENCH_CLOCK");
+        cpu = clock != NULL && strcmp(clock, "cpu") == 0;
+    }
+    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
