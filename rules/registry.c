@@ -71,6 +71,17 @@ static const char *file_name(const char *path) {
   return slash ? slash + 1 : path ? path : "?";
 }
 
+/* Whether `call` of `f` enters `next` not as its callee but as a callback the callee
+ * runs (a model's `invokes`, or one registered earlier with a setter). */
+static bool runs_inside(const program *p, int f, const ir_call *call, int next) {
+  if (!call->callee_usr) return false;
+  int defs[8];
+  unsigned n = program_resolve(p, f, call->callee_usr, defs, 8);
+  for (unsigned i = 0; i < n && i < 8; i++)
+    if (defs[i] == next) return false;
+  return true;
+}
+
 static void add_steps(const program *p, diag *d, const chain_step *steps, unsigned n, int root, calm_context ctx);
 
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
@@ -120,6 +131,10 @@ static void add_steps(const program *p, diag *d, const chain_step *steps, unsign
       diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' through '%s' (set in '%s' at %s:%u)", fn->name,
                                             p->fns[t->fn].fn->name, call->callee_name, t->set_in ? t->set_in : "?",
                                             file_name(t->set_at.file), t->set_at.line));
+    else if (runs_inside(p, steps[i].fn, call, steps[i + 1].fn))
+      diag_note_add(d, call->loc,
+                    xasprintf("'%s' calls '%s' here, which runs '%s'", fn->name, call->callee_name,
+                              p->fns[steps[i + 1].fn].fn->name));
     else
       diag_note_add(d, call->loc, xasprintf("'%s' calls '%s' here", fn->name, call->callee_name));
   }

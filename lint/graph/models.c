@@ -57,7 +57,11 @@ model_db *model_db_new(void) {
 }
 
 static void free_entry(entry *e) {
-  for (unsigned i = 0; i < e->fn.ncallbacks; i++) free(e->fn.callbacks[i].cold.tests);
+  for (unsigned i = 0; i < e->fn.ncallbacks; i++) {
+    free(e->fn.callbacks[i].cold.tests);
+    free(e->fn.callbacks[i].when.tests);
+    free(e->fn.callbacks[i].runs_in);
+  }
   free(e->fn.callbacks);
   free(e->fn.invokes);
   free(e->fn.takes_task);
@@ -268,6 +272,23 @@ static bool read_callbacks(parser *p, const cJSON *v, model_fn *fn) {
         cb->cancelled_by = strpool_intern(p->pool, k->valuestring);
       } else if (strcmp(k->string, "cold") == 0) {
         if (!read_cond(p, k, &cb->cold, "cold")) return false;
+      } else if (strcmp(k->string, "when") == 0) {
+        /* the registration's own condition: the `when` of a condition object */
+        cJSON *wrap = cJSON_CreateObject();
+        cJSON_AddItemToObject(wrap, "when", cJSON_Duplicate(k, 1));
+        bool ok = read_cond(p, wrap, &cb->when, "when");
+        cJSON_Delete(wrap);
+        if (!ok) return false;
+      } else if (strcmp(k->string, "runs_in") == 0) {
+        if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) == 0)
+          return bad(p, "'runs_in' must be a list of function names%s", "");
+        cb->runs_in = xcalloc((size_t)cJSON_GetArraySize(k), sizeof *cb->runs_in);
+        const cJSON *n;
+        cJSON_ArrayForEach(n, k) {
+          if (!cJSON_IsString(n) || !n->valuestring[0]) return bad(p, "'runs_in' must be a list of function names%s", "");
+          cb->runs_in[cb->nruns_in++] = strpool_intern(p->pool, n->valuestring);
+        }
+        has_ctx = true; /* it runs in the context of whoever calls those functions */
       } else if (strcmp(k->string, "description") == 0) {
         continue;
       } else return bad(p, "unknown callback key '%s'", k->string);

@@ -41,6 +41,10 @@ typedef struct {
   int status_param; /* -1 when the callback carries no status */
   const char *cancelled_by; /* the status is 0 unless this function cancelled the request, or NULL */
   model_cond cold;          /* the callback runs rarely (a signal, a close, a one-shot timer) */
+  model_cond when;          /* the call registers it only when this holds (a setter's option); unset: always */
+  const char **runs_in;     /* it runs inside later calls of these functions, in their caller's context
+                               (`curl_multi_perform` runs a CURLOPT_WRITEFUNCTION); NULL: in `context` */
+  unsigned nruns_in;
 } model_callback;
 
 typedef enum { RETURNS_NOTHING = 0, RETURNS_STATUS, RETURNS_TASK } model_returns;

@@ -52,6 +52,26 @@ const call_target *program_indirect_target(const program *p, int f, int call, in
   return NULL;
 }
 
+/* The key of the callbacks bound to one call site: "@function:call". */
+static char *site_key(int f, int call) { return xasprintf("@%d:%d", f, call); }
+
+unsigned program_runs_later(const program *p, int f, int call, int *out, unsigned max) {
+  const ir_call *c = &p->fns[f].fn->calls[call];
+  if (!c->callee_usr) return 0;
+  unsigned n = 0;
+  char *site = site_key(f, call);
+  const char *keys[2] = {c->callee_name, site};
+  for (int k = 0; k < 2; k++) {
+    void *list;
+    if (!strmap_get(p->later, keys[k], &list)) continue;
+    const later_list *l = list;
+    for (size_t i = 0; i < l->len; i++)
+      if (n < max) out[n++] = l->items[i];
+  }
+  free(site);
+  return n;
+}
+
 const model_fn *program_model(const program *p, const ir_call *call) {
   return call->callee_usr ? model_db_lookup(p->models, call->callee_name) : NULL;
 }
@@ -70,6 +90,7 @@ typedef struct {
   int status_param;
   const char *via; /* the API that finally receives it */
   bool cold;       /* the API calls it rarely (a signal, a close, a one-shot timer) */
+  const model_callback *later; /* it runs inside later calls (`runs_in`), not as a root */
 } callback_spec;
 
 /* A parameter a function hands on to a registering API (`arg` is the parameter):
@@ -91,7 +112,9 @@ static void each_callback_arg(const program *p, const forwarded_list *fwd, int c
   const model_fn *m = program_model(p, call);
   for (unsigned i = 0; m && i < m->ncallbacks; i++) {
     const model_callback *cb = &m->callbacks[i];
-    callback_spec spec = {cb->arg, cb->context, cb->status_param, call->callee_name, model_cond_holds(&cb->cold, call)};
+    if (cb->when.set && !model_cond_holds(&cb->when, call)) continue; /* a setter's other option */
+    callback_spec spec = {cb->arg, cb->context, cb->status_param, call->callee_name, model_cond_holds(&cb->cold, call),
+                          cb->nruns_in ? cb : NULL};
     visit(call, &spec, data);
   }
   int defs[8];
@@ -110,7 +133,7 @@ typedef struct {
 static void find_forward(const ir_call *call, const callback_spec *spec, void *data) {
   forward_ctx *fc = data;
   const ir_function *f = fc->p->fns[fc->fn].fn;
-  if (spec->arg < 0 || (unsigned)spec->arg >= call->nargs) return;
+  if (spec->later || spec->arg < 0 || (unsigned)spec->arg >= call->nargs) return;
   const ir_value *v = &call->args[spec->arg];
   if (v->kind != IR_VAL_VAR || v->addr_of || v->var < 0 || (unsigned)v->var >= f->nparams) return;
   if (forwards(&fc->fwd[fc->fn], v->var, spec->context)) return;
@@ -134,9 +157,61 @@ static void add_root(root_ctx *rc, const ir_call *call, const callback_spec *spe
   VEC_PUSH(rc->root_fn, fn);
 }
 
+/* A callback that runs inside later calls of other functions (`curl_easy_setopt(h,
+ * CURLOPT_WRITEFUNCTION, on_data)`: `on_data` runs inside `curl_multi_perform`): each
+ * call of those functions runs it, in its caller's context. */
+static void later_add(program *p, const char *key, const int *defs, unsigned n) {
+  void *list;
+  if (!strmap_get(p->later, key, &list)) {
+    list = xcalloc(1, sizeof(later_list));
+    strmap_put(p->later, key, list);
+  }
+  later_list *l = list;
+  for (unsigned d = 0; d < n; d++) {
+    bool dup = false;
+    for (size_t k = 0; k < l->len && !dup; k++) dup = l->items[k] == defs[d];
+    if (!dup) VEC_PUSH(*l, defs[d]);
+  }
+}
+
+/* Whether two arguments name the same object: one variable, or the same text. */
+static bool same_object(const ir_value *a, const ir_value *b) {
+  if (a->kind == IR_VAL_VAR || b->kind == IR_VAL_VAR)
+    return a->kind == b->kind && a->var == b->var && a->addr_of == b->addr_of;
+  return a->text && b->text && strcmp(a->text, b->text) == 0;
+}
+
+/* The setter's handle is its first argument. When the function that sets the callback
+ * also drives that very handle (`curl_easy_setopt(h, ...)` then `curl_easy_perform(h)`),
+ * the callback runs inside those calls only; else (the handle goes to a multi handle
+ * driven elsewhere) inside every call of the driving functions. */
+static void add_later(root_ctx *rc, const ir_call *call, const callback_spec *spec) {
+  const ir_value *v = &call->args[spec->arg];
+  if (v->kind != IR_VAL_FUNC || call->nargs == 0) return;
+  int defs[8];
+  unsigned n = program_resolve(rc->p, rc->caller, v->func_usr, defs, 8);
+  if (n > 8) n = 8;
+  const ir_function *f = rc->p->fns[rc->caller].fn;
+  bool local = false;
+  for (unsigned c = 0; c < f->ncalls; c++)
+    for (unsigned r = 0; r < spec->later->nruns_in; r++)
+      if (f->calls[c].nargs > 0 && strcmp(f->calls[c].callee_name, spec->later->runs_in[r]) == 0 &&
+          same_object(&f->calls[c].args[0], &call->args[0])) {
+        char *key = site_key(rc->caller, (int)c);
+        later_add(rc->p, key, defs, n);
+        free(key);
+        local = true;
+      }
+  for (unsigned r = 0; r < spec->later->nruns_in && !local; r++) later_add(rc->p, spec->later->runs_in[r], defs, n);
+}
+
 static void find_root(const ir_call *call, const callback_spec *spec, void *data) {
   root_ctx *rc = data;
   if (spec->arg < 0 || (unsigned)spec->arg >= call->nargs) return;
+  if (spec->later) {
+    add_later(rc, call, spec);
+    return;
+  }
   const ir_value *v = &call->args[spec->arg];
   if (v->kind == IR_VAL_FUNC) {
     int targets[8];
@@ -238,6 +313,10 @@ static unsigned context_callees(const program *p, int fi, unsigned c, int *out) 
     for (unsigned d = 0; d < nd && d < 4 && n < 32; d++)
       if (descends_into(p, call, defs[d], true)) out[n++] = defs[d];
   }
+  int later[16];
+  unsigned nl = m ? program_runs_later(p, fi, (int)c, later, 16) : 0;
+  for (unsigned i = 0; i < nl && i < 16 && n < 32; i++)
+    if (descends_into(p, call, later[i], true)) out[n++] = later[i];
   return n;
 }
 
@@ -390,6 +469,7 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
     if (!fc.changed) break;
   }
 
+  p->later = strmap_new();
   root_ctx rc = {p, -1, {0}, {0}};
   for (unsigned f = 0; f < p->nfns; f++) {
     const ir_function *fn = p->fns[f].fn;
@@ -417,12 +497,22 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   return p;
 }
 
+static bool free_later(const char *key, void *value, void *ctx) {
+  (void)key;
+  (void)ctx;
+  VEC_FREE(*(later_list *)value);
+  free(value);
+  return true;
+}
+
 void program_free(program *p) {
   if (!p) return;
   for (unsigned f = 0; f < p->nfns; f++) free(p->fns[f].child);
   free(p->fns);
   free(p->roots);
   indirect_free(p->ind);
+  strmap_each(p->later, free_later, NULL);
+  strmap_free(p->later);
   strmap_free(p->by_usr);
   free(p);
 }

@@ -45,6 +45,8 @@ typedef struct {
                         database, a static inline in a header), or -1 */
 } prog_fn;
 
+typedef VEC(int) later_list;
+
 typedef struct program {
   ir_summary **tus;
   unsigned ntus;
@@ -55,6 +57,7 @@ typedef struct program {
   root_info *roots;
   unsigned nroots;
   indirect *ind; /* what each indirect call can reach */
+  strmap *later;  /* function name -> later_list*: callbacks that run inside its calls */
 } program;
 
 /* Links `tus` (borrowed: they must outlive the program) with `models` (borrowed).
@@ -86,6 +89,12 @@ unsigned program_call_targets(const program *p, int f, int call, int *out, unsig
 /* How indirect call `call` of `f` reaches function `target`: where the pointer was
  * set; NULL for a direct call or a function it does not reach. */
 const call_target *program_indirect_target(const program *p, int f, int call, int target);
+
+/* The callbacks that call `call` of `f`, to a modelled function, runs inside it,
+ * registered earlier with a setter (`curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fn)` and
+ * then `curl_multi_perform`). Writes up to `max` function indices to `out`; returns how
+ * many it wrote. */
+unsigned program_runs_later(const program *p, int f, int call, int *out, unsigned max);
 
 /* Whether call `call` of `f` is made only in the child of a `fork()` (the branch on
  * which fork returned 0): such code is not loop context. */

@@ -106,7 +106,8 @@ static cJSON *parse_json(const char *text, const char *file, strlist *errors) {
 
 /* The callback and condition-test keys sit inside value cells of the README rather
  * than in a first column, so they are spelled out here. */
-static const char *const callback_keys[] = {"arg", "context", "status_param", "cancelled_by", "cold", "description", NULL};
+static const char *const callback_keys[] = {"arg",  "context", "status_param", "cancelled_by", "cold",
+                                            "when", "runs_in", "description",  NULL};
 static const char *const contexts[] = {"loop", "worker", NULL};
 
 static bool in_list(const char *const *list, const char *s) {
@@ -266,8 +267,17 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
           if (!in_list(callback_keys, ck->string)) strlist_addf(errors, "%s: unknown callback key '%s'", at, ck->string);
         if (!is_index(cJSON_GetObjectItemCaseSensitive(c, "arg"))) strlist_addf(errors, "%s: a callback needs an argument index 'arg'", at);
         const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(c, "context");
-        if (!cJSON_IsString(ctx) || !in_list(contexts, ctx->valuestring))
-          strlist_addf(errors, "%s: 'context' must be \"loop\" or \"worker\"", at);
+        const cJSON *runs_in = cJSON_GetObjectItemCaseSensitive(c, "runs_in");
+        /* a callback that runs inside later calls takes its context from their callers */
+        if (runs_in ? ctx != NULL : !cJSON_IsString(ctx) || !in_list(contexts, ctx->valuestring))
+          strlist_addf(errors, "%s: 'context' must be \"loop\" or \"worker\" (and absent with 'runs_in')", at);
+        if (runs_in && (!cJSON_IsArray(runs_in) || cJSON_GetArraySize(runs_in) == 0))
+          strlist_addf(errors, "%s: 'runs_in' must be a non-empty list of function names", at);
+        for (const cJSON *r = cJSON_IsArray(runs_in) ? runs_in->child : NULL; r; r = r->next)
+          if (!cJSON_IsString(r) || !is_identifier(r->valuestring))
+            strlist_addf(errors, "%s: 'runs_in' must be a non-empty list of function names", at);
+        const cJSON *when = cJSON_GetObjectItemCaseSensitive(c, "when");
+        if (when) check_test(when, at, errors);
         const cJSON *sp = cJSON_GetObjectItemCaseSensitive(c, "status_param");
         if (sp && !is_index(sp)) strlist_addf(errors, "%s: 'status_param' must be a parameter index", at);
         const cJSON *by = cJSON_GetObjectItemCaseSensitive(c, "cancelled_by");
@@ -643,8 +653,12 @@ static void check_entry_against_decl(const char *model, const char *name, const 
   const cJSON *v;
   cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "callbacks")) {
     const cJSON *sp = cJSON_GetObjectItemCaseSensitive(v, "status_param");
-    check_fn_pointer_arg(&f, cJSON_GetObjectItemCaseSensitive(v, "arg")->valueint, "callback",
-                         cJSON_IsNumber(sp) ? sp->valueint : -1);
+    /* a setter's value (`curl_easy_setopt(h, opt, fn)`) is one of its `...` arguments */
+    int arg = cJSON_GetObjectItemCaseSensitive(v, "arg")->valueint;
+    const cJSON *when = cJSON_GetObjectItemCaseSensitive(v, "when");
+    if (when) check_test_types(&f, when, "when");
+    if (when && arg >= f.nparams && f.variadic) continue;
+    check_fn_pointer_arg(&f, arg, "callback", cJSON_IsNumber(sp) ? sp->valueint : -1);
     /* a cold condition tests the registering call's arguments, as blocking does */
     check_cond_types(&f, cJSON_GetObjectItemCaseSensitive(v, "cold"), "cold");
   }
@@ -687,6 +701,12 @@ static size_t check_model_against_headers(const cJSON *root, const header_set *h
     if (d) {
       check_entry_against_decl(model, fn->string, fn, d->cursor, errors);
       checked++;
+      const cJSON *cb, *r;
+      cJSON_ArrayForEach(cb, cJSON_GetObjectItemCaseSensitive(fn, "callbacks"))
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(cb, "runs_in"))
+          if (cJSON_IsString(r) && !find_decl(h, r->valuestring))
+            strlist_addf(errors, "%s: %s: runs_in names %s, which the %s headers do not declare", model, fn->string,
+                         r->valuestring, model);
     } else if (strlist_has(&h->macros, fn->string)) {
       strlist_addf(notes, "%s: %s is a macro, not a function: calls are seen through its expansion", model, fn->string);
     } else {
