@@ -204,9 +204,24 @@ static bool read_test(parser *p, const cJSON *o, model_test *t) {
       t->kind = TEST_BITS;
       t->value = (int64_t)it->valuedouble;
     } else if (strcmp(it->string, "mentions") == 0) {
-      if (!cJSON_IsString(it) || !it->valuestring[0]) return bad(p, "'mentions' must be an identifier%s", "");
+      /* one identifier, or a list of them (any one will do), kept as "a|b" */
+      strbuf names = {0};
+      if (cJSON_IsString(it) && it->valuestring[0] && !strchr(it->valuestring, '|')) sb_append(&names, it->valuestring);
+      const cJSON *n;
+      if (cJSON_IsArray(it)) cJSON_ArrayForEach(n, it) {
+          if (!cJSON_IsString(n) || !n->valuestring[0] || strchr(n->valuestring, '|')) {
+            names.len = 0;
+            break;
+          }
+          if (names.len) sb_appendc(&names, '|');
+          sb_append(&names, n->valuestring);
+        }
+      char *joined = sb_take(&names);
+      bool ok = joined && joined[0];
+      if (ok) t->name = strpool_intern(p->pool, joined);
+      free(joined);
+      if (!ok) return bad(p, "'mentions' must be an identifier or a list of identifiers%s", "");
       t->kind = TEST_MENTIONS;
-      t->name = strpool_intern(p->pool, it->valuestring);
     } else {
       return bad(p, "unknown condition key '%s'", it->string);
     }
@@ -620,12 +635,23 @@ const model_fn *model_db_lookup(model_db *db, const char *name) {
 
 static bool is_ident_char(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
-static bool text_mentions(const char *text, const char *name) {
-  size_t n = strlen(name);
-  for (const char *p = text; p && (p = strstr(p, name)) != NULL; p += n) {
-    bool left = p == text || !is_ident_char(p[-1]);
-    bool right = !is_ident_char(p[n]);
-    if (left && right) return true;
+/* Whether `text` names one of the identifiers of `names` ("a|b"). */
+static bool text_mentions(const char *text, const char *names) {
+  for (const char *name = names; *name;) {
+    const char *bar = strchr(name, '|');
+    size_t n = bar ? (size_t)(bar - name) : strlen(name);
+    char one[128];
+    if (n > 0 && n < sizeof one) {
+      memcpy(one, name, n);
+      one[n] = '\0';
+      for (const char *p = text; (p = strstr(p, one)) != NULL; p += n) {
+        bool left = p == text || !is_ident_char(p[-1]);
+        bool right = !is_ident_char(p[n]);
+        if (left && right) return true;
+      }
+    }
+    name += n + (bar ? 1 : 0);
+    if (!bar) break;
   }
   return false;
 }

@@ -198,8 +198,10 @@ static void check_test(const cJSON *t, const char *where, strlist *errors) {
     } else if (strcmp(k->string, "equals") == 0) {
       if (!is_integer(k)) strlist_addf(errors, "%s: 'equals' must be an integer", where);
     } else if (strcmp(k->string, "mentions") == 0) {
-      if (!cJSON_IsString(k) || !is_identifier(k->valuestring))
-        strlist_addf(errors, "%s: 'mentions' must be an identifier", where);
+      bool ok = cJSON_IsString(k) ? is_identifier(k->valuestring) : cJSON_IsArray(k) && cJSON_GetArraySize(k) > 0;
+      for (const cJSON *n = cJSON_IsArray(k) ? k->child : NULL; n; n = n->next)
+        ok = ok && cJSON_IsString(n) && is_identifier(n->valuestring);
+      if (!ok) strlist_addf(errors, "%s: 'mentions' must be an identifier or a list of identifiers", where);
     } else if (strcmp(k->string, "has_bits") == 0) {
       if (!is_integer(k) || k->valuedouble <= 0) strlist_addf(errors, "%s: 'has_bits' must be a positive integer", where);
     } else {
