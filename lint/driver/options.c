@@ -20,6 +20,8 @@ const char options_usage[] =
     "  --enable IDS           run only these rules (comma list)\n"
     "  --disable IDS          leave these rules out (comma list)\n"
     "  -j N                   translation units parsed in parallel (default: all cores)\n"
+    "  --timeout-per-file S   a unit whose parse takes longer than S seconds is stopped\n"
+    "                         and reported as an error (default: 300; 0: no limit)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "  --quiet                print only findings and errors: no summary, notes or progress\n"
     "  --statistics           print how many findings each rule has, not the findings\n"
@@ -87,6 +89,7 @@ static bool take_value(int argc, char **argv, int *i, const char *name, const ch
 int options_parse(int argc, char **argv, cli_options *o, char **error) {
   memset(o, 0, sizeof *o);
   o->color = -1;
+  o->timeout_per_file = -1;
   *error = NULL;
   for (int i = 1; i < argc && !*error; i++) {
     const char *a = argv[i], *v = NULL;
@@ -121,6 +124,13 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       long n = strtol(v, &end, 10);
       if (*end || n < 1 || n > 1024) *error = xasprintf("-j needs a number of jobs from 1 to 1024, not '%s'", v);
       else o->jobs = (int)n;
+    } else if (take_value(argc, argv, &i, "--timeout-per-file", &v, error)) {
+      if (!v) break;
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || end == v || n < 0 || n > 86400)
+        *error = xasprintf("--timeout-per-file needs seconds from 0 to 86400, not '%s'", v);
+      else o->timeout_per_file = n;
     } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9') {
       char *end;
       long n = strtol(a + 2, &end, 10);

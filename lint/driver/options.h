@@ -16,6 +16,7 @@ typedef struct {
   const char **disable;       /* --disable: leave these out */
   size_t ndisable;
   int jobs;                   /* -j; 0: all cores */
+  long timeout_per_file;      /* --timeout-per-file SECONDS; -1: the default, 0: none */
   const char *baseline;
   const char *write_baseline;
   const char *stdin_filename;

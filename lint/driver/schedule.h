@@ -1,5 +1,6 @@
-/* Parsing translation units in parallel: long-lived worker threads, one libclang
- * index each, pulling jobs from a shared counter. */
+/* Parsing translation units in parallel: one long-lived worker process per job slot,
+ * so that a unit that crashes libclang, overflows the stack or never finishes costs
+ * only its own summary. */
 #ifndef CALM_LINT_SCHEDULE_H
 #define CALM_LINT_SCHEDULE_H
 
@@ -14,8 +15,15 @@ typedef struct {
   size_t len;
 } unsaved_buffer;
 
+#define SCHEDULE_TIMEOUT_DEFAULT 300 /* seconds a unit may take (--timeout-per-file) */
+
+/* The time limit of every later parse, in seconds; 0: none. */
+void schedule_set_timeout(unsigned seconds);
+
 /* Parses jobs[0..n) with `threads` workers; summaries[i] receives job i's summary
- * (never NULL). `progress`: a line on stderr as units finish. */
+ * (never NULL). A unit whose worker dies or runs past the time limit gets a summary
+ * with `failed` set and the reason as its error. `progress`: a line on stderr as
+ * units finish. */
 void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsaved_buffer *unsaved, bool progress,
                     ir_summary **summaries);
 

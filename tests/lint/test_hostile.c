@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "../../lint/base/base.h"
 #include "../../lint/driver/config.h"
 #include "../../lint/graph/models.h"
@@ -567,6 +569,87 @@ static void test_cli_lsp_framing_error(void) {
   CU_ASSERT(out_text && strstr(out_text, "\"window/logMessage\"") && strstr(out_text, "99999999999 bytes"));
 }
 
+/* ---- one unit never kills the run ---- */
+
+/* 50 good units, each with one finding, beside one that overflows any stack (a million
+ * nested unary minuses), one that crashes libclang and one that never finishes (clang
+ * compiles its overflow_stack pragma to an endless loop). */
+static void contain_tree(void) {
+  char *dir = scratch_path("contain");
+  mkdir(dir, 0777);
+  free(dir);
+  for (int i = 0; i < 50; i++) {
+    char *name = xasprintf("contain/good%02d.c", i);
+    char *text = xasprintf("#include <unistd.h>\n"
+                           "__attribute__((annotate(\"calm::async\"))) void cb%02d(void) {\n"
+                           "  sleep(1);\n"
+                           "}\n",
+                           i);
+    free(unit_write(name, text));
+    free(text);
+    free(name);
+  }
+  strbuf deep = {0};
+  sb_printf(&deep, "int deep(int n) { return ");
+  for (int i = 0; i < 1000000; i++) sb_appendn(&deep, "- ", 2);
+  sb_printf(&deep, "n; }\n");
+  free(unit_write("contain/deep.c", deep.data));
+  sb_free(&deep);
+  free(unit_write("contain/crash.c", "#pragma clang __debug crash\nint crash;\n"));
+  free(unit_write("contain/spin.c", "#pragma clang __debug overflow_stack\nint spin;\n"));
+}
+
+/* The error of the unit whose file name ends in `file`, or NULL. */
+static const char *error_of(const cJSON *errors, const char *file) {
+  const cJSON *e;
+  cJSON_ArrayForEach(e, errors) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "file");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+    size_t n = strlen(file), len = cJSON_IsString(f) ? strlen(f->valuestring) : 0;
+    if (len >= n && strcmp(f->valuestring + len - n, file) == 0 && cJSON_IsString(m)) return m->valuestring;
+  }
+  return NULL;
+}
+
+static void test_cli_one_unit_never_kills_the_run(void) {
+  contain_tree();
+  /* it used to die of SIGSEGV with nothing printed, or hang */
+  CU_ASSERT_EQUAL(lint("--format json --timeout-per-file 3 -j2 contain --"), 2);
+  cJSON *root = cJSON_Parse(out_text ? out_text : "");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+  const cJSON *diags = cJSON_GetObjectItemCaseSensitive(root, "diagnostics");
+  const cJSON *errors = cJSON_GetObjectItemCaseSensitive(root, "errors");
+  CU_ASSERT_EQUAL(cJSON_GetArraySize(diags), 50);
+  for (int i = 0; i < 50; i++) { /* every good unit's finding, once */
+    char *file = xasprintf("good%02d.c", i);
+    int seen = 0;
+    const cJSON *d;
+    cJSON_ArrayForEach(d, diags) {
+      const cJSON *f = cJSON_GetObjectItemCaseSensitive(d, "file");
+      seen += cJSON_IsString(f) && strstr(f->valuestring, file) != NULL;
+    }
+    CU_ASSERT_EQUAL(seen, 1);
+    free(file);
+  }
+  CU_ASSERT_EQUAL(cJSON_GetArraySize(errors), 3);
+  const char *deep = error_of(errors, "/deep.c"), *crash = error_of(errors, "/crash.c");
+  const char *spin = error_of(errors, "/spin.c");
+  CU_ASSERT(deep && strstr(deep, "stack overflow"));
+  CU_ASSERT(crash && strstr(crash, "libclang crashed"));
+  CU_ASSERT(spin && strcmp(spin, "timed out after 3 s") == 0);
+  cJSON_Delete(root);
+  /* the same bytes whatever the number of job slots */
+  char *first = out_text ? xstrdup(out_text) : NULL;
+  CU_ASSERT_EQUAL(lint("--format json --timeout-per-file 3 -j1 contain --"), 2);
+  CU_ASSERT(first && out_text && strcmp(first, out_text) == 0);
+  free(first);
+}
+
+static void test_cli_timeout_option(void) {
+  CU_ASSERT_EQUAL(lint("--timeout-per-file soon x.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "--timeout-per-file needs seconds from 0 to 86400, not 'soon'"));
+}
+
 void unit_register_hostile(void) {
   CU_pSuite s = CU_add_suite("hostile", NULL, NULL);
   CU_add_test(s, "reads refuse devices, FIFOs and directories", test_read_refuses_devices_and_fifos);
@@ -586,4 +669,6 @@ void unit_register_hostile(void) {
   CU_add_test(s, "lsp: the server says why it cannot read a message", test_cli_lsp_framing_error);
   CU_add_test(s, "--write-baseline through a symlink and onto a FIFO", test_cli_write_baseline);
   CU_add_test(s, "an expression of 10 000 terms is lowered", test_deep_expression_lowered);
+  CU_add_test(s, "a unit that overflows the stack, crashes or never ends is one error", test_cli_one_unit_never_kills_the_run);
+  CU_add_test(s, "--timeout-per-file takes seconds", test_cli_timeout_option);
 }
