@@ -209,6 +209,11 @@ if [ "$mode" = install ]; then
       echo "install_test: neither man nor groff: calm-lint.1 not rendered" >&2
     fi
   fi
+  # libcalm alone configures with libclang and cJSON out of reach
+  env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR "$cmake" -S "$src" -B "$tmp/nolint" -DCALM_LINT=OFF -DCMAKE_DISABLE_FIND_PACKAGE_LibClang=ON \
+    -DCMAKE_DISABLE_FIND_PACKAGE_CJSON=ON >"$tmp/nolint.log" 2>&1 ||
+    { cat "$tmp/nolint.log"; fail "-DCALM_LINT=OFF does not configure without libclang"; }
+  ! grep -q '^LibClang_LIBRARY' "$tmp/nolint/CMakeCache.txt" || fail "-DCALM_LINT=OFF still looks for libclang"
   echo "install_test: install into a prefix, pkg-config and find_package(calm) work"
   exit 0
 fi
