@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,43 @@ static void store_entry(const char *path, const char *deps, const ir_summary *s)
   free(json);
 }
 
+/* Writing entries costs a serialisation each: done by `threads` threads, so a cold run
+ * with the cache costs about what one without it costs. */
+typedef struct {
+  const char *path;
+  char *deps;
+  const ir_summary *s;
+} store_item;
+
+typedef struct {
+  store_item *items;
+  size_t n, next;
+  pthread_mutex_t lock;
+} store_batch;
+
+static void *store_worker(void *arg) {
+  store_batch *b = arg;
+  for (;;) {
+    pthread_mutex_lock(&b->lock);
+    size_t k = b->next++;
+    pthread_mutex_unlock(&b->lock);
+    if (k >= b->n) return NULL;
+    store_entry(b->items[k].path, b->items[k].deps, b->items[k].s);
+  }
+}
+
+static void store_all(store_batch *b, int threads) {
+  size_t nt = threads > 1 ? (size_t)threads : 1;
+  if (nt > b->n) nt = b->n;
+  pthread_t *tids = xcalloc(nt + 1, sizeof *tids);
+  size_t started = 0;
+  for (size_t t = 1; t < nt; t++)
+    if (pthread_create(&tids[started], NULL, store_worker, b) == 0) started++;
+  store_worker(b); /* this thread too, so a failed pthread_create only costs time */
+  for (size_t t = 0; t < started; t++) pthread_join(tids[t], NULL);
+  free(tids);
+}
+
 void make_dirs(const char *dir) {
   if (path_is_dir(dir)) return;
   char *up = path_dirname(dir);
@@ -258,7 +296,7 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
     memo.parsed.tv_sec--;
   }
   if (ntodo) schedule_parse(todo, ntodo, threads, unsaved, progress, parsed);
-  bool stored = false;
+  store_batch batch = {xcalloc(ntodo + 1, sizeof *batch.items), 0, 0, PTHREAD_MUTEX_INITIALIZER};
   for (size_t k = 0; k < ntodo; k++) {
     size_t i = slot[k];
     summaries[i] = parsed[k];
@@ -266,11 +304,12 @@ void cache_parse(const char *dir, const compile_job *jobs, size_t n, int threads
     /* a file hashed before this parse and changed during it keeps its old hash here:
      * the entry then misses next time, never serves a stale summary */
     char *deps = deps_json(&memo, &jobs[i], parsed[k]);
-    if (deps) store_entry(entries[i], deps, parsed[k]);
-    stored |= deps != NULL;
-    free(deps);
+    if (deps) batch.items[batch.n++] = (store_item){entries[i], deps, parsed[k]};
   }
-  if (stored) cache_prune(dir, CACHE_MAX_AGE_DAYS, CACHE_MAX_BYTES);
+  store_all(&batch, threads);
+  for (size_t k = 0; k < batch.n; k++) free(batch.items[k].deps);
+  if (batch.n) cache_prune(dir, CACHE_MAX_AGE_DAYS, CACHE_MAX_BYTES);
+  free(batch.items);
   for (size_t i = 0; i < n; i++) free(entries[i]);
   strmap_each(memo.hashes, free_value, NULL);
   strmap_free(memo.hashes);
