@@ -1,6 +1,8 @@
 /* switch_aarch64.c -- task context switch for aarch64 (AAPCS64): store x19-x30
  * and d8-d15 below the stack pointer, swap stack pointers, load, and return
- * through the saved link register (`ret`, as on x86-64: see switch_x86_64.c). */
+ * through the saved link register (`ret`; x86-64 jumps instead, see
+ * switch_x86_64.c, but this switch runs only under an emulator here, where no
+ * timing could tell the two apart). */
 #include "ctx.h"
 
 #if defined(__aarch64__) && !defined(CALM_CTX_UCONTEXT)
