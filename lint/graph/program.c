@@ -425,20 +425,237 @@ bool program_call_in_child(const program *p, int f, int call) {
   return pf->child && pf->child[pf->fn->calls[call].block];
 }
 
+/* ---- identical copies ----
+ * A function defined in a header is in the summary of every unit that includes it. Its
+ * copies are one function when they are identical and so is everything they refer to
+ * by USR: then a reference resolves to the same definitions from any unit, and the link
+ * keeps only the first copy (in unit order), so each finding is reported once and the
+ * graph does not grow with the number of includers. */
+
+typedef struct {
+  uint64_t h;
+} hasher;
+
+static void h_int(hasher *h, int64_t v) { h->h = hash_bytes(&v, sizeof v, h->h); }
+
+static void h_str(hasher *h, const char *s) {
+  if (!s) h_int(h, -1);
+  else h->h = hash_bytes(s, strlen(s) + 1, h->h);
+}
+
+static void h_loc(hasher *h, const ir_loc *l) {
+  h_str(h, l->file);
+  h_int(h, ((int64_t)l->line << 32) | l->col);
+  h_int(h, ((int64_t)l->end_line << 32) | l->end_col);
+}
+
+static void h_slot(hasher *h, const ir_slot *s) {
+  h_int(h, s->kind);
+  if (s->kind == IR_SLOT_NONE) return;
+  h_str(h, s->key);
+  h_str(h, s->name);
+  h_int(h, s->var);
+}
+
+static void h_value(hasher *h, const ir_value *v) {
+  h_int(h, v->kind);
+  h_int(h, v->addr_of);
+  h_int(h, v->var);
+  h_int(h, v->ival);
+  h_str(h, v->func_usr);
+  h_str(h, v->func_name);
+  h_str(h, v->text);
+  h_slot(h, &v->slot);
+}
+
+/* A digest of everything the rules can read of `f`. */
+static uint64_t function_digest(const ir_function *f) {
+  hasher h = {0};
+  h_str(&h, f->usr);
+  h_str(&h, f->name);
+  h_loc(&h, &f->loc);
+  h_loc(&h, &f->end);
+  h_int(&h, f->attrs);
+  h_int(&h, f->is_static);
+  h_int(&h, f->returns_void);
+  h_int(&h, f->nparams);
+  h_int(&h, f->nvars);
+  for (unsigned i = 0; i < f->nvars; i++) {
+    const ir_var *v = &f->vars[i];
+    h_str(&h, v->name);
+    h_str(&h, v->type);
+    h_int(&h, v->is_param | v->is_temp << 1 | v->is_static << 2);
+    h_loc(&h, &v->loc);
+  }
+  h_int(&h, f->ncalls);
+  for (unsigned i = 0; i < f->ncalls; i++) {
+    const ir_call *c = &f->calls[i];
+    h_str(&h, c->callee_usr);
+    h_str(&h, c->callee_name);
+    h_slot(&h, &c->callee_slot);
+    h_int(&h, c->callee_attrs);
+    h_loc(&h, &c->loc);
+    h_int(&h, c->use);
+    h_int(&h, c->dest);
+    h_int(&h, c->block);
+    h_int(&h, c->nargs);
+    for (unsigned a = 0; a < c->nargs; a++) h_value(&h, &c->args[a]);
+  }
+  h_int(&h, f->nblocks);
+  for (unsigned i = 0; i < f->nblocks; i++) {
+    const ir_block *b = &f->blocks[i];
+    h_int(&h, b->term);
+    h_int(&h, b->succ[0]);
+    h_int(&h, b->succ[1]);
+    h_int(&h, b->back[0] | b->back[1] << 1 | b->loop_head << 2);
+    h_int(&h, b->cond_var);
+    h_int(&h, b->cond_op);
+    h_int(&h, b->cond_k);
+    h_loc(&h, &b->term_loc);
+    h_int(&h, b->nops);
+    for (unsigned k = 0; k < b->nops; k++) {
+      const ir_op *op = &b->ops[k];
+      h_int(&h, op->kind);
+      h_int(&h, op->call);
+      h_int(&h, op->var);
+      h_value(&h, &op->val);
+      h_loc(&h, &op->loc);
+    }
+  }
+  h_int(&h, f->nstores);
+  for (unsigned i = 0; i < f->nstores; i++) {
+    const ir_store *st = &f->stores[i];
+    h_slot(&h, &st->slot);
+    h_value(&h, &st->val);
+    h_loc(&h, &st->loc);
+    h_str(&h, st->owner);
+    h_str(&h, st->owner_key);
+  }
+  h_int(&h, f->nrefs);
+  for (unsigned i = 0; i < f->nrefs; i++) h_str(&h, f->refs[i]);
+  return h.h;
+}
+
+typedef struct {
+  const ir_function *fn;
+  ir_summary *tu;
+  int next; /* the next definition with this USR, or -1 */
+} definition;
+
+/* The function USRs `f` refers to: what its calls, arguments, operations and stores
+ * name, each resolved from f's unit. */
+static void each_function_ref(const ir_function *f, void (*visit)(const char *usr, void *data), void *data) {
+  for (unsigned i = 0; i < f->ncalls; i++) {
+    if (f->calls[i].callee_usr) visit(f->calls[i].callee_usr, data);
+    for (unsigned a = 0; a < f->calls[i].nargs; a++)
+      if (f->calls[i].args[a].func_usr) visit(f->calls[i].args[a].func_usr, data);
+  }
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned k = 0; k < f->blocks[b].nops; k++)
+      if (f->blocks[b].ops[k].val.func_usr) visit(f->blocks[b].ops[k].val.func_usr, data);
+  for (unsigned i = 0; i < f->nstores; i++)
+    if (f->stores[i].val.func_usr) visit(f->stores[i].val.func_usr, data);
+}
+
+/* State of a USR defined more than once. */
+typedef struct {
+  int first;       /* its first definition */
+  bool merged;     /* its copies are one function */
+  VEC(int) users;  /* other such USRs whose first definition refers to it */
+} multi_def;
+
+typedef struct {
+  strmap *multi; /* usr -> 1 + index into defs */
+  multi_def *defs;
+  int self;
+} refs_ctx;
+
+static void note_user(const char *usr, void *data) {
+  refs_ctx *rc = data;
+  void *v;
+  if (!strmap_get(rc->multi, usr, &v)) return;
+  multi_def *m = &rc->defs[(intptr_t)v - 1];
+  if (m->users.len && m->users.items[m->users.len - 1] == rc->self) return;
+  VEC_PUSH(m->users, rc->self);
+}
+
+/* Marks in `drop` every definition that is an identical copy of an earlier one whose
+ * references resolve alike from every unit (see above). */
+static void find_copies(const definition *all, unsigned n, const strmap *by_usr, bool *drop) {
+  strmap *multi = strmap_new();
+  VEC(multi_def) defs = {0};
+  for (unsigned i = 0; i < n; i++) {
+    void *v;
+    if (all[i].next < 0 || !strmap_get(by_usr, all[i].fn->usr, &v) || (intptr_t)v - 1 != (intptr_t)i) continue;
+    multi_def m = {(int)i, true, {0}};
+    uint64_t d = function_digest(all[i].fn);
+    for (int k = all[i].next; k >= 0 && m.merged; k = all[k].next) m.merged = function_digest(all[k].fn) == d;
+    VEC_PUSH(defs, m);
+    strmap_put(multi, all[i].fn->usr, (void *)(intptr_t)defs.len);
+  }
+  refs_ctx rc = {multi, defs.items, 0};
+  for (size_t m = 0; m < defs.len; m++) {
+    rc.self = (int)m;
+    each_function_ref(all[defs.items[m].first].fn, note_user, &rc);
+  }
+  /* a USR whose copies differ resolves by unit: so do the copies of its users */
+  VEC(int) work = {0};
+  for (size_t m = 0; m < defs.len; m++)
+    if (!defs.items[m].merged) VEC_PUSH(work, (int)m);
+  while (work.len) {
+    multi_def *m = &defs.items[work.items[--work.len]];
+    for (size_t u = 0; u < m->users.len; u++) {
+      multi_def *user = &defs.items[m->users.items[u]];
+      if (user->merged) {
+        user->merged = false;
+        VEC_PUSH(work, m->users.items[u]);
+      }
+    }
+  }
+  for (size_t m = 0; m < defs.len; m++) {
+    if (defs.items[m].merged)
+      for (int k = all[defs.items[m].first].next; k >= 0; k = all[k].next) drop[k] = true;
+    VEC_FREE(defs.items[m].users);
+  }
+  VEC_FREE(work);
+  VEC_FREE(defs);
+  strmap_free(multi);
+}
+
 program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   program *p = xcalloc(1, sizeof *p);
   p->tus = tus;
   p->ntus = ntus;
   p->models = models;
   p->by_usr = strmap_new();
-  VEC(prog_fn) fns = {0};
+  VEC(definition) all = {0};
   for (unsigned t = 0; t < ntus; t++) {
     for (unsigned i = 0; i < tus[t]->nfuncs; i++) {
-      const ir_function *f = &tus[t]->funcs[i];
+      definition d = {&tus[t]->funcs[i], tus[t], -1};
+      VEC_PUSH(all, d);
+      void *first;
+      if (!strmap_get(p->by_usr, d.fn->usr, &first)) {
+        strmap_put(p->by_usr, d.fn->usr, (void *)(intptr_t)all.len);
+      } else {
+        int k = (int)(intptr_t)first - 1;
+        while (all.items[k].next >= 0) k = all.items[k].next;
+        all.items[k].next = (int)all.len - 1;
+      }
+    }
+  }
+  bool *drop = xcalloc(all.len + 1, sizeof *drop);
+  find_copies(all.items, (unsigned)all.len, p->by_usr, drop);
+  strmap_free(p->by_usr);
+  p->by_usr = strmap_new();
+  VEC(prog_fn) fns = {0};
+  for (size_t a = 0; a < all.len; a++) {
+    if (drop[a]) continue;
+    {
+      const ir_function *f = all.items[a].fn;
       prog_fn pf;
       memset(&pf, 0, sizeof pf);
       pf.fn = f;
-      pf.tu = tus[t];
+      pf.tu = all.items[a].tu;
       pf.loop.root = pf.worker.root = -1;
       pf.next_same_usr = -1;
       VEC_PUSH(fns, pf);
@@ -452,6 +669,8 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
       }
     }
   }
+  free(drop);
+  VEC_FREE(all);
   p->fns = fns.items;
   p->nfns = (unsigned)fns.len;
   p->ind = indirect_resolve(p);
