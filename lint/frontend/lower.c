@@ -9,6 +9,7 @@
 #include "lower.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,73 +19,395 @@ typedef struct {
   CXFile file;
   const char *text;
   size_t len;
+  uint64_t digest; /* of the text, once memo_key needs it; 0: not yet */
+  unsigned *lines; /* offset at which each line starts, once a position needs them */
+  unsigned nlines;
+  unsigned last;          /* the line found last (positions come mostly in order) */
+  strpool *name_pool;     /* `name` is the file's name interned there */
+  const char *name;
 } file_text;
 
 struct lower_files {
   CXTranslationUnit tu;
   VEC(file_text) files;
+  CXFile main;         /* the unit's main file: its functions are always its own */
+  uint64_t flags_hash; /* of the front-end flags (lower_files_set_flags) */
+  bool share;          /* header functions go through the memo (lower_files_share) */
+  /* the preprocessing context each file was first entered in, once memo_key needs it */
+  VEC(struct entered { CXFile file; uint64_t context; }) entered;
+  bool have_entered;
 };
 
 lower_files *lower_files_new(CXTranslationUnit tu) {
   lower_files *f = xcalloc(1, sizeof *f);
   f->tu = tu;
+  CXString spelling = clang_getTranslationUnitSpelling(tu);
+  f->main = clang_getFile(tu, clang_getCString(spelling));
+  clang_disposeString(spelling);
   return f;
 }
 
 void lower_files_free(lower_files *f) {
   if (!f) return;
+  for (size_t i = 0; i < f->files.len; i++) free(f->files.items[i].lines);
+  VEC_FREE(f->entered);
   VEC_FREE(f->files);
   free(f);
 }
 
-static const char *text_of(lower_files *f, CXFile file, size_t *len) {
-  for (size_t i = 0; i < f->files.len; i++)
+static file_text *file_of(lower_files *f, CXFile file) {
+  for (size_t i = f->files.len; i-- > 0;)
     if (clang_File_isEqual(f->files.items[i].file, file)) {
-      *len = f->files.items[i].len;
-      return f->files.items[i].text;
+      if (i + 1 < f->files.len) { /* the file asked for last is found first next time */
+        file_text t = f->files.items[i];
+        f->files.items[i] = f->files.items[f->files.len - 1];
+        f->files.items[f->files.len - 1] = t;
+      }
+      return &f->files.items[f->files.len - 1];
     }
   size_t n = 0;
   const char *t = clang_getFileContents(f->tu, file, &n);
-  file_text ft = {file, t, t ? n : 0};
+  file_text ft;
+  memset(&ft, 0, sizeof ft);
+  ft.file = file;
+  ft.text = t;
+  ft.len = t ? n : 0;
   VEC_PUSH(f->files, ft);
-  *len = ft.len;
-  return t;
+  return &f->files.items[f->files.len - 1];
+}
+
+/* Line and column (1-based, in bytes) of `offset`, counted as clang's source manager
+ * counts them: "\n", "\r", "\r\n" and "\n\r" each end a line. Asking libclang for
+ * them instead costs a line search per position, which was most of lowering. */
+static void line_col(file_text *ft, unsigned offset, unsigned *line, unsigned *col) {
+  if (!ft->lines) {
+    VEC(unsigned) starts = {0};
+    VEC_PUSH(starts, 0u);
+    const char *p = ft->text, *end = ft->text + ft->len;
+    while (p < end) {
+      char c = *p++;
+      if (c != '\n' && c != '\r') continue;
+      if (p < end && (*p == '\n' || *p == '\r') && *p != c) p++;
+      VEC_PUSH(starts, (unsigned)(p - ft->text));
+    }
+    ft->lines = starts.items;
+    ft->nlines = (unsigned)starts.len;
+    ft->last = 0;
+  }
+  unsigned i = ft->last;
+  if (!(ft->lines[i] <= offset && (i + 1 == ft->nlines || offset < ft->lines[i + 1]))) {
+    unsigned lo = 0, hi = ft->nlines; /* the last start <= offset */
+    while (hi - lo > 1) {
+      unsigned mid = lo + (hi - lo) / 2;
+      if (ft->lines[mid] <= offset) lo = mid;
+      else hi = mid;
+    }
+    i = ft->last = lo;
+  }
+  *line = i + 1;
+  *col = offset - ft->lines[i] + 1;
+}
+
+static const char *text_of(lower_files *f, CXFile file, size_t *len) {
+  file_text *ft = file_of(f, file);
+  *len = ft->len;
+  return ft->text;
+}
+
+/* A digest of a file's text, eight bytes a step (a header is hashed once per unit
+ * that defines a function from it, so this must cost little next to the parse). */
+static uint64_t text_digest(const char *text, size_t len) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, text + i, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  uint64_t w = 0;
+  memcpy(&w, text + i, len - i);
+  h = (h ^ w) * 0x94d049bb133111ebULL;
+  return (h ^ (h >> 29)) | 1;
+}
+
+/* ---- header functions, lowered once per process ----
+ * A `static inline` function of a project header is defined again in every unit that
+ * includes it. Units with the same flags that read the same header (path and text) in
+ * the same preprocessing context (entered_context) see the same definition, so the first unit to reach it lowers it
+ * and the others take a copy of that IR, which is much cheaper than walking the AST
+ * again. Every summary stays complete (it is cached and linked on its own); the link
+ * keeps one of the identical copies (program.c). */
+
+/* An IR function with the strings it points to, kept for copying. */
+typedef struct {
+  ir_function fn;
+  strpool *pool;
+} memo_fn;
+
+#define MEMO_MAX 65536 /* entries kept before the memo starts over (a long-lived server) */
+
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static strmap *memo; /* key -> memo_fn * */
+
+void lower_files_share(lower_files *f, const char *const *argv, int argc) {
+  uint64_t h = 0;
+  for (int i = 0; i < argc; i++) h = hash_bytes(argv[i], strlen(argv[i]) + 1, h);
+  f->flags_hash = h;
+  f->share = true;
+}
+
+#define DUP_ARRAY(dst, src, n) ((n) ? memcpy(xcalloc((n), sizeof *(src)), (src), (n) * sizeof *(src)) : NULL)
+
+static const char *re_intern(strpool *pool, const char *s) { return s ? strpool_intern(pool, s) : NULL; }
+
+static void copy_loc(strpool *pool, ir_loc *l) { l->file = re_intern(pool, l->file); }
+
+static void copy_slot(strpool *pool, ir_slot *s) {
+  s->key = re_intern(pool, s->key);
+  s->name = re_intern(pool, s->name);
+}
+
+static void copy_value(strpool *pool, ir_value *v) {
+  v->func_usr = re_intern(pool, v->func_usr);
+  v->func_name = re_intern(pool, v->func_name);
+  v->text = re_intern(pool, v->text);
+  copy_slot(pool, &v->slot);
+}
+
+/* A deep copy of `src` whose strings live in `pool`. */
+static ir_function copy_function(const ir_function *src, strpool *pool) {
+  ir_function f = *src;
+  f.usr = re_intern(pool, f.usr);
+  f.name = re_intern(pool, f.name);
+  copy_loc(pool, &f.loc);
+  copy_loc(pool, &f.end);
+  f.vars = DUP_ARRAY(f.vars, src->vars, src->nvars);
+  for (unsigned i = 0; i < f.nvars; i++) {
+    f.vars[i].name = re_intern(pool, f.vars[i].name);
+    f.vars[i].type = re_intern(pool, f.vars[i].type);
+    copy_loc(pool, &f.vars[i].loc);
+  }
+  f.calls = DUP_ARRAY(f.calls, src->calls, src->ncalls);
+  for (unsigned i = 0; i < f.ncalls; i++) {
+    ir_call *c = &f.calls[i];
+    c->callee_usr = re_intern(pool, c->callee_usr);
+    c->callee_name = re_intern(pool, c->callee_name);
+    copy_slot(pool, &c->callee_slot);
+    copy_loc(pool, &c->loc);
+    c->args = DUP_ARRAY(c->args, src->calls[i].args, c->nargs);
+    for (unsigned k = 0; k < c->nargs; k++) copy_value(pool, &c->args[k]);
+  }
+  f.blocks = DUP_ARRAY(f.blocks, src->blocks, src->nblocks);
+  for (unsigned i = 0; i < f.nblocks; i++) {
+    ir_block *b = &f.blocks[i];
+    copy_loc(pool, &b->term_loc);
+    b->ops = DUP_ARRAY(b->ops, src->blocks[i].ops, b->nops);
+    for (unsigned k = 0; k < b->nops; k++) {
+      copy_value(pool, &b->ops[k].val);
+      copy_loc(pool, &b->ops[k].loc);
+    }
+  }
+  f.stores = DUP_ARRAY(f.stores, src->stores, src->nstores);
+  for (unsigned i = 0; i < f.nstores; i++) {
+    ir_store *st = &f.stores[i];
+    copy_slot(pool, &st->slot);
+    copy_value(pool, &st->val);
+    copy_loc(pool, &st->loc);
+    st->owner = re_intern(pool, st->owner);
+    st->owner_key = re_intern(pool, st->owner_key);
+  }
+  f.refs = DUP_ARRAY(f.refs, src->refs, src->nrefs);
+  for (unsigned i = 0; i < f.nrefs; i++) f.refs[i] = re_intern(pool, f.refs[i]);
+  return f;
+}
+
+static void free_copy(ir_function *f) {
+  for (unsigned i = 0; i < f->ncalls; i++) free(f->calls[i].args);
+  for (unsigned i = 0; i < f->nblocks; i++) free(f->blocks[i].ops);
+  free(f->calls);
+  free(f->blocks);
+  free(f->vars);
+  free(f->stores);
+  free(f->refs);
+}
+
+static bool free_memo_fn(const char *key, void *value, void *ctx) {
+  (void)key, (void)ctx;
+  memo_fn *m = value;
+  free_copy(&m->fn);
+  strpool_free(m->pool);
+  free(m);
+  return true;
+}
+
+/* What the preprocessor had seen when a file was entered: every file entered before it
+ * (name, size, modification time, in order) and the directives of the main file above
+ * the #include that led to it. A header's function can read differently under another
+ * context (raft's byte.h tests __BYTE_ORDER, which only some earlier system headers
+ * define), so two units share its IR only when the context is the same too. */
+typedef struct {
+  lower_files *files;
+  uint64_t running; /* over the files entered so far */
+  const char *main_text;
+  size_t main_len;
+} entered_ctx;
+
+/* A digest of the directive lines of [text, text + end). */
+static uint64_t directives_digest(const char *text, size_t end) {
+  uint64_t h = 0;
+  const char *p = text, *stop = text + end;
+  while (p < stop) {
+    const char *nl = memchr(p, '\n', (size_t)(stop - p));
+    const char *eol = nl ? nl : stop;
+    const char *q = p;
+    while (q < eol && (*q == ' ' || *q == '\t')) q++;
+    if (q < eol && *q == '#') h = hash_bytes(q, (size_t)(eol - q), h);
+    p = eol + 1;
+  }
+  return h;
+}
+
+static void note_entered(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data) {
+  entered_ctx *ec = data;
+  uint64_t context = ec->running;
+  if (depth > 0 && ec->main_text) { /* the outermost #include is in the main file */
+    unsigned at = 0;
+    clang_getFileLocation(stack[depth - 1], NULL, NULL, NULL, &at);
+    context = hash_bytes(&context, sizeof context, directives_digest(ec->main_text, at < ec->main_len ? at : ec->main_len));
+  }
+  struct entered e = {file, context};
+  VEC_PUSH(ec->files->entered, e);
+  if (depth == 0) return; /* the main file: its directives count, above */
+  CXString name = clang_getFileName(file);
+  const char *n = clang_getCString(name);
+  size_t len = 0;
+  clang_getFileContents(ec->files->tu, file, &len);
+  uint64_t stamp[2] = {(uint64_t)clang_getFileTime(file), (uint64_t)len};
+  ec->running = hash_bytes(stamp, sizeof stamp, hash_bytes(n ? n : "", n ? strlen(n) : 0, ec->running));
+  clang_disposeString(name);
+}
+
+static uint64_t entered_context(lower_files *f, CXFile file) {
+  if (!f->have_entered) {
+    f->have_entered = true;
+    entered_ctx ec = {f, 0, NULL, 0};
+    if (f->main) ec.main_text = clang_getFileContents(f->tu, f->main, &ec.main_len);
+    clang_getInclusions(f->tu, note_entered, &ec);
+  }
+  for (size_t i = 0; i < f->entered.len; i++)
+    if (clang_File_isEqual(f->entered.items[i].file, file)) return f->entered.items[i].context;
+  return 0;
+}
+
+/* The memo's key of header function `fn` (USR `usr`) in this unit, or NULL when the
+ * unit lowers it itself: a function of its main file, or a unit that does not share. */
+static char *memo_key(lower_files *f, CXCursor fn, const char *usr) {
+  if (!f->share) return NULL;
+  CXFile file;
+  clang_getFileLocation(clang_getCursorLocation(fn), &file, NULL, NULL, NULL);
+  if (!file || clang_File_isEqual(file, f->main)) return NULL;
+  file_text *ft = file_of(f, file);
+  if (!ft->text) return NULL;
+  if (!ft->digest) ft->digest = text_digest(ft->text, ft->len);
+  CXString name = clang_getFileName(file);
+  uint64_t context = entered_context(f, file);
+  char *key = xasprintf("%llx:%zx:%llx:%llx:%s:%s", (unsigned long long)ft->digest, ft->len,
+                        (unsigned long long)f->flags_hash, (unsigned long long)context, clang_getCString(name), usr);
+  clang_disposeString(name);
+  return key;
+}
+
+/* Adds to `sum` a copy of the function lowered under `key`; false when there is none. */
+static bool memo_take(const char *key, ir_summary *sum) {
+  void *v = NULL;
+  pthread_mutex_lock(&memo_lock);
+  bool found = memo && strmap_get(memo, key, &v);
+  if (found) {
+    ir_function copy = copy_function(&((memo_fn *)v)->fn, sum->pool);
+    ir_summary_add_function(sum, &copy);
+  }
+  pthread_mutex_unlock(&memo_lock);
+  return found;
+}
+
+static void memo_put(const char *key, const ir_function *fn) {
+  memo_fn *m = xcalloc(1, sizeof *m);
+  m->pool = strpool_new();
+  m->fn = copy_function(fn, m->pool);
+  pthread_mutex_lock(&memo_lock);
+  if (memo && strmap_len(memo) >= MEMO_MAX) {
+    strmap_each(memo, free_memo_fn, NULL);
+    strmap_free(memo);
+    memo = NULL;
+  }
+  if (!memo) memo = strmap_new();
+  void *old = NULL;
+  if (strmap_get(memo, key, &old)) free_memo_fn(key, old, NULL); /* another thread lowered it too */
+  strmap_put(memo, key, m);
+  pthread_mutex_unlock(&memo_lock);
+}
+
+void lower_memo_free(void) {
+  pthread_mutex_lock(&memo_lock);
+  if (memo) {
+    strmap_each(memo, free_memo_fn, NULL);
+    strmap_free(memo);
+    memo = NULL;
+  }
+  pthread_mutex_unlock(&memo_lock);
 }
 
 /* The file offsets a cursor spans, when both ends are in the same file. */
 typedef struct {
   CXFile file;
   unsigned begin, end;
-  unsigned line, col, end_line, end_col;
 } span;
 
 static bool cursor_span(CXCursor c, span *s) {
   CXSourceRange r = clang_getCursorExtent(c);
   CXFile f1, f2;
-  clang_getFileLocation(clang_getRangeStart(r), &f1, &s->line, &s->col, &s->begin);
-  clang_getFileLocation(clang_getRangeEnd(r), &f2, &s->end_line, &s->end_col, &s->end);
+  /* offsets only: a line and column cost libclang a search each */
+  clang_getFileLocation(clang_getRangeStart(r), &f1, NULL, NULL, &s->begin);
+  clang_getFileLocation(clang_getRangeEnd(r), &f2, NULL, NULL, &s->end);
   s->file = f1;
   if (!f1) return false;
-  if (!f2 || !clang_File_isEqual(f1, f2) || s->end < s->begin) {
-    s->end = s->begin;
-    s->end_line = s->line;
-    s->end_col = s->col;
-  }
+  if (!f2 || !clang_File_isEqual(f1, f2) || s->end < s->begin) s->end = s->begin;
   return true;
 }
 
+/* The position of `offset` in `file` as an ir_loc's file, line and column. */
+static void position(lower_files *files, strpool *pool, CXFile file, unsigned offset, ir_loc *out) {
+  file_text *ft = file_of(files, file);
+  if (ft->name_pool != pool) {
+    CXString name = clang_getFileName(file);
+    ft->name = strpool_intern(pool, clang_getCString(name));
+    ft->name_pool = pool;
+    clang_disposeString(name);
+  }
+  out->file = ft->name;
+  if (ft->text && offset <= ft->len) {
+    line_col(ft, offset, &out->line, &out->col);
+  } else { /* no text to count in: ask libclang */
+    CXSourceLocation at = clang_getLocationForOffset(files->tu, file, offset);
+    clang_getFileLocation(at, NULL, &out->line, &out->col, NULL);
+  }
+}
+
 bool lower_cursor_loc(lower_files *files, strpool *pool, CXCursor c, ir_loc *out) {
-  (void)files;
   span s;
   memset(out, 0, sizeof *out);
   if (!cursor_span(c, &s)) return false;
-  CXString name = clang_getFileName(s.file);
-  out->file = strpool_intern(pool, clang_getCString(name));
-  clang_disposeString(name);
-  out->line = s.line;
-  out->col = s.col;
-  out->end_line = s.end_line;
-  out->end_col = s.end_col;
+  position(files, pool, s.file, s.begin, out);
+  if (s.end == s.begin) {
+    out->end_line = out->line;
+    out->end_col = out->col;
+  } else {
+    ir_loc e;
+    position(files, pool, s.file, s.end, &e);
+    out->end_line = e.line;
+    out->end_col = e.col;
+  }
   return true;
 }
 
@@ -1506,6 +1829,13 @@ unsigned lower_function_attrs(CXCursor decl) {
 }
 
 void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
+  CXString usr = clang_getCursorUSR(fn);
+  char *key = memo_key(files, fn, clang_getCString(usr));
+  if (key && memo_take(key, sum)) {
+    clang_disposeString(usr);
+    free(key);
+    return;
+  }
   lowerer l;
   memset(&l, 0, sizeof l);
   l.files = files;
@@ -1519,19 +1849,24 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
 
   ir_function f;
   memset(&f, 0, sizeof f);
-  CXString usr = clang_getCursorUSR(fn), name = clang_getCursorSpelling(fn);
+  CXString name = clang_getCursorSpelling(fn);
   f.usr = strpool_intern(l.pool, clang_getCString(usr));
   f.name = strpool_intern(l.pool, clang_getCString(name));
   clang_disposeString(usr);
   clang_disposeString(name);
   ir_loc full = loc_of(&l, fn);
-  CXSourceLocation nl = clang_getCursorLocation(fn);
   CXFile nf;
-  unsigned line, col;
-  clang_getFileLocation(nl, &nf, &line, &col, NULL);
+  unsigned at;
+  clang_getFileLocation(clang_getCursorLocation(fn), &nf, NULL, NULL, &at);
   f.loc = full;
-  f.loc.line = line;
-  f.loc.col = col;
+  if (nf) {
+    ir_loc name_at;
+    position(l.files, l.pool, nf, at, &name_at);
+    f.loc.line = name_at.line;
+    f.loc.col = name_at.col;
+  } else {
+    f.loc.line = f.loc.col = 0;
+  }
   f.end = full;
   f.end.line = full.end_line;
   f.end.col = full.end_col > 1 ? full.end_col - 1 : full.end_col;
@@ -1581,7 +1916,9 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   VEC_FREE(l.blocks);
   VEC_FREE(l.var_decls);
   strmap_free(l.labels);
-  ir_summary_add_function(sum, &f);
+  ir_function *added = ir_summary_add_function(sum, &f);
+  if (key) memo_put(key, added);
+  free(key);
 }
 
 static enum CXChildVisitResult collect_refs(CXCursor c, CXCursor parent, CXClientData data) {

@@ -12,6 +12,14 @@ typedef struct lower_files lower_files;
 lower_files *lower_files_new(CXTranslationUnit tu);
 void lower_files_free(lower_files *files);
 
+/* Lets the unit of `files` (parsed with front-end flags `argv`, and cleanly) take part
+ * in the memo of header functions: a function defined in a header is lowered once per
+ * process for all units with the same flags that read the same header text, and
+ * copied into the summaries of the others. */
+void lower_files_share(lower_files *files, const char *const *argv, int argc);
+/* Releases the memo (at exit, or in tests). */
+void lower_memo_free(void);
+
 /* File-location span of a cursor; false when it has no position in a file. */
 bool lower_cursor_loc(lower_files *files, strpool *pool, CXCursor c, ir_loc *out);
 

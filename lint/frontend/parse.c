@@ -146,6 +146,7 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
   record_errors(sum, tu);
   clang_getInclusions(tu, note_inclusion, sum);
   walk_ctx w = {lower_files_new(tu), sum};
+  if (!sum->failed) lower_files_share(w.files, argv, argc); /* errors may have changed what a header defines */
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &w);
   lower_files_free(w.files);
   clang_disposeTranslationUnit(tu);
