@@ -3,6 +3,7 @@
 options and threads, no visit), per corpus, the two runs interleaved so that drift on a
 shared machine hits both. Prints CPU seconds (user + system of the whole process), wall
 seconds and peak RSS, each the median of REPEATS, and the ratios calm-lint / floor.
+calm-lint runs cold (--no-cache).
 
 usage: lint-vs-floor.py [--lint PATH] [--floor PATH] [-j N] [-r REPEATS] BUILD_DIR...
   BUILD_DIR  a directory holding compile_commands.json (one per corpus)
@@ -41,7 +42,8 @@ def main():
         "corpus", "lint cpu", "floor cpu", "ratio", "lint wall", "floor", "ratio", "lint MB", "floor", "ratio"))
     for d in a.dirs:
         name = os.path.basename(os.path.normpath(d)).replace("build-calm-", "")
-        lint = [a.lint, "-p", d, "-j", str(a.j), "--format", "json"]
+        # a cold run: the floor has no summary cache either
+        lint = [a.lint, "--no-cache", "-p", d, "-j", str(a.j), "--format", "json"]
         floor = [a.floor, "-p", d, "-j", str(a.j)]
         L, F = [], []
         for r in range(a.r):
