@@ -508,7 +508,11 @@ static int current(lowerer *l) {
   return l->cur;
 }
 
-static void emit(lowerer *l, ir_op op) { VEC_PUSH(l->blocks.items[current(l)].ops, op); }
+/* current() may add a block and so move l->blocks: the index is taken first */
+static void emit(lowerer *l, ir_op op) {
+  int b = current(l);
+  VEC_PUSH(l->blocks.items[b].ops, op);
+}
 
 static void jump(lowerer *l, int target) {
   if (l->cur < 0) return;
