@@ -136,8 +136,8 @@ static void *parse_thread(void *arg) {
     if (pthread_attr_getstack(&attr, &addr, &size) == 0) stack_lo = (uintptr_t)addr;
     pthread_attr_destroy(&attr);
   }
-  stack_t alt = {.ss_sp = xmalloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
-  sigaltstack(&alt, NULL);
+  stack_t alt = {.ss_sp = xmalloc(ALT_STACK_SIZE), .ss_size = ALT_STACK_SIZE, .ss_flags = 0}, before;
+  sigaltstack(&alt, &before);
   CXIndex index = clang_createIndex(0, 0);
   uint64_t i;
   while (read_all(wa->fd, &i, sizeof i) && i < wa->w->n) {
@@ -155,6 +155,8 @@ static void *parse_thread(void *arg) {
     if (!ok) break;
   }
   clang_disposeIndex(index);
+  sigaltstack(&before, NULL); /* a sanitizer's runtime unmaps the stack it finds there at thread exit */
+  free(alt.ss_sp);
   return NULL;
 }
 
