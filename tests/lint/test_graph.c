@@ -108,8 +108,60 @@ static void test_indirect_calls(void) {
   ir_summary_free(a);
 }
 
+static int count_named(const program *p, const char *name) {
+  int n = 0;
+  for (unsigned i = 0; i < p->nfns; i++) n += strcmp(p->fns[i].fn->name, name) == 0;
+  return n;
+}
+
+static int64_t returned(const ir_summary *s, const char *name) {
+  for (unsigned i = 0; i < s->nfuncs; i++)
+    if (strcmp(s->funcs[i].name, name) == 0)
+      for (unsigned b = 0; b < s->funcs[i].nblocks; b++)
+        for (unsigned k = 0; k < s->funcs[i].blocks[b].nops; k++)
+          if (s->funcs[i].blocks[b].ops[k].kind == IR_OP_RETURN) return s->funcs[i].blocks[b].ops[k].val.ival;
+  return -1;
+}
+
+/* A header's static inline functions: each unit's summary has them all; the program has
+ * one `helper`, and two `width`, which a macro defined above the #include changes. */
+static void test_header_copies(void) {
+  free(unit_write("copies.h", "#ifndef COPIES_H\n#define COPIES_H\n"
+                              "static inline int twice(int v) { return v * 2; }\n"
+                              "static inline int helper(int v) { return twice(v) + 1; }\n"
+                              "#ifdef WIDE\nstatic inline int width(void) { return 8; }\n"
+                              "#else\nstatic inline int width(void) { return 4; }\n#endif\n#endif\n"));
+  ir_summary *a = unit_parse("copies_a.c", "#include \"copies.h\"\nint a(void) { return helper(width()); }\n");
+  ir_summary *b = unit_parse("copies_b.c", "#include \"copies.h\"\nint b(void) { return helper(2); }\n");
+  ir_summary *c =
+      unit_parse("copies_c.c", "#define WIDE\n#include \"copies.h\"\nint c(void) { return helper(width()); }\n");
+  CU_ASSERT_EQUAL(a->nfuncs, 4);
+  CU_ASSERT_EQUAL(b->nfuncs, 4);
+  CU_ASSERT_EQUAL(c->nfuncs, 4);
+  CU_ASSERT_EQUAL(returned(a, "width"), 4);
+  CU_ASSERT_EQUAL(returned(b, "width"), 4);
+  CU_ASSERT_EQUAL(returned(c, "width"), 8); /* not a's copy */
+  ir_summary *tus[] = {a, b, c};
+  model_db *db = model_db_new();
+  program *p = program_link(tus, 3, db);
+  CU_ASSERT_EQUAL(count_named(p, "helper"), 1);
+  CU_ASSERT_EQUAL(count_named(p, "twice"), 1);
+  CU_ASSERT_EQUAL(count_named(p, "width"), 3); /* the copies differ: each unit keeps its own */
+  int cf = fn_named(p, "c"), targets[4];
+  CU_ASSERT_FATAL(cf >= 0);
+  unsigned n = program_call_targets(p, cf, 0, targets, 4); /* width() */
+  CU_ASSERT_EQUAL_FATAL(n, 1);
+  CU_ASSERT_PTR_EQUAL(p->fns[targets[0]].tu, c);
+  program_free(p);
+  model_db_free(db);
+  ir_summary_free(a);
+  ir_summary_free(b);
+  ir_summary_free(c);
+}
+
 void unit_register_graph(void) {
   CU_pSuite s = CU_add_suite("graph", NULL, NULL);
   CU_add_test(s, "contexts and chains", test_contexts);
   CU_add_test(s, "indirect calls", test_indirect_calls);
+  CU_add_test(s, "header copies", test_header_copies);
 }
