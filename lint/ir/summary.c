@@ -28,9 +28,42 @@ static int file_id(file_table *t, const char *file) {
   return id;
 }
 
+/* Integers go in as raw text, written here: cJSON prints each number with sprintf and
+ * reads it back to check, which was most of the cost of writing a summary (a worker
+ * sends every unit's summary to the driver). The text is the one cJSON would print. */
+static char *put_int(char *p, int v) {
+  char digits[12];
+  int n = 0;
+  unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+  do digits[n++] = (char)('0' + u % 10); while (u /= 10);
+  if (v < 0) *p++ = '-';
+  while (n) *p++ = digits[--n];
+  return p;
+}
+
+static cJSON *int_json(int v) {
+  char buf[16];
+  *put_int(buf, v) = '\0';
+  return cJSON_CreateRaw(buf);
+}
+
+static cJSON *ints_json(const int *v, int n) {
+  char buf[64], *p = buf;
+  *p++ = '[';
+  for (int i = 0; i < n && i < 5; i++) {
+    if (i) *p++ = ',';
+    p = put_int(p, v[i]);
+  }
+  *p++ = ']';
+  *p = '\0';
+  return cJSON_CreateRaw(buf);
+}
+
+static void add_int(cJSON *o, const char *key, int v) { cJSON_AddItemToObject(o, key, int_json(v)); }
+
 static cJSON *loc_to_json(file_table *t, const ir_loc *l) {
   int v[5] = {file_id(t, l->file), (int)l->line, (int)l->col, (int)l->end_line, (int)l->end_col};
-  return cJSON_CreateIntArray(v, 5);
+  return ints_json(v, 5);
 }
 
 static const char *const val_kinds[] = {"other", "var", "int", "null", "func", "string"};
@@ -47,7 +80,7 @@ static cJSON *slot_to_json(const ir_slot *sl) {
   cJSON_AddStringToObject(o, "s", slot_kinds[sl->kind]);
   if (sl->key) cJSON_AddStringToObject(o, "key", sl->key);
   if (sl->name) cJSON_AddStringToObject(o, "name", sl->name);
-  if (sl->kind == IR_SLOT_VAR) cJSON_AddNumberToObject(o, "var", sl->var);
+  if (sl->kind == IR_SLOT_VAR) add_int(o, "var", (int)sl->var);
   return o;
 }
 
@@ -72,7 +105,7 @@ static cJSON *value_to_json(const ir_value *v) {
   cJSON_AddStringToObject(o, "k", val_kinds[v->kind]);
   switch (v->kind) {
   case IR_VAL_VAR:
-    cJSON_AddNumberToObject(o, "var", v->var);
+    add_int(o, "var", (int)v->var);
     if (v->addr_of) cJSON_AddBoolToObject(o, "addr", 1);
     break;
   case IR_VAL_INT: {
@@ -100,10 +133,10 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
   cJSON_AddStringToObject(o, "name", f->name);
   cJSON_AddItemToObject(o, "loc", loc_to_json(t, &f->loc));
   cJSON_AddItemToObject(o, "end", loc_to_json(t, &f->end));
-  cJSON_AddNumberToObject(o, "attrs", f->attrs);
+  add_int(o, "attrs", (int)f->attrs);
   cJSON_AddBoolToObject(o, "static", f->is_static);
   cJSON_AddBoolToObject(o, "void", f->returns_void);
-  cJSON_AddNumberToObject(o, "nparams", f->nparams);
+  add_int(o, "nparams", (int)f->nparams);
   cJSON *vars = cJSON_AddArrayToObject(o, "vars");
   for (unsigned i = 0; i < f->nvars; i++) {
     const ir_var *v = &f->vars[i];
@@ -111,7 +144,7 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
     cJSON_AddStringToObject(jv, "name", v->name);
     cJSON_AddStringToObject(jv, "type", v->type ? v->type : "");
     unsigned flags = (v->is_param ? 1u : 0) | (v->is_temp ? 2u : 0) | (v->is_static ? 4u : 0);
-    cJSON_AddNumberToObject(jv, "flags", flags);
+    add_int(jv, "flags", (int)flags);
     cJSON_AddItemToObject(jv, "loc", loc_to_json(t, &v->loc));
     cJSON_AddItemToArray(vars, jv);
   }
@@ -121,15 +154,15 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
     cJSON *jc = cJSON_CreateObject();
     if (c->callee_usr) cJSON_AddStringToObject(jc, "usr", c->callee_usr);
     cJSON_AddStringToObject(jc, "name", c->callee_name ? c->callee_name : "");
-    if (c->callee_attrs) cJSON_AddNumberToObject(jc, "attrs", c->callee_attrs);
+    if (c->callee_attrs) add_int(jc, "attrs", (int)c->callee_attrs);
     cJSON *cs = slot_to_json(&c->callee_slot);
     if (cs) cJSON_AddItemToObject(jc, "slot", cs);
     cJSON_AddItemToObject(jc, "loc", loc_to_json(t, &c->loc));
     cJSON *args = cJSON_AddArrayToObject(jc, "args");
     for (unsigned a = 0; a < c->nargs; a++) cJSON_AddItemToArray(args, value_to_json(&c->args[a]));
     cJSON_AddStringToObject(jc, "use", uses[c->use]);
-    cJSON_AddNumberToObject(jc, "dest", c->dest);
-    cJSON_AddNumberToObject(jc, "block", c->block);
+    add_int(jc, "dest", (int)c->dest);
+    add_int(jc, "block", (int)c->block);
     cJSON_AddItemToArray(calls, jc);
   }
   cJSON *blocks = cJSON_AddArrayToObject(o, "blocks");
@@ -141,9 +174,9 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
       const ir_op *op = &b->ops[k];
       cJSON *jo = cJSON_CreateObject();
       cJSON_AddStringToObject(jo, "op", op_kinds[op->kind]);
-      if (op->kind == IR_OP_CALL) cJSON_AddNumberToObject(jo, "call", op->call);
+      if (op->kind == IR_OP_CALL) add_int(jo, "call", (int)op->call);
       if (op->kind == IR_OP_ASSIGN || op->kind == IR_OP_READ || op->kind == IR_OP_ESCAPE)
-        cJSON_AddNumberToObject(jo, "var", op->var);
+        add_int(jo, "var", (int)op->var);
       if (op->kind == IR_OP_ASSIGN || op->kind == IR_OP_RETURN)
         cJSON_AddItemToObject(jo, "val", value_to_json(&op->val));
       cJSON_AddItemToObject(jo, "loc", loc_to_json(t, &op->loc));
@@ -151,12 +184,12 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
     }
     cJSON_AddStringToObject(jb, "term", terms[b->term]);
     int succ[2] = {b->succ[0], b->succ[1]};
-    cJSON_AddItemToObject(jb, "succ", cJSON_CreateIntArray(succ, 2));
+    cJSON_AddItemToObject(jb, "succ", ints_json(succ, 2));
     int back[2] = {b->back[0], b->back[1]};
-    if (back[0] || back[1]) cJSON_AddItemToObject(jb, "back", cJSON_CreateIntArray(back, 2));
+    if (back[0] || back[1]) cJSON_AddItemToObject(jb, "back", ints_json(back, 2));
     if (b->loop_head) cJSON_AddBoolToObject(jb, "loop_head", 1);
     if (b->term == IR_TERM_COND) {
-      cJSON_AddNumberToObject(jb, "cvar", b->cond_var);
+      add_int(jb, "cvar", (int)b->cond_var);
       cJSON_AddStringToObject(jb, "cop", ir_cmp_spelling(b->cond_op));
       char buf[32];
       snprintf(buf, sizeof buf, "%lld", (long long)b->cond_k);
@@ -176,7 +209,7 @@ static cJSON *function_to_json(file_table *t, const ir_function *f) {
 char *ir_summary_to_json(const ir_summary *s) {
   file_table t = {strmap_new(), cJSON_CreateArray()};
   cJSON *root = cJSON_CreateObject();
-  cJSON_AddNumberToObject(root, "format", SUMMARY_FORMAT);
+  add_int(root, "format", (int)SUMMARY_FORMAT);
   cJSON_AddStringToObject(root, "main_file", s->main_file);
   cJSON_AddBoolToObject(root, "failed", s->failed);
   cJSON *funcs = cJSON_CreateArray();
