@@ -406,16 +406,16 @@ static void test_cold_roots(void) {
   char *mk = xasprintf("mkdir -p '%s'", dir);
   CU_ASSERT_EQUAL_FATAL(system(mk), 0);
   free(mk);
-  unit_write("cold/sig.c", "#include <unistd.h>\n#include <signal.h>\n#include <uv.h>\n"
-                           "static void on_hup(uv_signal_t *h, int s) { (void)h; (void)s; sleep(1); }\n"
-                           "int main(void) { uv_signal_t h; uv_signal_init(uv_default_loop(), &h);\n"
-                           "  uv_signal_start(&h, on_hup, SIGHUP); return 0; }\n");
+  free(unit_write("cold/sig.c", "#include <unistd.h>\n#include <signal.h>\n#include <uv.h>\n"
+                                "static void on_hup(uv_signal_t *h, int s) { (void)h; (void)s; sleep(1); }\n"
+                                "int main(void) { uv_signal_t h; uv_signal_init(uv_default_loop(), &h);\n"
+                                "  uv_signal_start(&h, on_hup, SIGHUP); return 0; }\n"));
   CU_ASSERT_EQUAL(lint("cold/sig.c --"), 0);
   CU_ASSERT(out_text && strstr(out_text, "note: blocking call 'sleep'"));
-  unit_write("cold/.calm-lint.json", "{\"cold_roots\": \"warning\"}");
+  free(unit_write("cold/.calm-lint.json", "{\"cold_roots\": \"warning\"}"));
   CU_ASSERT_EQUAL(lint("cold/sig.c --"), 1);
   CU_ASSERT(out_text && strstr(out_text, "warning: blocking call 'sleep'"));
-  unit_write("cold/.calm-lint.json", "{\"cold_roots\": \"loud\"}");
+  free(unit_write("cold/.calm-lint.json", "{\"cold_roots\": \"loud\"}"));
   CU_ASSERT_EQUAL(lint("cold/sig.c --"), 2);
   CU_ASSERT(err_text && strstr(err_text, "'cold_roots' must be"));
   free(dir);
