@@ -523,7 +523,8 @@ static void jump(lowerer *l, int target) {
 }
 
 static void branch(lowerer *l, int var, ir_cmp op, int64_t k, int t, int f, const ir_loc *loc) {
-  ir_block *b = &l->blocks.items[current(l)].b;
+  int cur = current(l); /* which may move l->blocks, as in emit */
+  ir_block *b = &l->blocks.items[cur].b;
   b->term = IR_TERM_COND;
   b->cond_var = var;
   b->cond_op = op;
