@@ -251,21 +251,26 @@ typedef struct {
   uint64_t running; /* over the files entered so far */
   const char *main_text;
   size_t main_len;
+  size_t scanned;      /* the main file's directives are digested up to here */
+  uint64_t directives; /* their digest */
 } entered_ctx;
 
-/* A digest of the directive lines of [text, text + end). */
-static uint64_t directives_digest(const char *text, size_t end) {
-  uint64_t h = 0;
-  const char *p = text, *stop = text + end;
+/* Extends the digest of the main file's directive lines to the line holding `end`.
+ * Inclusions come in order, so the main file is read once per unit. */
+static uint64_t directives_to(entered_ctx *ec, size_t end) {
+  if (end > ec->main_len) end = ec->main_len;
+  const char *p = ec->main_text + ec->scanned, *stop = ec->main_text + end;
   while (p < stop) {
-    const char *nl = memchr(p, '\n', (size_t)(stop - p));
-    const char *eol = nl ? nl : stop;
+    const char *nl = memchr(p, '\n', (size_t)(ec->main_text + ec->main_len - p));
+    const char *eol = nl ? nl : ec->main_text + ec->main_len;
     const char *q = p;
     while (q < eol && (*q == ' ' || *q == '\t')) q++;
-    if (q < eol && *q == '#') h = hash_bytes(q, (size_t)(eol - q), h);
+    if (q < eol && *q == '#' && eol < stop) ec->directives = hash_bytes(q, (size_t)(eol - q), ec->directives);
+    if (eol >= stop) break; /* the line of the #include itself: not its own context */
     p = eol + 1;
   }
-  return h;
+  ec->scanned = (size_t)(p - ec->main_text);
+  return ec->directives;
 }
 
 static void note_entered(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data) {
@@ -274,7 +279,7 @@ static void note_entered(CXFile file, CXSourceLocation *stack, unsigned depth, C
   if (depth > 0 && ec->main_text) { /* the outermost #include is in the main file */
     unsigned at = 0;
     clang_getFileLocation(stack[depth - 1], NULL, NULL, NULL, &at);
-    context = hash_bytes(&context, sizeof context, directives_digest(ec->main_text, at < ec->main_len ? at : ec->main_len));
+    context = hash_bytes(&context, sizeof context, directives_to(ec, at));
   }
   struct entered e = {file, context};
   VEC_PUSH(ec->files->entered, e);
@@ -291,7 +296,7 @@ static void note_entered(CXFile file, CXSourceLocation *stack, unsigned depth, C
 static uint64_t entered_context(lower_files *f, CXFile file) {
   if (!f->have_entered) {
     f->have_entered = true;
-    entered_ctx ec = {f, 0, NULL, 0};
+    entered_ctx ec = {f, 0, NULL, 0, 0, 0};
     if (f->main) ec.main_text = clang_getFileContents(f->tu, f->main, &ec.main_len);
     clang_getInclusions(f->tu, note_entered, &ec);
   }
