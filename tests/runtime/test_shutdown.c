@@ -34,7 +34,9 @@ static int st_sem(void *a)
 static int st_queue(void *a) { void *i; (void)a; return note(calm_queue_get(Q, &i, calm_after(60000))); }
 static int st_event(void *a) { (void)a; return note(calm_event_wait(E, calm_after(60000))); }
 static int st_fd(void *a) { (void)a; return note(calm_wait_fd(fds[0], CALM_READABLE, calm_after(60000))); }
-static int slow_work(void *a) { (void)a; usleep(50000); return 0; }
+/* long enough that it is still running when shutdown cancels, however loaded the machine:
+ * the cancellation then arrives once it has finished (calm_to_thread waits for started work) */
+static int slow_work(void *a) { (void)a; usleep(500000); return 0; }
 static int st_thread(void *a) { (void)a; return note(calm_to_thread(slow_work, NULL, calm_after(60000), NULL)); }
 static int hang_proc(const void *in, size_t in_len, void **out, size_t *out_len)
 {
