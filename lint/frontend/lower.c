@@ -222,20 +222,10 @@ static ir_function copy_function(const ir_function *src, strpool *pool) {
   return f;
 }
 
-static void free_copy(ir_function *f) {
-  for (unsigned i = 0; i < f->ncalls; i++) free(f->calls[i].args);
-  for (unsigned i = 0; i < f->nblocks; i++) free(f->blocks[i].ops);
-  free(f->calls);
-  free(f->blocks);
-  free(f->vars);
-  free(f->stores);
-  free(f->refs);
-}
-
 static bool free_memo_fn(const char *key, void *value, void *ctx) {
   (void)key, (void)ctx;
   memo_fn *m = value;
-  free_copy(&m->fn);
+  ir_function_free_arrays(&m->fn);
   strpool_free(m->pool);
   free(m);
   return true;

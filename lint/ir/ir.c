@@ -11,7 +11,7 @@ ir_summary *ir_summary_new(const char *main_file) {
   return s;
 }
 
-static void free_function(ir_function *f) {
+void ir_function_free_arrays(ir_function *f) {
   for (unsigned i = 0; i < f->ncalls; i++) free(f->calls[i].args);
   for (unsigned i = 0; i < f->nblocks; i++) free(f->blocks[i].ops);
   free(f->calls);
@@ -23,7 +23,7 @@ static void free_function(ir_function *f) {
 
 void ir_summary_free(ir_summary *s) {
   if (!s) return;
-  for (unsigned i = 0; i < s->nfuncs; i++) free_function(&s->funcs[i]);
+  for (unsigned i = 0; i < s->nfuncs; i++) ir_function_free_arrays(&s->funcs[i]);
   free(s->funcs);
   free(s->errors);
   free(s->stores);

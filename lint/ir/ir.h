@@ -204,6 +204,9 @@ typedef struct {
 ir_summary *ir_summary_new(const char *main_file);
 void ir_summary_free(ir_summary *s);
 
+/* Frees the arrays a function owns (its strings belong to a summary's pool). */
+void ir_function_free_arrays(ir_function *f);
+
 /* Appends a function (copied shallowly: arrays are taken over) and returns it. */
 ir_function *ir_summary_add_function(ir_summary *s, const ir_function *f);
 void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message);
