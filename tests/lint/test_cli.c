@@ -14,19 +14,7 @@
 static char *out_text, *err_text;
 
 /* Runs `calm-lint ARGS` in the scratch directory (sh syntax in args). */
-static int lint(const char *args) {
-  free(out_text);
-  free(err_text);
-  char *cmd = xasprintf("cd '%s' && NO_COLOR= '%s' %s >out.txt 2>err.txt", unit_scratch(), unit_calm_lint, args);
-  int st = system(cmd);
-  free(cmd);
-  char *o = xasprintf("%s/out.txt", unit_scratch()), *e = xasprintf("%s/err.txt", unit_scratch());
-  out_text = file_read(o, NULL);
-  err_text = file_read(e, NULL);
-  free(o);
-  free(e);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+static int lint(const char *args) { return unit_run_lint("NO_COLOR=", args, &out_text, &err_text); }
 
 static size_t lines(const char *s) {
   size_t n = 0;

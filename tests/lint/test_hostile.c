@@ -417,18 +417,7 @@ static char *out_text, *err_text;
 /* Runs `calm-lint ARGS` in the scratch directory with a time limit and, without
  * ASan, a memory limit; returns the exit status (124: timed out). */
 static int lint(const char *args) {
-  free(out_text);
-  free(err_text);
-  char *cmd = xasprintf("cd '%s' && %s timeout 30 '%s' %s >out.txt 2>err.txt", unit_scratch(),
-                        UNDER_ASAN ? "" : "ulimit -v 4000000;", unit_calm_lint, args);
-  int st = system(cmd);
-  free(cmd);
-  char *o = scratch_path("out.txt"), *e = scratch_path("err.txt");
-  out_text = file_read(o, NULL);
-  err_text = file_read(e, NULL);
-  free(o);
-  free(e);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return unit_run_lint(UNDER_ASAN ? "timeout 30" : "ulimit -v 4000000; timeout 30", args, &out_text, &err_text);
 }
 
 static size_t lines(const char *s) {

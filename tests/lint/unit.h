@@ -13,6 +13,10 @@ const char *unit_scratch(void);
 /* Writes `text` to scratch/name and returns the path (static buffer per call site not
  * needed: malloc'd). */
 char *unit_write(const char *name, const char *text);
+/* Runs `<before> calm-lint ARGS` in the scratch directory (sh syntax: `before` may set
+ * variables or wrap the binary, as `timeout 30` does), replacing *out and *err with
+ * what it printed; returns the exit status, or -1 when it did not exit. */
+int unit_run_lint(const char *before, const char *args, char **out, char **err);
 
 #define UNIT_SUITES(X) X(compdb) X(config) X(models) X(suppress) X(summary) X(report) X(frontend) X(graph) X(catalogue) X(cli) X(formats) X(baseline) X(editor) X(hostile)
 

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../lint/base/base.h"
 #include "unit.h"
 
 const char *unit_source_dir;
@@ -28,6 +30,20 @@ char *unit_write(const char *name, const char *text) {
   fputs(text, f);
   fclose(f);
   return path;
+}
+
+int unit_run_lint(const char *before, const char *args, char **out, char **err) {
+  free(*out);
+  free(*err);
+  char *cmd = xasprintf("cd '%s' && %s '%s' %s >out.txt 2>err.txt", unit_scratch(), before, unit_calm_lint, args);
+  int st = system(cmd);
+  free(cmd);
+  char *o = xasprintf("%s/out.txt", unit_scratch()), *e = xasprintf("%s/err.txt", unit_scratch());
+  *out = file_read(o, NULL);
+  *err = file_read(e, NULL);
+  free(o);
+  free(e);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int main(int argc, char **argv) {
