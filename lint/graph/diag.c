@@ -33,6 +33,22 @@ void diag_note_add(diag *d, ir_loc loc, char *message) {
   d->ntrace++;
 }
 
+diag_fix *diag_fix_add(diag *d, char *description, bool safe) {
+  d->fixes = xrealloc(d->fixes, (d->nfixes + 1) * sizeof *d->fixes);
+  diag_fix *f = &d->fixes[d->nfixes++];
+  memset(f, 0, sizeof *f);
+  f->description = description;
+  f->safe = safe;
+  return f;
+}
+
+void diag_fix_edit(diag_fix *f, ir_loc range, const char *text) {
+  f->edits = xrealloc(f->edits, (f->nedits + 1) * sizeof *f->edits);
+  f->edits[f->nedits].range = range;
+  f->edits[f->nedits].text = xstrdup(text ? text : "");
+  f->nedits++;
+}
+
 static int strcmp0(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
 
 static int compare(const void *pa, const void *pb) {
@@ -57,6 +73,12 @@ void diag_clear(diag *d) {
   free(d->message);
   for (unsigned i = 0; i < d->ntrace; i++) free(d->trace[i].message);
   free(d->trace);
+  for (unsigned i = 0; i < d->nfixes; i++) {
+    for (unsigned k = 0; k < d->fixes[i].nedits; k++) free(d->fixes[i].edits[k].text);
+    free(d->fixes[i].edits);
+    free(d->fixes[i].description);
+  }
+  free(d->fixes);
 }
 
 void diag_list_normalize(diag_list *l) {

@@ -14,6 +14,24 @@ typedef struct {
   char *message;
 } diag_note;
 
+/* One text replacement: `range` covers what is replaced (1-based line:col to end_line:end_col,
+ * the end just past the last byte, the columns of `ir_loc`); an empty range inserts. Its
+ * file is borrowed as a finding's own is. */
+typedef struct {
+  ir_loc range;
+  char *text; /* the replacement; "" deletes */
+} diag_edit;
+
+/* A way to fix a finding. A safe fix keeps the program's meaning apart from the mistake
+ * and is applied by --fix; an unsafe one is a labelled choice (it changes behaviour, e.g.
+ * detaching a task), offered to editors and applied only with --unsafe-fixes, as Ruff does. */
+typedef struct {
+  char *description; /* lowercase, what the fix does: "replace 'CALM_FOREVER' with 'calm_after(30000)'" */
+  diag_edit *edits;  /* non-overlapping, in source order */
+  unsigned nedits;
+  bool safe;
+} diag_fix;
+
 typedef struct {
   const char *rule; /* the rule id (static string) */
   diag_severity severity;
@@ -21,6 +39,8 @@ typedef struct {
   ir_loc loc;
   diag_note *trace;
   unsigned ntrace;
+  diag_fix *fixes; /* offered fixes, the preferred first */
+  unsigned nfixes;
   bool rarely;     /* reached only from roots that run rarely: a note unless configured otherwise */
   bool suppressed; /* silenced by a NOLINT comment */
   bool baselined;  /* present in the baseline */
@@ -35,11 +55,16 @@ typedef struct {
 diag *diag_add(diag_list *l, const char *rule, diag_severity sev, ir_loc loc, char *message);
 /* Adds a trace step; takes ownership of `message`. */
 void diag_note_add(diag *d, ir_loc loc, char *message);
+/* Adds a fix with no edits yet; takes ownership of `description`. The pointer is valid
+ * until the next diag_fix_add on `d`. */
+diag_fix *diag_fix_add(diag *d, char *description, bool safe);
+/* Appends an edit to a fix; copies `text`. */
+void diag_fix_edit(diag_fix *f, ir_loc range, const char *text);
 
 /* Sorts by file, line, column, rule and message, and drops exact duplicates, so the
  * output does not depend on the order work was done in. */
 void diag_list_normalize(diag_list *l);
-/* Frees what a finding owns (its message and trace). */
+/* Frees what a finding owns (its message, trace and fixes). */
 void diag_clear(diag *d);
 void diag_list_free(diag_list *l);
 
