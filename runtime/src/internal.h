@@ -216,6 +216,9 @@ struct calm_loop {
     int epfd;                             /* epoll instance */
     int wakefd;                           /* eventfd: stop requests and thread-pool completions */
     calm__io wake_io;
+    int timerfd;                          /* wakes a poll for a far deadline; -1 until needed */
+    calm__io timer_io;
+    calm_time timer_armed;                /* when the timerfd fires; CALM_FOREVER: not armed */
     atomic_int stop;                      /* calm_loop_stop was called */
     atomic_int wake_pending;              /* an eventfd write is outstanding */
     int running;                          /* inside calm_loop_run / shutdown */

@@ -1,6 +1,9 @@
 /* io.c -- file descriptors: level-triggered watchers for callbacks, and
- * calm_wait_fd for tasks, which registers an fd once, edge-triggered for both
- * directions, and keeps it registered between waits: no epoll_ctl per message. */
+ * calm_wait_fd for tasks, which registers an fd once, edge-triggered, and keeps
+ * it registered between waits: no epoll_ctl per message. Interest in writing is
+ * added at the first wait for it and then kept: a socket that is only ever
+ * waited on for reading gets no edge each time its peer reads (one event less
+ * per epoll_wait in a request-reply exchange, and no wake-up work in the kernel). */
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -15,6 +18,7 @@ struct calm__fd {
     calm_loop *loop;
     int fd;
     int mode;                             /* how the fd is registered with epoll */
+    uint32_t interest;                    /* task mode: the epoll events registered */
     int ready;                            /* task mode: readiness no waiter has taken yet */
     int hup;                              /* task mode: error or hang-up seen, sticky */
     calm_watch *watch;                    /* watch mode */
@@ -209,7 +213,7 @@ static void calm__fd_verify(calm_loop *loop, calm__fd *f)
     struct epoll_event ev;
 
     memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.events = f->interest;
     ev.data.ptr = &f->io;
     if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, f->fd, &ev) == 0 || errno != ENOENT)
         return;
@@ -219,6 +223,22 @@ static void calm__fd_verify(calm_loop *loop, calm__fd *f)
     f->ready = 0;
     f->hup = 0;
     epoll_ctl(loop->epfd, EPOLL_CTL_ADD, f->fd, &ev);
+}
+
+/* The first wait for writing on a registered fd: from now on epoll reports
+ * writability too. The kernel looks at the fd as it changes the interest, so a
+ * socket with room already yields its edge at the next poll. */
+static int calm__fd_add_out(calm_loop *loop, calm__fd *f)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = f->interest | EPOLLOUT;
+    ev.data.ptr = &f->io;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, f->fd, &ev) < 0)
+        return -errno;
+    f->interest = ev.events;
+    return 0;
 }
 
 int calm_wait_fd(int fd, int events, calm_time deadline)
@@ -240,14 +260,20 @@ int calm_wait_fd(int fd, int events, calm_time deadline)
     if (f->mode == CALM__FD_WATCH)
         return -EEXIST;
     if (f->mode == CALM__FD_NONE) {
-        rc = calm__epoll_add(loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &f->io);
+        uint32_t interest = EPOLLIN | EPOLLRDHUP | EPOLLET | calm__to_epoll(events & CALM_WRITABLE);
+        rc = calm__epoll_add(loop, fd, interest, &f->io);
         if (rc < 0) {
             calm__fd_drop(loop, f);
             return rc;
         }
         f->mode = CALM__FD_TASK;
-    } else if (loop->debug) {
-        calm__fd_verify(loop, f);
+        f->interest = interest;
+    } else {
+        if (loop->debug)
+            calm__fd_verify(loop, f);
+        if ((events & CALM_WRITABLE) && !(f->interest & EPOLLOUT) &&
+            (rc = calm__fd_add_out(loop, f)) < 0)
+            return rc;
     }
     /* an edge that came while nobody waited is not repeated by epoll */
     if (f->hup || (f->ready & events)) {

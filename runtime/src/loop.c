@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -19,6 +20,13 @@ __thread calm_loop *calm__tls_loop;
  * by iterations for when steps are long. */
 #define CALM__CLOCK_ITERS 4  /* iterations between clock reads while busy */
 #define CALM__POLL_STEPS 256 /* task steps between I/O polls while busy */
+/* A deadline further away than this wakes the loop through a timerfd, so that
+ * epoll_wait can be told to wait without a timeout: given one, the kernel reads
+ * its clock twice per call, which on these machines is most of what a busy
+ * loop's poll costs beyond the I/O itself. The timerfd is armed only when the
+ * earliest deadline moves before it (or it has fired): waits that each carry a
+ * deadline some seconds ahead re-arm it once per that many seconds, not per wait. */
+#define CALM__FAR_MS 100
 
 uint64_t calm__loop_polls(const calm_loop *loop)
 {
@@ -76,6 +84,42 @@ int calm__epoll_add(calm_loop *loop, int fd, uint32_t events, calm__io *io)
     return 0;
 }
 
+/* The timerfd fired: nothing to do here, the timer phase that follows every
+ * poll runs what is due (edge-triggered, never read: re-arming resets it). */
+static void calm__on_timerfd(calm_loop *loop, calm__io *io, uint32_t events)
+{
+    (void)io;
+    (void)events;
+    loop->timer_armed = CALM_FOREVER;
+}
+
+/* Makes the timerfd fire at `when` (an absolute calm_time); 0 or -errno. */
+static int calm__timerfd_arm(calm_loop *loop, calm_time when)
+{
+    struct itimerspec its;
+    int err;
+
+    if (loop->timerfd < 0) {
+        loop->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (loop->timerfd < 0)
+            return -errno;
+        loop->timer_io.on_event = calm__on_timerfd;
+        err = calm__epoll_add(loop, loop->timerfd, EPOLLIN | EPOLLET, &loop->timer_io);
+        if (err < 0) {
+            close(loop->timerfd);
+            loop->timerfd = -1;
+            return err;
+        }
+    }
+    memset(&its, 0, sizeof(its));
+    its.it_value.tv_sec = when / 1000;
+    its.it_value.tv_nsec = (long)(when % 1000) * 1000000;
+    if (timerfd_settime(loop->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+        return -errno;
+    loop->timer_armed = when;
+    return 0;
+}
+
 static int calm__env_debug(void)
 {
     const char *v = getenv("CALM_DEBUG");
@@ -98,6 +142,8 @@ calm_loop *calm_loop_new(const calm_options *opts)
         return NULL;
     loop->epfd = -1;
     loop->wakefd = -1;
+    loop->timerfd = -1;
+    loop->timer_armed = CALM_FOREVER;
     loop->sigpipe[0] = loop->sigpipe[1] = -1;
     calm__list_init(&loop->tasks);
     loop->debug = opts->debug > 0 || (opts->debug == 0 && calm__env_debug());
@@ -223,6 +269,15 @@ static int calm__poll_timeout(calm_loop *loop, calm_time until)
         return -1;
     if (next <= loop->now)
         return 0;
+    if (next - loop->now > CALM__FAR_MS) {
+        /* armed no later than next and not yet fired: it wakes the loop in time */
+        if (loop->timer_armed != CALM_FOREVER && loop->timer_armed <= next &&
+            loop->timer_armed > loop->now)
+            return -1;
+        if (calm__timerfd_arm(loop, next) == 0)
+            return -1;
+        /* no timerfd: a timeout does the same at the kernel's extra cost */
+    }
     return next - loop->now > 1000000 ? 1000000 : (int)(next - loop->now);
 }
 
@@ -356,6 +411,8 @@ void calm_loop_free(calm_loop *loop)
     calm__stacks_free(&loop->stacks);
     calm__free(loop->soon);
     close(loop->wakefd);
+    if (loop->timerfd >= 0)
+        close(loop->timerfd);
     close(loop->epfd);
     if (calm__tls_loop == loop)
         calm__tls_loop = NULL;

@@ -1,5 +1,6 @@
 /* test_loop.c -- the loop itself: running dry, call_soon, stop, deadlock
  * detection, timers, fd watchers, fd waits and signals. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -574,5 +575,195 @@ void test_io_fd_closed_behind_the_loop(void)
 
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
     spawn_detached(loop, reuse_fd_task, sv);
+    close_loop_clean(loop);
+}
+
+/* ---- what the loop registers with the kernel, read back from /proc */
+
+/* Calls fn(fd, target) for every descriptor of this process; target is what
+ * /proc/self/fd/N links to. Stops at the first non-zero return and returns it. */
+static int each_fd(int (*fn)(int fd, const char *target, void *arg), void *arg)
+{
+    char path[64], target[128];
+    int fd, rc;
+
+    for (fd = 0; fd < 1024; fd++) {
+        ssize_t n;
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+            continue;
+        target[n] = '\0';
+        if ((rc = fn(fd, target, arg)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+struct interest {
+    int fd;                               /* the descriptor looked for */
+    long events;                          /* its epoll events, -1 while not found */
+};
+
+static int find_interest(int fd, const char *target, void *arg)
+{
+    struct interest *in = arg;
+    char path[64], line[256];
+    FILE *f;
+
+    if (strcmp(target, "anon_inode:[eventpoll]") != 0)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+    if ((f = fopen(path, "r")) == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        int tfd;
+        unsigned events;
+        if (sscanf(line, "tfd: %d events: %x", &tfd, &events) == 2 && tfd == in->fd)
+            in->events = events;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* The epoll events registered for fd by any epoll instance, or -1. */
+static long epoll_interest(int fd)
+{
+    struct interest in = {fd, -1};
+
+    each_fd(find_interest, &in);
+    return in.events;
+}
+
+#define TEST_EPOLLOUT 0x004               /* EPOLLOUT, as /proc prints it */
+
+static int drain_later(void *arg)
+{
+    static char buf[65536];
+    int fd = *(int *)arg;
+
+    if (calm_sleep(20) != 0)
+        return -1;
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    return 0;
+}
+
+static int read_then_write_waits(void *arg)
+{
+    int fd = *(int *)arg;
+
+    ASSERT_EQ(calm_wait_fd(fd, CALM_READABLE, calm_after(20)), CALM_ETIMEDOUT);
+    /* only reads waited for: the peer's reads must not raise an edge here */
+    ASSERT_TRUE(epoll_interest(fd) > 0);
+    ASSERT_EQ(epoll_interest(fd) & TEST_EPOLLOUT, 0);
+    /* the first wait for room adds it, and room already there is reported */
+    ASSERT_EQ(calm_wait_fd(fd, CALM_WRITABLE, calm_after(5000)), 0);
+    ASSERT_TRUE(epoll_interest(fd) & TEST_EPOLLOUT);
+    /* full, then drained by the peer: the edge of the room it makes wakes us */
+    {
+        static char block[4096];
+        calm_task *d;
+        while (write(fd, block, sizeof(block)) > 0)
+            ;
+        ASSERT_EQ(errno, EAGAIN);
+        d = calm_spawn(calm_loop_current(), drain_later, &sv[1]);
+        ASSERT_FATAL(d != NULL);
+        ASSERT_EQ(calm_wait_fd(fd, CALM_WRITABLE, calm_after(5000)), 0);
+        ASSERT_TRUE(write(fd, block, 1) == 1);
+        ASSERT_EQ(calm_await(d, calm_after(5000), NULL), 0);
+    }
+    return 0;
+}
+
+void test_io_write_interest_on_first_write_wait(void)
+{
+    calm_loop *loop = test_loop();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    spawn_detached(loop, read_then_write_waits, &sv[0]);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(calm_close(sv[0]), 0);
+    ASSERT_EQ(calm_close(sv[1]), 0);
+    ASSERT_EQ(test_errors, 0);
+    close_loop_clean(loop);
+}
+
+static int is_timerfd(int fd, const char *target, void *arg)
+{
+    (void)fd;
+    (void)arg;
+    return strcmp(target, "anon_inode:[timerfd]") == 0;
+}
+
+/* A far deadline wakes the loop through a timerfd, on time, and again after it fired. */
+static int far_deadline_waits(void *arg)
+{
+    int fd = *(int *)arg, i;
+
+    for (i = 0; i < 2; i++) {
+        calm_time t0 = calm_now();
+        ASSERT_EQ(calm_wait_fd(fd, CALM_READABLE, calm_after(150)), CALM_ETIMEDOUT);
+        ASSERT_TRUE(calm_now() - t0 >= 149);
+        ASSERT_TRUE(calm_now() - t0 < 2000);
+        ASSERT_TRUE(each_fd(is_timerfd, NULL));
+    }
+    return 0;
+}
+
+void test_timer_far_deadline_by_timerfd(void)
+{
+    calm_loop *loop = test_loop();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    ASSERT_TRUE(!each_fd(is_timerfd, NULL));
+    spawn_detached(loop, far_deadline_waits, &sv[0]);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(calm_close(sv[0]), 0);
+    ASSERT_EQ(calm_close(sv[1]), 0);
+    close_loop_clean(loop);
+}
+
+static int long_wait(void *arg)
+{
+    return calm_wait_fd(*(int *)arg, CALM_READABLE, calm_after(20000));
+}
+
+static int nap(void *arg)
+{
+    (void)arg;
+    usleep(150 * 1000);
+    return 0;
+}
+
+/* The timerfd is armed for a deadline 20 s away; a nearer one must re-arm it. */
+static int nearer_deadline_waits(void *arg)
+{
+    calm_task *far = calm_spawn(calm_loop_current(), long_wait, arg);
+    calm_time t0;
+    int result = 0;
+
+    ASSERT_FATAL(far != NULL);
+    /* meanwhile no deadline nearer than the far task's: the timerfd is armed for it */
+    ASSERT_EQ(calm_to_thread(nap, NULL, calm_after(30000), &result), 0);
+    t0 = calm_now();
+    ASSERT_EQ(calm_wait_fd(*(int *)arg, CALM_READABLE, calm_after(300)), CALM_ETIMEDOUT);
+    ASSERT_TRUE(calm_now() - t0 >= 299);
+    ASSERT_TRUE(calm_now() - t0 < 5000);
+    calm_cancel(far);
+    ASSERT_EQ(calm_await(far, calm_after(5000), &result), 0);
+    ASSERT_EQ(result, CALM_ECANCELED);
+    return 0;
+}
+
+void test_timer_nearer_far_deadline_rearms(void)
+{
+    calm_loop *loop = test_loop();
+
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    spawn_detached(loop, nearer_deadline_waits, &sv[0]);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(calm_close(sv[0]), 0);
+    ASSERT_EQ(calm_close(sv[1]), 0);
     close_loop_clean(loop);
 }
