@@ -6,10 +6,11 @@
  * still has that content. Content, not mtime: a checkout, a touch or a copied tree
  * does not invalidate it, an edit that keeps the size and mtime does.
  *
- * Entry layout: "calm-lint-cache 3 BUILD\n", one line of JSON (the dependency list,
- * [[path, hash], ...], main file first), then the summary as ir_summary_to_json writes
- * it. A summary file (shards, build actions) is "calm-lint-summary FORMAT BUILD\n"
- * and the summary. */
+ * Entry layout: "calm-lint-cache 4 BUILD\n", one line of JSON (the dependency list,
+ * [[path, hash], ...], main file first), then the summary's binary form
+ * (ir_summary_to_bin). A summary file (shards, build actions) is
+ * "calm-lint-summary FORMAT BUILD\n" and the binary form: the first line is for
+ * people and for a clear error when the format differs. */
 #define _GNU_SOURCE
 #include "cache.h"
 
@@ -27,38 +28,23 @@
 #include <cjson/cJSON.h>
 
 #include "../graph/models.h"
+#include "../ir/summary_bin.h"
 
 #ifndef CALM_VERSION
 #define CALM_VERSION "0"
 #endif
 
-#define CACHE_MAGIC "calm-lint-cache 3 "
+#define CACHE_MAGIC "calm-lint-cache 4 "
 #define SUMMARY_MAGIC "calm-lint-summary "
 #define ENTRY_SUFFIX ".calm"
 #define TEMP_AGE_SECONDS 3600 /* a temporary this old belongs to no live write */
 
 /* ---- identity ---- */
 
-/* The summary format this build writes, as ir_summary_to_json states it. */
-static int summary_format(void) {
-  static int format = -1;
-  if (format < 0) {
-    ir_summary *s = ir_summary_new("/");
-    char *json = ir_summary_to_json(s);
-    cJSON *root = cJSON_Parse(json);
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
-    format = cJSON_IsNumber(f) ? f->valueint : 0;
-    cJSON_Delete(root);
-    free(json);
-    ir_summary_free(s);
-  }
-  return format;
-}
-
 const char *cache_build_id(void) {
   static char id[17];
   if (!id[0]) {
-    int format = summary_format();
+    int format = IR_SUMMARY_FORMAT;
     uint64_t h = hash_bytes(CALM_VERSION, sizeof CALM_VERSION, 0);
     h = hash_bytes(&format, sizeof format, h);
     for (unsigned i = 0; i < calm_builtin_model_count; i++)
@@ -178,7 +164,8 @@ static char *entry_path(const char *dir, const compile_job *job) {
  * unchanged; anything else (no entry, another build, a truncated or corrupt entry, a
  * summary of another file) is a miss. */
 static ir_summary *load_entry(hash_memo *m, const char *path, const compile_job *job) {
-  char *data = file_read(path, NULL);
+  size_t len;
+  char *data = file_read(path, &len);
   if (!data) return NULL;
   ir_summary *s = NULL;
   const char *id = cache_build_id();
@@ -190,7 +177,7 @@ static ir_summary *load_entry(hash_memo *m, const char *path, const compile_job 
       *nl = '\0';
       if (deps_current(m, deps)) {
         char *err = NULL;
-        s = ir_summary_from_json(nl + 1, &err);
+        s = ir_summary_from_bin(nl + 1, len - (size_t)(nl + 1 - data), id, &err);
         free(err);
         if (s && strcmp(s->main_file, job->file) != 0) {
           ir_summary_free(s);
@@ -205,9 +192,11 @@ static ir_summary *load_entry(hash_memo *m, const char *path, const compile_job 
 }
 
 static void store_entry(const char *path, const char *deps, const ir_summary *s) {
-  char *json = ir_summary_to_json(s);
+  size_t n;
+  void *bin = ir_summary_to_bin(s, cache_build_id(), false, &n);
   strbuf sb = {0};
-  sb_printf(&sb, "%s%s\n%s\n%s", CACHE_MAGIC, cache_build_id(), deps, json);
+  sb_printf(&sb, "%s%s\n%s\n", CACHE_MAGIC, cache_build_id(), deps);
+  sb_appendn(&sb, bin, n);
   /* a fresh temporary (never a name a planted link could sit at) renamed over the
    * entry: concurrent runs never read half an entry. The cache is the linter's own,
    * so a link at the entry's name is replaced, not followed. A failed store only costs
@@ -216,7 +205,7 @@ static void store_entry(const char *path, const char *deps, const ir_summary *s)
   file_write_atomic(path, sb.data, sb.len, false, &why);
   free(why);
   sb_free(&sb);
-  free(json);
+  free(bin);
 }
 
 /* Writing entries costs a serialisation each: done by `threads` threads, so a cold run
@@ -395,18 +384,21 @@ size_t cache_prune(const char *dir, unsigned max_age_days, uint64_t max_bytes) {
 /* ---- summary files ---- */
 
 int summary_file_write(const char *path, const ir_summary *s, char **why) {
-  char *json = ir_summary_to_json(s);
+  size_t n;
+  void *bin = ir_summary_to_bin(s, cache_build_id(), false, &n);
   strbuf sb = {0};
-  sb_printf(&sb, "%s%d %s\n%s\n", SUMMARY_MAGIC, summary_format(), cache_build_id(), json);
+  sb_printf(&sb, "%s%d %s\n", SUMMARY_MAGIC, IR_SUMMARY_FORMAT, cache_build_id());
+  sb_appendn(&sb, bin, n);
   int rc = file_write_atomic(path, sb.data, sb.len, true, why);
   sb_free(&sb);
-  free(json);
+  free(bin);
   return rc;
 }
 
 ir_summary *summary_file_read(const char *path, char **why) {
   char *reason = NULL;
-  char *data = file_read_limited(path, 0, NULL, &reason);
+  size_t len;
+  char *data = file_read_limited(path, 0, &len, &reason);
   if (!data) {
     *why = xasprintf("cannot read %s: %s", path, reason);
     free(reason);
@@ -419,13 +411,14 @@ ir_summary *summary_file_read(const char *path, char **why) {
   char *nl = strchr(data, '\n');
   if (format < 0 || !nl) {
     *why = xasprintf("%s is not a calm-lint summary file", path);
-  } else if (format != summary_format()) {
+  } else if (format != IR_SUMMARY_FORMAT) {
     *why = xasprintf("%s has summary format %ld but this calm-lint reads format %d: emit the summaries again with "
                      "this calm-lint",
-                     path, format, summary_format());
+                     path, format, IR_SUMMARY_FORMAT);
   } else {
     char *err = NULL;
-    s = ir_summary_from_json(nl + 1, &err);
+    /* any build of this format: a shard may come from another machine's calm-lint */
+    s = ir_summary_from_bin(nl + 1, len - (size_t)(nl + 1 - data), NULL, &err);
     if (!s) *why = xasprintf("%s: %s", path, err);
     free(err);
   }

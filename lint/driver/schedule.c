@@ -1,7 +1,7 @@
 /* The parallel parse, contained. Each job slot is a worker process that parses on a
- * thread with a large stack and sends each summary back as the JSON the IR serialises
- * to; a unit that crashes its worker, overflows the stack or runs past the time limit
- * is that unit's error, the slot gets a new worker and the run goes on. Results land
+ * thread with a large stack and sends each summary back in its binary form; a unit
+ * that crashes its worker, overflows the stack or runs past the time limit is that
+ * unit's error, the slot gets a new worker and the run goes on. Results land
  * in the job's own slot, so the order of completion never shows in the output. */
 #define _GNU_SOURCE /* pthread_getattr_np, sigaltstack */
 #include "schedule.h"
@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "../frontend/frontend.h"
+#include "../ir/summary_bin.h"
+#include "cache.h"
 
 /* Address space only: pages are touched as deep recursion needs them. libclang's own
  * parse thread has 8 MiB, so it is told to parse on this one (LIBCLANG_NOTHREADS). */
@@ -127,7 +129,7 @@ typedef struct {
 } worker_arg;
 
 /* Answers job indices read from fd with their summaries (a 64-bit length, then the
- * JSON) until the parent closes the socket. */
+ * summary's binary form, includes too) until the parent closes the socket. */
 static void *parse_thread(void *arg) {
   worker_arg *wa = arg;
   pthread_attr_t attr;
@@ -144,15 +146,12 @@ static void *parse_thread(void *arg) {
   while (read_all(wa->fd, &i, sizeof i) && i < wa->w->n) {
     catch_overflow();
     ir_summary *sum = parse_one(wa->w, index, (size_t)i);
-    char *json = ir_summary_to_json(sum);
-    strbuf inc = {0}; /* the summary cache's dependencies, which the JSON leaves out */
-    for (unsigned k = 0; k < sum->nincludes; k++) sb_appendn(&inc, sum->includes[k], strlen(sum->includes[k]) + 1);
+    size_t n;
+    void *bin = ir_summary_to_bin(sum, cache_build_id(), true, &n);
     ir_summary_free(sum);
-    uint64_t len[2] = {strlen(json), inc.len};
-    bool ok = write_all(wa->fd, len, sizeof len) && write_all(wa->fd, json, len[0]) &&
-              (!inc.len || write_all(wa->fd, inc.data, inc.len));
-    free(json);
-    sb_free(&inc);
+    uint64_t len = n;
+    bool ok = write_all(wa->fd, &len, sizeof len) && write_all(wa->fd, bin, n);
+    free(bin);
     if (!ok) break;
   }
   clang_disposeIndex(index);
@@ -163,7 +162,7 @@ static void *parse_thread(void *arg) {
 
 static _Noreturn void worker_main(const work *w, int fd) {
   setenv("LIBCLANG_NOTHREADS", "1", 1);
-  /* no fast bins: freeing a unit's AST and JSON then costs no consolidation passes
+  /* no fast bins: freeing a unit's AST then costs no consolidation passes
    * (about a tenth of a worker's time in malloc_consolidate on h2o without this) */
   mallopt(M_MXFAST, 0);
   worker_arg wa = {w, fd};
@@ -274,7 +273,7 @@ static void on_readable(sched *s, slot *sl) {
     sl->cap = sl->cap * 2 + 65536;
     sl->buf = xrealloc(sl->buf, sl->cap);
   }
-  ssize_t k = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len - 1);
+  ssize_t k = read(sl->fd, sl->buf + sl->len, sl->cap - sl->len);
   if (k < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (k <= 0) {
     char *why = death_reason(reap(sl, false));
@@ -283,20 +282,13 @@ static void on_readable(sched *s, slot *sl) {
     return;
   }
   sl->len += (size_t)k;
-  sl->buf[sl->len] = '\0'; /* the include list's last name ends here at worst */
-  uint64_t want[2]; /* the JSON's length, the include list's */
+  uint64_t want; /* the summary's length */
   if (sl->len < sizeof want) return;
-  memcpy(want, sl->buf, sizeof want);
-  if (sl->len - sizeof want < want[0] || sl->len - sizeof want - want[0] < want[1]) return;
-  char *json = sl->buf + sizeof want, *inc = json + want[0], *end = inc + want[1];
-  char saved = *inc;
-  *inc = '\0';
+  memcpy(&want, sl->buf, sizeof want);
+  if (sl->len - sizeof want < want) return;
   char *err = NULL;
-  ir_summary *sum = ir_summary_from_json(json, &err);
-  *inc = saved;
-  if (sum)
-    for (char *p = inc; p < end; p += strlen(p) + 1) ir_summary_add_include(sum, p);
-  else {
+  ir_summary *sum = ir_summary_from_bin(sl->buf + sizeof want, (size_t)want, cache_build_id(), &err);
+  if (!sum) {
     char *why = xasprintf("the parse worker sent an unreadable summary: %s", err);
     sum = unit_error(&s->w->jobs[sl->job], why);
     free(why);

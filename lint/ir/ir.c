@@ -23,11 +23,15 @@ void ir_function_free_arrays(ir_function *f) {
 
 void ir_summary_free(ir_summary *s) {
   if (!s) return;
-  for (unsigned i = 0; i < s->nfuncs; i++) ir_function_free_arrays(&s->funcs[i]);
-  free(s->funcs);
-  free(s->errors);
-  free(s->stores);
-  free(s->refs);
+  if (s->arena) {
+    free(s->arena); /* every array but the includes */
+  } else {
+    for (unsigned i = 0; i < s->nfuncs; i++) ir_function_free_arrays(&s->funcs[i]);
+    free(s->funcs);
+    free(s->errors);
+    free(s->stores);
+    free(s->refs);
+  }
   free(s->includes);
   strpool_free(s->pool);
   free(s);

@@ -199,6 +199,9 @@ typedef struct {
   const char **includes; /* every file the parse read besides the main file, as clang
                           * names them (the summary cache's dependencies; not serialised) */
   unsigned nincludes;
+  void *arena; /* a summary read from its binary form: the one block holding its arrays
+                * and strings (freed with it; nothing is added to such a summary but
+                * includes), else NULL */
 } ir_summary;
 
 ir_summary *ir_summary_new(const char *main_file);
@@ -219,9 +222,8 @@ const char *ir_cmp_spelling(ir_cmp op);
 bool ir_cmp_holds(ir_cmp op, int64_t value, int64_t k);
 bool ir_loc_less(const ir_loc *a, const ir_loc *b);
 
-/* Serialisation (cJSON underneath). ir_summary_to_json returns a malloc'd string;
- * ir_summary_from_json returns NULL and sets *error (malloc'd) on bad input. */
+/* The summary as JSON, for people (--dump-ir; cJSON underneath): a malloc'd string.
+ * calm-lint itself reads and writes the binary form (summary_bin.h). */
 char *ir_summary_to_json(const ir_summary *s);
-ir_summary *ir_summary_from_json(const char *json, char **error);
 
 #endif
