@@ -1,8 +1,10 @@
 /* blocking-in-loop: a call that blocks the thread, made in loop context (a loop
  * callback, a task body, a CALM_ASYNC function, or anything they call). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../lint/graph/flow.h"
+#include "../lint/graph/source.h"
 #include "rule.h"
 
 static bool call_blocks(const program *p, const ir_call *call) {
@@ -36,6 +38,39 @@ static bool can_happen_on_loop(const program *p, flow_call_refs *callers, int f,
     any = true;
   }
   return any;
+}
+
+/* The fix for `sleep(n);` or `usleep(n);` as a statement of a libcalm task body: the
+ * task sleeps with calm_sleep (milliseconds, rounded up) and returns its status, since
+ * the sleep is now a suspension point where cancellation arrives. Only in the task
+ * body itself, whose int is a status, not in a helper whose int means something else. */
+static void offer_calm_sleep(const program *p, int fi, const ir_call *call, diag *d) {
+  const prog_fn *pf = &p->fns[fi];
+  bool secs = strcmp(call->callee_name, "sleep") == 0;
+  if (!secs && strcmp(call->callee_name, "usleep") != 0) return;
+  if (call->nargs != 1 || call->use != IR_USE_DISCARDED || pf->fn->returns_void) return;
+  if (pf->loop.root < 0 || !rule_runs_in_task(p, fi)) return;
+  ir_loc stmt;
+  char *text = source_range_text(call->loc);
+  size_t n = text ? strlen(text) : 0, name = strlen(call->callee_name);
+  if (!text || n < name + 2 || strncmp(text, call->callee_name, name) != 0 || text[name] != '(' ||
+      text[n - 1] != ')' || strstr(text, "status") || !source_extend_to(call->loc, ';', &stmt)) {
+    free(text);
+    return;
+  }
+  char *arg = xstrndup(text + name + 1, n - name - 2);
+  const ir_value *v = &call->args[0];
+  char *ms = v->kind == IR_VAL_INT && v->ival >= 0
+                 ? xasprintf("%lld", (long long)(secs ? v->ival * 1000 : (v->ival + 999) / 1000))
+             : secs ? xasprintf("(int64_t)(%s) * 1000", arg)
+                    : xasprintf("((int64_t)(%s) + 999) / 1000", arg);
+  char *with = xasprintf("{ int status = calm_sleep(%s); if (status != 0) return status; }", ms);
+  diag_fix *fix = diag_fix_add(d, xasprintf("sleep with 'calm_sleep(%s)' and return its status", ms), true);
+  diag_fix_edit(fix, stmt, with);
+  free(with);
+  free(ms);
+  free(arg);
+  free(text);
 }
 
 static void run(const program *p, diag_list *out) {
@@ -75,6 +110,7 @@ static void run(const program *p, diag_list *out) {
                                  call->callee_name, pf->fn->name, role, root_name);
       diag *d = diag_add(out, "blocking-in-loop", cold ? SEV_NOTE : SEV_WARNING, call->loc, msg);
       d->rarely = cold;
+      offer_calm_sleep(p, (int)f, call, d);
       if (via.fn >= 0) rule_add_chain_through(p, d, via.fn, via.call, (int)f, CTX_LOOP);
       else rule_add_chain(p, d, (int)f, CTX_LOOP);
     }

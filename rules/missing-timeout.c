@@ -4,9 +4,13 @@
 #include <stdlib.h>
 
 #include "../lint/graph/flow.h"
+#include "../lint/graph/source.h"
 #include "rule.h"
 
 #define NO_DEADLINE (-1) /* CALM_FOREVER, and -1 for every deadline argument of the models */
+/* The deadline the fix writes: long enough not to cut a healthy wait short, short
+ * enough that a hung one gives its permit, slot or handle back */
+#define FIX_TIMEOUT_MS 30000
 
 static bool arg_is_forever(const ir_value *v) { return v->kind == IR_VAL_INT && v->ival == NO_DEADLINE; }
 
@@ -63,6 +67,17 @@ static char *where(const program *p, int f, calm_context ctx) {
                 : xasprintf("'%s', reached from %s '%s',", p->fns[f].fn->name, role, root_name);
 }
 
+/* The fix: the CALM_FOREVER written in the call becomes a deadline, when it is there
+ * exactly once (not a -1, not a macro of the program's own). */
+static void offer_deadline(diag *d, const ir_call *call) {
+  ir_loc at;
+  if (!source_find_once(call->loc, "CALM_FOREVER", &at)) return;
+  char *with = xasprintf("calm_after(%d)", FIX_TIMEOUT_MS);
+  diag_fix *fix = diag_fix_add(d, xasprintf("replace 'CALM_FOREVER' with '%s'", with), true);
+  diag_fix_edit(fix, at, with);
+  free(with);
+}
+
 static void check_deadlines(const program *p, int fi, diag_list *out) {
   const ir_function *f = p->fns[fi].fn;
   bool *in_scope = NULL;
@@ -84,6 +99,8 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
     if (via_var)
       diag_note_add(d, f->vars[dl->var].loc,
                     xasprintf("'%s' holds CALM_FOREVER on every path to the call", f->vars[dl->var].name));
+    else
+      offer_deadline(d, call);
     rule_add_chain(p, d, fi, CTX_LOOP);
   }
   free(in_scope);

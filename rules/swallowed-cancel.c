@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../lint/graph/flow.h"
+#include "../lint/graph/source.h"
 #include "rule.h"
 
 /* Per-path state of the status search: which tracked variables hold the status,
@@ -38,6 +39,7 @@ typedef struct {
   unsigned ntracked;
   end_kind end;
   ir_loc end_loc;
+  int end_block;        /* the block of end_loc's operation, or -1 */
   const char *end_name; /* the suspension call or the overwritten variable */
 } status_ctx;
 
@@ -104,12 +106,12 @@ static bool kept_for_return(const status_ctx *c, const ir_call *call) {
 static flow_action settle(status_ctx *c, end_kind kind, ir_loc loc, const char *name) {
   c->end = kind;
   c->end_loc = loc;
+  c->end_block = -1;
   c->end_name = name;
   return FLOW_FOUND;
 }
 
 static flow_action status_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *st, void *vctx) {
-  (void)at;
   status_ctx *c = vctx;
   switch (op->kind) {
   case IR_OP_READ:
@@ -144,7 +146,10 @@ static flow_action status_op(const ir_function *f, const ir_op *op, flow_pos at,
     }
     if (!success) return FLOW_STOP;
     if (!(*st & READ_BIT)) return settle(c, END_UNREAD_RETURN, op->loc, NULL);
-    return *st & SEEN_BIT ? settle(c, END_SEEN_SUCCESS, op->loc, NULL) : FLOW_STOP;
+    if (!(*st & SEEN_BIT)) return FLOW_STOP;
+    settle(c, END_SEEN_SUCCESS, op->loc, NULL);
+    c->end_block = at.block;
+    return FLOW_FOUND;
   }
   case IR_OP_CALL: {
     const ir_call *call = &f->calls[op->call];
@@ -237,6 +242,45 @@ static const char *var_name(const ir_function *f, int var) {
   return f->vars[var].is_temp ? "the result" : f->vars[var].name;
 }
 
+/* Whether block `b` is entered only from `from`: what it does happens only on that edge. */
+static bool only_from(const ir_function *f, int b, int from) {
+  for (unsigned k = 0; k < f->nblocks; k++) {
+    const ir_block *x = &f->blocks[k];
+    int n = x->term == IR_TERM_COND ? 2 : x->term == IR_TERM_GOTO ? 1 : 0;
+    for (int i = 0; i < n; i++)
+      if (x->succ[i] == b && (int)k != from) return false;
+  }
+  return true;
+}
+
+/* The fix for success returned right under the branch that saw the cancellation
+ * (`if (rc < 0) return 0;`): return the status that branch tested. Only there: a
+ * return shared with other paths would change them too, and the variable may be out
+ * of scope at a return further down. */
+static void offer_return_status(const ir_function *f, const ir_block *seen, const status_ctx *c, diag *d) {
+  int sb = (int)(seen - f->blocks);
+  if (f->returns_void || seen->cond_var < 0 || f->vars[seen->cond_var].is_temp || c->end_block < 0) return;
+  if ((seen->succ[0] != c->end_block && seen->succ[1] != c->end_block) || !only_from(f, c->end_block, sb)) return;
+  const ir_block *rb = &f->blocks[c->end_block];
+  if (rb->nops != 1 || rb->ops[0].kind != IR_OP_RETURN) return; /* nothing else happens first */
+  ir_loc ret = c->end_loc;
+  char *text = source_range_text(ret);
+  if (!text || ret.line != ret.end_line || strncmp(text, "return", 6) != 0) {
+    free(text);
+    return;
+  }
+  unsigned k = 6;
+  while (text[k] == ' ' || text[k] == '\t') k++;
+  bool ok = text[k] && (k > 6 || text[k] == '(');
+  free(text);
+  if (!ok) return;
+  const char *var = f->vars[seen->cond_var].name;
+  ir_loc at = ret;
+  at.col = ret.col + k;
+  diag_fix *fix = diag_fix_add(d, xasprintf("return '%s', the status, instead of success", var), true);
+  diag_fix_edit(fix, at, var);
+}
+
 static void report_path(const program *p, const ir_function *f, const ir_call *call, const status_ctx *c,
                         uint64_t st, diag_list *out) {
   const char *v = var_name(f, call->dest);
@@ -270,6 +314,7 @@ static void report_path(const program *p, const ir_function *f, const ir_call *c
                   c->end == END_SEEN_LOOP      ? xasprintf("the loop comes back to '%s' here", c->end_name)
                   : c->end == END_SEEN_SUSPEND ? xasprintf("'%s' suspends here", c->end_name)
                                                : xasprintf("success is returned here"));
+    if (c->end == END_SEEN_SUCCESS) offer_return_status(f, seen, c, d);
   }
   }
   (void)p;

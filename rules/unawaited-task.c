@@ -3,8 +3,10 @@
  * discarded, or that some path drops (the function ends, or the variable is
  * overwritten) before it is awaited, grouped, detached, returned, stored or passed on. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../lint/graph/flow.h"
+#include "../lint/graph/source.h"
 #include "rule.h"
 
 #define MAX_SLOTS 64 /* variables that can hold one handle, one state bit each */
@@ -182,6 +184,26 @@ static unsigned char *find_returners(const program *p) {
   return returner;
 }
 
+/* The choice for a discarded calm_spawn: detach the task, so the loop's error handler
+ * sees its failure. Unsafe: nothing waits for the task any more, which may not be what
+ * the code meant (awaiting it or adding it to a group may be), so only --unsafe-fixes
+ * applies it. */
+static void offer_detach(const ir_call *call, diag *d) {
+  if (strcmp(call->callee_name, "calm_spawn") != 0) return;
+  char *text = source_range_text(call->loc);
+  bool ok = text && strncmp(text, "calm_spawn", 10) == 0 && text[strlen(text) - 1] == ')';
+  free(text);
+  if (!ok) return;
+  ir_loc start = call->loc, end = call->loc;
+  start.end_line = start.line;
+  start.end_col = start.col;
+  end.line = end.end_line;
+  end.col = end.end_col;
+  diag_fix *fix = diag_fix_add(d, xstrdup("detach the task with 'calm_detach' (nothing will wait for it)"), false);
+  diag_fix_edit(fix, start, "calm_detach(");
+  diag_fix_edit(fix, end, ")");
+}
+
 static void run(const program *p, diag_list *out) {
   unsigned char *returner = find_returners(p);
   for (unsigned fi = 0; fi < p->nfns; fi++) {
@@ -190,10 +212,12 @@ static void run(const program *p, diag_list *out) {
       const ir_call *call = &f->calls[c];
       if (!makes_task(p, returner, call)) continue;
       if (call->use == IR_USE_DISCARDED || call->use == IR_USE_VOIDED)
-        diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
-                 xasprintf("task handle returned by '%s' is %s: the task is never awaited, grouped or "
-                           "detached, so its failure is lost",
-                           call->callee_name, call->use == IR_USE_VOIDED ? "discarded with a (void) cast" : "discarded"));
+        offer_detach(call, diag_add(out, "unawaited-task", SEV_WARNING, call->loc,
+                                    xasprintf("task handle returned by '%s' is %s: the task is never awaited, "
+                                              "grouped or detached, so its failure is lost",
+                                              call->callee_name,
+                                              call->use == IR_USE_VOIDED ? "discarded with a (void) cast"
+                                                                         : "discarded")));
       else if (call->use == IR_USE_VAR && call->dest >= 0)
         check_kept(p, f, (int)c, out);
     }

@@ -37,6 +37,26 @@ static void add_loc(cJSON *o, const char *cwd, const ir_loc *loc, bool with_end)
   }
 }
 
+/* A fix as editors apply it: edits with the finding's kind of range (1-based byte
+ * columns, the end just past the text replaced) and whether --fix takes it. */
+static void add_fixes(cJSON *o, const char *cwd, const diag *d) {
+  cJSON *fixes = cJSON_AddArrayToObject(o, "fixes");
+  for (unsigned i = 0; i < d->nfixes; i++) {
+    const diag_fix *f = &d->fixes[i];
+    cJSON *fo = cJSON_CreateObject();
+    add_text(fo, "description", f->description);
+    cJSON_AddStringToObject(fo, "applicability", f->safe ? "safe" : "unsafe");
+    cJSON *edits = cJSON_AddArrayToObject(fo, "edits");
+    for (unsigned k = 0; k < f->nedits; k++) {
+      cJSON *e = cJSON_CreateObject();
+      add_loc(e, cwd, &f->edits[k].range, true);
+      add_text(e, "text", f->edits[k].text);
+      cJSON_AddItemToArray(edits, e);
+    }
+    cJSON_AddItemToArray(fixes, fo);
+  }
+}
+
 char *report_json(const report_input *r) {
   cJSON *root = cJSON_CreateObject();
   cJSON_AddNumberToObject(root, "version", 1);
@@ -62,7 +82,7 @@ char *report_json(const report_input *r) {
       add_text(t, "message", d->trace[k].message);
       cJSON_AddItemToArray(trace, t);
     }
-    cJSON_AddArrayToObject(o, "fixes");
+    add_fixes(o, r->cwd, d);
     cJSON_AddItemToArray(diags, o);
   }
 

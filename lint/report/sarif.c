@@ -187,6 +187,53 @@ static cJSON *code_flows(const diag *d, const char *srcroot, report_sources *src
   return flows;
 }
 
+/* A region with both ends written: a fix's deleted region may be empty (an insertion),
+ * which a region without its end would not say. Columns as every other region's. */
+static cJSON *edit_region(const ir_loc *loc, report_sources *src) {
+  cJSON *region = cJSON_CreateObject();
+  cJSON_AddNumberToObject(region, "startLine", loc->line);
+  cJSON_AddNumberToObject(region, "startColumn", sarif_column(src, loc->file, loc->line, loc->col));
+  cJSON_AddNumberToObject(region, "endLine", loc->end_line);
+  cJSON_AddNumberToObject(region, "endColumn", sarif_column(src, loc->file, loc->end_line, loc->end_col));
+  return region;
+}
+
+/* SARIF fixes: one artifactChange per file a fix edits, its edits as replacements in
+ * source order. An unsafe fix says so in its description and properties. */
+static cJSON *fixes(const diag *d, const char *srcroot, report_sources *src) {
+  cJSON *arr = cJSON_CreateArray();
+  for (unsigned i = 0; i < d->nfixes; i++) {
+    const diag_fix *f = &d->fixes[i];
+    cJSON *fo = cJSON_CreateObject();
+    char *desc = f->safe ? xstrdup(f->description) : xasprintf("%s (unsafe: applied only on request)", f->description);
+    cJSON_AddItemToObject(fo, "description", message(desc));
+    free(desc);
+    cJSON *changes = cJSON_AddArrayToObject(fo, "artifactChanges");
+    for (unsigned k = 0; k < f->nedits; k++) {
+      const diag_edit *e = &f->edits[k];
+      bool seen = false;
+      for (unsigned j = 0; j < k && !seen; j++) seen = strcmp(f->edits[j].range.file, e->range.file) == 0;
+      if (seen) continue;
+      cJSON *change = cJSON_CreateObject();
+      cJSON_AddItemToObject(change, "artifactLocation", artifact_location(e->range.file, srcroot));
+      cJSON *reps = cJSON_AddArrayToObject(change, "replacements");
+      for (unsigned j = k; j < f->nedits; j++) {
+        if (strcmp(f->edits[j].range.file, e->range.file) != 0) continue;
+        cJSON *rep = cJSON_CreateObject();
+        cJSON_AddItemToObject(rep, "deletedRegion", edit_region(&f->edits[j].range, src));
+        char *text = report_utf8_text(f->edits[j].text);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(rep, "insertedContent"), "text", text);
+        free(text);
+        cJSON_AddItemToArray(reps, rep);
+      }
+      cJSON_AddItemToArray(changes, change);
+    }
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(fo, "properties"), "applicability", f->safe ? "safe" : "unsafe");
+    cJSON_AddItemToArray(arr, fo);
+  }
+  return arr;
+}
+
 static cJSON *result(const diag *d, const char *fingerprint, const report_input *r, report_sources *src) {
   const char *srcroot = report_srcroot(r);
   cJSON *o = cJSON_CreateObject();
@@ -202,6 +249,7 @@ static cJSON *result(const diag *d, const char *fingerprint, const report_input 
   cJSON *fp = cJSON_AddObjectToObject(o, "partialFingerprints");
   cJSON_AddStringToObject(fp, "calmLint/v1", fingerprint);
   if (d->ntrace) cJSON_AddItemToObject(o, "codeFlows", code_flows(d, srcroot, src));
+  if (d->nfixes) cJSON_AddItemToObject(o, "fixes", fixes(d, srcroot, src));
   if (d->suppressed) {
     cJSON *sup = cJSON_AddArrayToObject(o, "suppressions");
     cJSON *s = cJSON_CreateObject();

@@ -87,6 +87,13 @@ void report_text(FILE *out, const report_input *r, bool color) {
       print_head(out, r->cwd, &d->trace[k].loc, "note", CYAN, d->trace[k].message, NULL, color);
       print_snippet(out, src, &d->trace[k].loc, color);
     }
+    /* the first fix only, as a note at its first edit: the hint that --fix can do it */
+    if (d->nfixes && d->fixes[0].nedits) {
+      const diag_fix *f = &d->fixes[0];
+      char *hint = xasprintf("fix available: %s (%s)", f->description, f->safe ? "--fix" : "--fix --unsafe-fixes");
+      print_head(out, r->cwd, &f->edits[0].range, "note", CYAN, hint, NULL, color);
+      free(hint);
+    }
   }
   report_sources_free(src);
 }
