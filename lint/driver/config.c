@@ -1,9 +1,14 @@
-/* Loading .calm-lint.json. Unknown keys are errors, so a typo does not silently
- * turn a check off. */
+/* Loading .calm-lint.json and the files it builds on, and answering what the
+ * result means for a file. Unknown keys are errors, so a typo does not silently
+ * turn a check off; every value keeps the place it was written, for errors and for
+ * --show-config. */
 #define _GNU_SOURCE /* memmem */
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,21 +16,415 @@
 #include "../base/base.h"
 #include "../graph/models.h"
 
-const char *config_unknown_rule(const char *const *ids, size_t n) {
+#define CONFIG_NAME ".calm-lint.json"
+#define MAX_DEPTH 32 /* files built on files: more is a mistake, not a project */
+
+static const char *const config_keys[] = {"enable",           "disable",
+                                          "extend-enable",    "extend-disable",
+                                          "severity",         "exclude",
+                                          "extend-exclude",   "per-file-ignores",
+                                          "extend-per-file-ignores", "extends",
+                                          "inherit",          "models",
+                                          "cold_roots",       "functions",
+                                          "model_files"};
+#define NKEYS (sizeof config_keys / sizeof *config_keys)
+
+/* ---- names: typos and globs ---- */
+
+/* Edit distance with adjacent transpositions ("disabel"), capped for long words. */
+static size_t distance(const char *a, const char *b) {
+  size_t n = strlen(a), m = strlen(b);
+  if (n > 64 || m > 64) return SIZE_MAX;
+  size_t d[65][65];
+  for (size_t i = 0; i <= n; i++) d[i][0] = i;
+  for (size_t j = 0; j <= m; j++) d[0][j] = j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++) {
+      size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[n][m];
+}
+
+const char *config_closest(const char *word, const char *const *candidates, size_t n) {
+  const char *best = NULL;
+  size_t best_d = SIZE_MAX, len = strlen(word);
+  for (size_t i = 0; i < n; i++) {
+    size_t d = distance(word, candidates[i]);
+    if (d < best_d) {
+      best_d = d;
+      best = candidates[i];
+    }
+  }
+  size_t limit = len <= 3 ? 1 : len <= 8 ? 2 : 3;
+  return best_d <= limit ? best : NULL;
+}
+
+const char *config_closest_rule(const char *word) {
+  const char *ids[64];
+  size_t n = 0;
+  for (unsigned i = 0; i < lint_rule_count && n < 64; i++) ids[n++] = lint_rules[i]->id;
+  return config_closest(word, ids, n);
+}
+
+static bool is_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+
+/* Whether a rule id, "all" or a glob of ids in a list names rule `id`. */
+static bool rule_named(const char *pattern, const char *id) {
+  return strcmp(pattern, "all") == 0 || strcmp(pattern, id) == 0 || (is_glob(pattern) && fnmatch(pattern, id, 0) == 0);
+}
+
+static bool listed(const char *const *ids, size_t n, const char *id) {
   for (size_t i = 0; i < n; i++)
-    if (strcmp(ids[i], "all") != 0 && !lint_rule_find(ids[i])) return ids[i];
+    if (rule_named(ids[i], id)) return true;
+  return false;
+}
+
+const char *config_unknown_rule(const char *const *ids, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    bool known = strcmp(ids[i], "all") == 0 || lint_rule_find(ids[i]);
+    for (unsigned r = 0; !known && is_glob(ids[i]) && r < lint_rule_count; r++)
+      known = fnmatch(ids[i], lint_rules[r]->id, 0) == 0;
+    if (!known) return ids[i];
+  }
   return NULL;
 }
 
-static int string_list(const cJSON *v, const char ***out, size_t *n) {
-  if (!cJSON_IsArray(v)) return -1;
+static int rule_index(const char *id) {
+  for (unsigned i = 0; i < lint_rule_count; i++)
+    if (strcmp(lint_rules[i]->id, id) == 0) return (int)i;
+  return -1;
+}
+
+/* The rest of glob `g` against the rest of path `p`, a segment at a time. */
+static bool glob_from(const char *g, const char *p) {
+  const char *gs = strchr(g, '/');
+  size_t gl = gs ? (size_t)(gs - g) : strlen(g);
+  const char *gnext = gs ? gs + 1 : g + gl;
+  const char *ps = strchr(p, '/');
+  if (gl == 2 && g[0] == '*' && g[1] == '*') {
+    if (!*gnext || glob_from(gnext, p)) return true; /* no directory, or this one */
+    return ps && glob_from(g, ps + 1);               /* one more directory */
+  }
+  if (!*p) return false;
+  size_t pl = ps ? (size_t)(ps - p) : strlen(p);
+  char *gseg = xstrndup(g, gl), *pseg = xstrndup(p, pl);
+  bool ok = fnmatch(gseg, pseg, 0) == 0;
+  free(gseg);
+  free(pseg);
+  if (!ok) return false;
+  if (!*gnext) return true; /* the file, or a directory and so everything under it */
+  return ps && glob_from(gnext, ps + 1);
+}
+
+bool config_glob_match(const char *glob, const char *path) {
+  while (strncmp(glob, "./", 2) == 0) glob += 2;
+  if (*glob == '/') glob++; /* anchored at the configuration's directory, as globs are anyway */
+  if (!*glob) return false;
+  if (strchr(glob, '/')) return glob_from(glob, path);
+  for (const char *seg = path; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL) {
+    const char *end = strchr(seg, '/');
+    char *name = xstrndup(seg, end ? (size_t)(end - seg) : strlen(seg));
+    bool ok = fnmatch(glob, name, 0) == 0;
+    free(name);
+    if (ok) return true;
+  }
+  return false;
+}
+
+/* `file` relative to `base`, or NULL when it is not under it. */
+static const char *relative_to(const char *file, const char *base) {
+  if (!file || !base || !path_is_under(file, base) || strcmp(file, base) == 0) return NULL;
+  size_t n = strlen(base);
+  return file + n + (strcmp(base, "/") != 0);
+}
+
+/* Whether path glob entry `e` names `file` (absolute, normalized). */
+static bool glob_names(const config_entry *e, const char *file) {
+  const char *rel = relative_to(file, e->base);
+  return rel && config_glob_match(e->text, rel);
+}
+
+/* ---- reading one file ---- */
+
+typedef VEC(config_entry) entry_list;
+
+/* One configuration file as written: a layer of the effective configuration. */
+typedef struct {
+  char *path;       /* as named */
+  char *real;       /* its identity, for cycles and files reached twice */
+  char *dir;        /* absolute */
+  char *extends;    /* absolute path of the file it extends, or NULL */
+  char *extends_at;
+  bool inherit;
+  char *inherit_at;
+  bool has_enable, has_disable, has_exclude, has_ignores, has_cold;
+  char *enable_at, *disable_at;
+  entry_list enable, extend_enable, disable, extend_disable, severity;
+  entry_list exclude, extend_exclude, ignores, extend_ignores;
+  entry_list models_disable, model_files, function_names;
+  cJSON *functions;
+  bool cold_warning;
+  char *cold_at;
+} layer;
+
+static void entry_free(config_entry *e) {
+  free(e->text);
+  free(e->origin);
+  free(e->base);
+  for (size_t i = 0; i < e->nrules; i++) free(e->rules[i]);
+  free(e->rules);
+}
+
+static config_entry entry_copy(const config_entry *e) {
+  config_entry c = *e;
+  c.text = xstrdup(e->text);
+  c.origin = xstrdup(e->origin);
+  c.base = e->base ? xstrdup(e->base) : NULL;
+  c.rules = e->nrules ? xcalloc(e->nrules, sizeof *c.rules) : NULL;
+  for (size_t i = 0; i < e->nrules; i++) c.rules[i] = xstrdup(e->rules[i]);
+  return c;
+}
+
+static void entries_free(entry_list *l) {
+  for (size_t i = 0; i < l->len; i++) entry_free(&l->items[i]);
+  VEC_FREE(*l);
+}
+
+static void layer_free(layer *l) {
+  if (!l) return;
+  free(l->path);
+  free(l->real);
+  free(l->dir);
+  free(l->extends);
+  free(l->extends_at);
+  free(l->inherit_at);
+  free(l->enable_at);
+  free(l->disable_at);
+  free(l->cold_at);
+  entry_list *lists[] = {&l->enable,  &l->extend_enable,  &l->disable, &l->extend_disable,
+                         &l->severity, &l->exclude,       &l->extend_exclude, &l->ignores,
+                         &l->extend_ignores, &l->models_disable, &l->model_files, &l->function_names};
+  for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) entries_free(lists[i]);
+  cJSON_Delete(l->functions);
+  free(l);
+}
+
+typedef struct {
+  const char *text;
+  size_t len;
+  const char *path;
+  char **error;
+} reader;
+
+/* `path:line:col` of offset `off` (just `path` when it is unknown). */
+static char *where(const reader *rd, long off) {
+  if (off < 0) return xstrdup(rd->path);
+  unsigned line, col;
+  text_position(rd->text, (size_t)off, &line, &col);
+  return xasprintf("%s:%u:%u", rd->path, line, col);
+}
+
+static void bad(reader *rd, long off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void bad(reader *rd, long off, const char *fmt, ...) {
+  if (*rd->error) return;
+  va_list ap;
+  va_start(ap, fmt);
+  strbuf sb = {0};
+  char *at = where(rd, off);
+  sb_printf(&sb, "%s: ", at);
+  free(at);
+  sb_vprintf(&sb, fmt, ap);
+  va_end(ap);
+  *rd->error = sb_take(&sb);
+}
+
+/* Offset of the top-level key `key` (cJSON keeps no positions), or -1. */
+static long top_key(const reader *rd, const char *key) {
+  int depth = 0;
+  size_t klen = strlen(key);
+  for (size_t i = 0; i < rd->len; i++) {
+    char ch = rd->text[i];
+    if (ch == '"') {
+      size_t start = i;
+      for (i++; i < rd->len && rd->text[i] != '"'; i++)
+        if (rd->text[i] == '\\') i++;
+      if (depth != 1) continue;
+      size_t j = i + 1;
+      while (j < rd->len && (rd->text[j] == ' ' || rd->text[j] == '\t' || rd->text[j] == '\r' || rd->text[j] == '\n'))
+        j++;
+      if (j < rd->len && rd->text[j] == ':' && i - start - 1 == klen && memcmp(rd->text + start + 1, key, klen) == 0)
+        return (long)start;
+    } else if (ch == '{' || ch == '[') {
+      depth++;
+    } else if (ch == '}' || ch == ']') {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/* Offset of the first `"s"` after `from` (a value or a nested key), else `from`. */
+static long find_after(const reader *rd, long from, const char *s) {
+  if (from < 0) return -1;
+  char *quoted = xasprintf("\"%s\"", s);
+  const char *at = memmem(rd->text + from + 1, rd->len - (size_t)from - 1, quoted, strlen(quoted));
+  free(quoted);
+  return at ? (long)(at - rd->text) : from;
+}
+
+static void unknown_rule(reader *rd, long off, const char *id) {
+  char *shown = text_escape(id, 64);
+  const char *close = config_closest_rule(id);
+  if (close) bad(rd, off, "unknown rule '%s' (did you mean '%s'?)", shown, close);
+  else bad(rd, off, "unknown rule '%s' (see calm-lint --list-rules)", shown);
+  free(shown);
+}
+
+/* A list of strings into `out`, each with its place; false if `v` is not one. */
+static bool read_strings(reader *rd, const cJSON *v, long key, entry_list *out, const char *base) {
+  if (!cJSON_IsArray(v)) return false;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, v) if (!cJSON_IsString(it)) return false;
+  cJSON_ArrayForEach(it, v) {
+    config_entry e = {0};
+    e.text = xstrdup(it->valuestring);
+    e.origin = where(rd, find_after(rd, key, it->valuestring));
+    e.base = base ? xstrdup(base) : NULL;
+    VEC_PUSH(*out, e);
+  }
+  return true;
+}
+
+static void read_rules(reader *rd, const cJSON *v, long key, const char *name, entry_list *out) {
+  if (!read_strings(rd, v, key, out, NULL)) {
+    bad(rd, key, "'%s' must be a list of rule ids", name);
+    return;
+  }
+  for (size_t i = 0; i < out->len; i++) {
+    const char *id = out->items[i].text;
+    if (config_unknown_rule(&id, 1)) unknown_rule(rd, find_after(rd, key, id), id);
+  }
+}
+
+static void read_globs(reader *rd, const cJSON *v, long key, const char *name, const char *dir, entry_list *out) {
+  if (!read_strings(rd, v, key, out, dir)) {
+    bad(rd, key, "'%s' must be a list of path globs", name);
+    return;
+  }
+  for (size_t i = 0; i < out->len; i++)
+    if (!out->items[i].text[0]) bad(rd, key, "'%s' has an empty glob, which matches nothing", name);
+}
+
+/* "per-file-ignores": {"glob": [rule ids]}. */
+static void read_ignores(reader *rd, const cJSON *v, long key, const char *name, const char *dir, entry_list *out) {
+  if (!cJSON_IsObject(v)) {
+    bad(rd, key, "'%s' must be an object of path globs and lists of rule ids", name);
+    return;
+  }
   const cJSON *it;
   cJSON_ArrayForEach(it, v) {
-    if (!cJSON_IsString(it)) return -1;
-    *out = xrealloc(*out, (*n + 1) * sizeof **out);
-    (*out)[(*n)++] = xstrdup(it->valuestring);
+    long at = find_after(rd, key, it->string);
+    entry_list rules = {0};
+    if (!it->string[0]) bad(rd, at, "'%s' has an empty glob, which matches nothing", name);
+    else read_rules(rd, it, at, name, &rules);
+    config_entry e = {0};
+    e.text = xstrdup(it->string);
+    e.origin = where(rd, at);
+    e.base = xstrdup(dir);
+    e.rules = rules.len ? xcalloc(rules.len, sizeof *e.rules) : NULL;
+    for (size_t i = 0; i < rules.len; i++) e.rules[e.nrules++] = xstrdup(rules.items[i].text);
+    entries_free(&rules);
+    VEC_PUSH(*out, e);
+    if (*rd->error) return;
   }
-  return 0;
+}
+
+static void read_severity(reader *rd, const cJSON *v, long key, entry_list *out) {
+  if (!cJSON_IsObject(v)) {
+    bad(rd, key, "'severity' must be an object of rule ids and \"error\", \"warning\" or \"note\"");
+    return;
+  }
+  const cJSON *it;
+  cJSON_ArrayForEach(it, v) {
+    long at = find_after(rd, key, it->string);
+    const char *id = it->string;
+    if (config_unknown_rule(&id, 1)) {
+      unknown_rule(rd, at, id);
+      return;
+    }
+    int sev = -1;
+    if (cJSON_IsString(it) && strcmp(it->valuestring, "error") == 0) sev = SEV_ERROR;
+    else if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) sev = SEV_WARNING;
+    else if (cJSON_IsString(it) && strcmp(it->valuestring, "note") == 0) sev = SEV_NOTE;
+    if (sev < 0) {
+      char *shown = text_escape(id, 64);
+      bad(rd, at, "the severity of '%s' must be \"error\", \"warning\" or \"note\"", shown);
+      free(shown);
+      return;
+    }
+    config_entry e = {0};
+    e.text = xstrdup(id);
+    e.origin = where(rd, at);
+    e.severity = sev;
+    VEC_PUSH(*out, e);
+  }
+}
+
+static void read_models(reader *rd, const cJSON *it, long key, layer *l) {
+  const cJSON *dis = cJSON_GetObjectItemCaseSensitive(it, "disable");
+  if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != (dis ? 1 : 0) ||
+      (dis && !read_strings(rd, dis, find_after(rd, key, "disable"), &l->models_disable, NULL))) {
+    bad(rd, key, "'models' must be {\"disable\": [model names]}");
+    return;
+  }
+  /* an unknown name is echoed later: one that needs escaping is no model's */
+  for (size_t m = 0; m < l->models_disable.len; m++) {
+    char *name = text_escape(l->models_disable.items[m].text, 64);
+    if (strcmp(name, l->models_disable.items[m].text) != 0)
+      bad(rd, key, "'%s' in models.disable is not a model name", name);
+    free(name);
+  }
+}
+
+static void read_functions(reader *rd, const cJSON *it, long key, layer *l) {
+  if (!cJSON_IsObject(it)) {
+    bad(rd, key, "'functions' must be an object of function entries");
+    return;
+  }
+  /* checked here, so an error names this file even when a child loads the entries */
+  model_db *db = model_db_new();
+  char *err = NULL;
+  if (model_db_load_functions(db, it, "config", rd->path, &err) != 0 && !*rd->error) *rd->error = err;
+  else free(err);
+  model_db_free(db);
+  l->functions = cJSON_Duplicate(it, 1);
+  const cJSON *fn;
+  cJSON_ArrayForEach(fn, it) {
+    config_entry e = {0};
+    e.text = xstrdup(fn->string);
+    e.origin = where(rd, find_after(rd, key, fn->string));
+    VEC_PUSH(l->function_names, e);
+  }
+}
+
+static void unknown_key(reader *rd, const char *k) {
+  char *key = text_escape(k, 64);
+  const char *close = config_closest(k, config_keys, NKEYS);
+  long at = top_key(rd, k);
+  if (close) {
+    bad(rd, at, "unknown configuration key '%s' (did you mean '%s'?)", key, close);
+  } else {
+    strbuf sb = {0};
+    for (size_t i = 0; i < NKEYS; i++) sb_printf(&sb, "%s%s", i ? ", " : "", config_keys[i]);
+    bad(rd, at, "unknown configuration key '%s' (expected one of %s)", key, sb.data);
+    sb_free(&sb);
+  }
+  free(key);
 }
 
 /* A key given twice would leave one of its values unread, or read both into one
@@ -37,6 +436,322 @@ static const char *duplicate_key(const cJSON *object) {
   const char *dup = first_duplicate(keys.items, keys.len);
   VEC_FREE(keys);
   return dup;
+}
+
+/* One file's text into a layer; NULL with *error set. */
+static layer *read_layer(const char *text, size_t len, const char *path, char **error) {
+  reader rd = {text, len, path, error};
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+  if (!root) {
+    unsigned line, col;
+    const char *at = cJSON_GetErrorPtr();
+    text_position(text, at && at >= text ? (size_t)(at - text) : len, &line, &col);
+    *error = xasprintf("%s:%u:%u: invalid JSON in configuration", path, line, col);
+    return NULL;
+  }
+  layer *l = xcalloc(1, sizeof *l);
+  l->path = xstrdup(path);
+  char *abs = path_absolute(path, NULL);
+  l->dir = path_dirname(abs);
+  char *real = realpath(abs, NULL);
+  l->real = real ? real : xstrdup(abs);
+  free(abs);
+  const char *dup;
+  if (!cJSON_IsObject(root)) {
+    bad(&rd, -1, "configuration must be a JSON object");
+  } else if ((dup = duplicate_key(root)) != NULL) {
+    char *key = text_escape(dup, 64);
+    bad(&rd, -1, "configuration key '%s' is given twice", key);
+    free(key);
+  }
+  const cJSON *it;
+  if (!*error) cJSON_ArrayForEach(it, root) {
+    const char *k = it->string;
+    long key = top_key(&rd, k);
+    if (strcmp(k, "enable") == 0) {
+      l->has_enable = true;
+      l->enable_at = where(&rd, key);
+      read_rules(&rd, it, key, k, &l->enable);
+    } else if (strcmp(k, "disable") == 0) {
+      l->has_disable = true;
+      l->disable_at = where(&rd, key);
+      read_rules(&rd, it, key, k, &l->disable);
+    } else if (strcmp(k, "extend-enable") == 0) {
+      read_rules(&rd, it, key, k, &l->extend_enable);
+    } else if (strcmp(k, "extend-disable") == 0) {
+      read_rules(&rd, it, key, k, &l->extend_disable);
+    } else if (strcmp(k, "severity") == 0) {
+      read_severity(&rd, it, key, &l->severity);
+    } else if (strcmp(k, "exclude") == 0) {
+      l->has_exclude = true;
+      read_globs(&rd, it, key, k, l->dir, &l->exclude);
+    } else if (strcmp(k, "extend-exclude") == 0) {
+      read_globs(&rd, it, key, k, l->dir, &l->extend_exclude);
+    } else if (strcmp(k, "per-file-ignores") == 0) {
+      l->has_ignores = true;
+      read_ignores(&rd, it, key, k, l->dir, &l->ignores);
+    } else if (strcmp(k, "extend-per-file-ignores") == 0) {
+      read_ignores(&rd, it, key, k, l->dir, &l->extend_ignores);
+    } else if (strcmp(k, "extends") == 0) {
+      if (!cJSON_IsString(it) || !it->valuestring[0]) bad(&rd, key, "'extends' must be the path of a configuration file");
+      else {
+        l->extends = path_absolute(it->valuestring, l->dir);
+        l->extends_at = where(&rd, key);
+      }
+    } else if (strcmp(k, "inherit") == 0) {
+      if (!cJSON_IsBool(it)) bad(&rd, key, "'inherit' must be true or false");
+      l->inherit = cJSON_IsTrue(it);
+      l->inherit_at = where(&rd, key);
+    } else if (strcmp(k, "models") == 0) {
+      read_models(&rd, it, key, l);
+    } else if (strcmp(k, "cold_roots") == 0) {
+      l->has_cold = true;
+      l->cold_at = where(&rd, key);
+      if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) l->cold_warning = true;
+      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0)
+        bad(&rd, key, "'cold_roots' must be \"note\" or \"warning\"");
+    } else if (strcmp(k, "functions") == 0) {
+      read_functions(&rd, it, key, l);
+    } else if (strcmp(k, "model_files") == 0) {
+      if (!read_strings(&rd, it, key, &l->model_files, NULL)) bad(&rd, key, "'model_files' must be a list of paths");
+      for (size_t i = 0; i < l->model_files.len; i++) {
+        char *absf = path_absolute(l->model_files.items[i].text, l->dir);
+        free(l->model_files.items[i].text);
+        l->model_files.items[i].text = absf;
+      }
+    } else {
+      unknown_key(&rd, k);
+    }
+    if (*error) break;
+  }
+  cJSON_Delete(root);
+  if (*error) {
+    layer_free(l);
+    return NULL;
+  }
+  return l;
+}
+
+/* ---- files built on files ---- */
+
+typedef VEC(layer *) layer_list;
+typedef VEC(char *) name_list;
+
+static bool have_layer(const layer_list *out, const char *real) {
+  for (size_t i = 0; i < out->len; i++)
+    if (strcmp(out->items[i]->real, real) == 0) return true;
+  return false;
+}
+
+/* Reads `path` (its `text`, or from disk when NULL) into `out` after the files it
+ * builds on, the base first. `named_at`: the place that named it (for errors);
+ * `stack`/`shown`: the identities and names of the files being read, for cycles. */
+static int read_chain(const char *text, size_t len, const char *path, const char *named_at, name_list *stack,
+                      name_list *shown, layer_list *out, char **error) {
+  char *abs = path_absolute(path, NULL);
+  char *real = realpath(abs, NULL);
+  if (!real) real = xstrdup(abs);
+  free(abs);
+  for (size_t i = 0; i < stack->len; i++) {
+    if (strcmp(stack->items[i], real) != 0) continue;
+    strbuf sb = {0};
+    for (size_t k = i; k < shown->len; k++) sb_printf(&sb, "%s -> ", shown->items[k]);
+    sb_append(&sb, path);
+    *error = xasprintf("%s: configuration files extend each other in a cycle: %s", named_at, sb.data);
+    sb_free(&sb);
+    free(real);
+    return -1;
+  }
+  if (stack->len >= MAX_DEPTH) {
+    *error = xasprintf("%s: configuration files extend each other more than %d deep", named_at, MAX_DEPTH);
+    free(real);
+    return -1;
+  }
+  char *owned = NULL;
+  if (!text) {
+    char *why = NULL;
+    owned = file_read_limited(path, FILE_LIMIT_CONFIG, &len, &why);
+    if (!owned) {
+      *error = named_at ? xasprintf("%s: cannot read configuration %s: %s", named_at, path, why)
+                        : xasprintf("cannot read configuration %s: %s", path, why);
+      free(why);
+      free(real);
+      return -1;
+    }
+    text = owned;
+  }
+  layer *l = read_layer(text, len, path, error);
+  free(owned);
+  if (!l) {
+    free(real);
+    return -1;
+  }
+  VEC_PUSH(*stack, real);
+  VEC_PUSH(*shown, l->path);
+  int rc = 0;
+  if (l->inherit && strcmp(l->dir, "/") != 0) {
+    char *up = path_dirname(l->dir);
+    char *parent = path_find_upward(up, CONFIG_NAME);
+    if (parent) rc = read_chain(NULL, 0, parent, l->inherit_at, stack, shown, out, error);
+    free(parent);
+    free(up);
+  }
+  if (rc == 0 && l->extends) rc = read_chain(NULL, 0, l->extends, l->extends_at, stack, shown, out, error);
+  stack->len--;
+  shown->len--;
+  free(real);
+  if (rc == 0 && !have_layer(out, l->real)) VEC_PUSH(*out, l);
+  else layer_free(l);
+  return rc;
+}
+
+/* ---- merging: the base first, each file over the ones before it ---- */
+
+typedef struct {
+  bool *in_enable, *in_disable;
+  const char **enable_at, **disable_at; /* borrowed from the layers */
+} selection;
+
+static const char *first_match(const entry_list *l, const char *id) {
+  for (size_t i = 0; i < l->len; i++)
+    if (rule_named(l->items[i].text, id)) return l->items[i].origin;
+  return NULL;
+}
+
+/* Rule selection as Ruff's select/extend-select: "enable" replaces the enabled set
+ * and "extend-enable" adds to it; "disable" and "extend-disable" likewise for the
+ * disabled set. A rule a file enables by name leaves the disabled set of the files
+ * before it, so a child can turn back on what a parent turned off; within one file
+ * "disable" wins. */
+static void select_rules(selection *s, const layer *l) {
+  for (unsigned r = 0; r < lint_rule_count; r++) {
+    const char *id = lint_rules[r]->id, *at;
+    if (l->has_enable) {
+      at = first_match(&l->enable, id);
+      s->in_enable[r] = at != NULL;
+      s->enable_at[r] = at ? at : l->enable_at;
+      if (at) s->in_disable[r] = false;
+    }
+    if ((at = first_match(&l->extend_enable, id)) != NULL) {
+      s->in_enable[r] = true;
+      s->enable_at[r] = at;
+      s->in_disable[r] = false;
+    }
+    if (l->has_disable) {
+      at = first_match(&l->disable, id);
+      s->in_disable[r] = at != NULL;
+      s->disable_at[r] = at;
+    }
+    if ((at = first_match(&l->extend_disable, id)) != NULL) {
+      s->in_disable[r] = true;
+      s->disable_at[r] = at;
+    }
+  }
+}
+
+static void add_entries(config_entry **items, size_t *n, const entry_list *l, bool replace) {
+  if (replace) {
+    for (size_t i = 0; i < *n; i++) entry_free(&(*items)[i]);
+    *n = 0;
+  }
+  for (size_t i = 0; i < l->len; i++) {
+    *items = xrealloc(*items, (*n + 1) * sizeof **items);
+    (*items)[(*n)++] = entry_copy(&l->items[i]);
+  }
+}
+
+static void merge_layer(lint_config *c, selection *s, const layer *l) {
+  select_rules(s, l);
+  for (size_t i = 0; i < l->severity.len; i++)
+    for (unsigned r = 0; r < lint_rule_count; r++)
+      if (rule_named(l->severity.items[i].text, lint_rules[r]->id)) {
+        c->severity[r] = l->severity.items[i].severity;
+        free(c->severity_origin[r]);
+        c->severity_origin[r] = xstrdup(l->severity.items[i].origin);
+      }
+  if (l->has_cold) {
+    c->cold_warning = l->cold_warning;
+    free(c->cold_origin);
+    c->cold_origin = xstrdup(l->cold_at);
+  }
+  if (l->has_exclude) add_entries(&c->exclude, &c->nexclude, &l->exclude, true);
+  add_entries(&c->exclude, &c->nexclude, &l->extend_exclude, false);
+  if (l->has_ignores) add_entries(&c->ignores, &c->nignores, &l->ignores, true);
+  add_entries(&c->ignores, &c->nignores, &l->extend_ignores, false);
+  add_entries(&c->models_disable, &c->nmodels_disable, &l->models_disable, false);
+  for (size_t i = 0; i < l->model_files.len; i++) {
+    bool seen = false;
+    for (size_t k = 0; k < c->nmodel_files; k++) seen |= strcmp(c->model_files[k].text, l->model_files.items[i].text) == 0;
+    if (seen) continue;
+    c->model_files = xrealloc(c->model_files, (c->nmodel_files + 1) * sizeof *c->model_files);
+    c->model_files[c->nmodel_files++] = entry_copy(&l->model_files.items[i]);
+  }
+  if (l->functions) {
+    /* a function given again takes the later file's entry */
+    if (!c->functions) c->functions = cJSON_CreateObject();
+    const cJSON *fn;
+    cJSON_ArrayForEach(fn, l->functions) {
+      cJSON_DeleteItemFromObjectCaseSensitive(c->functions, fn->string);
+      cJSON_AddItemToObject(c->functions, fn->string, cJSON_Duplicate(fn, 1));
+    }
+    for (size_t i = 0; i < l->function_names.len; i++) {
+      size_t k = 0;
+      while (k < c->nfunction_names && strcmp(c->function_names[k].text, l->function_names.items[i].text) != 0) k++;
+      if (k < c->nfunction_names) {
+        entry_free(&c->function_names[k]);
+      } else {
+        c->function_names = xrealloc(c->function_names, (c->nfunction_names + 1) * sizeof *c->function_names);
+        c->nfunction_names++;
+      }
+      c->function_names[k] = entry_copy(&l->function_names.items[i]);
+    }
+  }
+}
+
+int config_parse(const char *text, size_t len, const char *path, lint_config *c, char **error) {
+  memset(c, 0, sizeof *c);
+  *error = NULL;
+  name_list stack = {0}, shown = {0};
+  layer_list layers = {0};
+  int rc = read_chain(text, len, path, NULL, &stack, &shown, &layers, error);
+  VEC_FREE(stack);
+  VEC_FREE(shown);
+  if (rc == 0) {
+    c->path = xstrdup(path);
+    char *abs = path_absolute(path, NULL);
+    c->dir = path_dirname(abs);
+    free(abs);
+    unsigned n = lint_rule_count;
+    c->rule_on = xcalloc(n + 1, sizeof *c->rule_on);
+    c->rule_origin = xcalloc(n + 1, sizeof *c->rule_origin);
+    c->severity = xcalloc(n + 1, sizeof *c->severity);
+    c->severity_origin = xcalloc(n + 1, sizeof *c->severity_origin);
+    selection s = {xcalloc(n + 1, sizeof(bool)), xcalloc(n + 1, sizeof(bool)), xcalloc(n + 1, sizeof(char *)),
+                   xcalloc(n + 1, sizeof(char *))};
+    for (unsigned r = 0; r < n; r++) {
+      s.in_enable[r] = true;
+      c->severity[r] = -1;
+    }
+    c->chain = xcalloc(layers.len + 1, sizeof *c->chain);
+    for (size_t i = 0; i < layers.len; i++) {
+      merge_layer(c, &s, layers.items[i]);
+      c->chain[c->nchain++] = xstrdup(layers.items[i]->path);
+    }
+    for (unsigned r = 0; r < n; r++) {
+      c->rule_on[r] = s.in_enable[r] && !s.in_disable[r];
+      const char *at = !s.in_enable[r] ? s.enable_at[r] : s.in_disable[r] ? s.disable_at[r] : s.enable_at[r];
+      c->rule_origin[r] = at ? xstrdup(at) : NULL;
+    }
+    free(s.in_enable);
+    free(s.in_disable);
+    free(s.enable_at);
+    free(s.disable_at);
+  }
+  for (size_t i = 0; i < layers.len; i++) layer_free(layers.items[i]);
+  VEC_FREE(layers);
+  if (rc != 0) config_free(c);
+  return rc;
 }
 
 int config_load(const char *path, lint_config *c, char **error) {
@@ -55,131 +770,243 @@ int config_load(const char *path, lint_config *c, char **error) {
   return rc;
 }
 
-/* `path:line:col` of the first `"s"` in the text, for an error about a key or a
- * value (cJSON keeps no positions); just `path` when it is not there as written. */
-static char *place(const char *text, size_t len, const char *path, const char *s) {
-  char *quoted = xasprintf("\"%s\"", s);
-  const char *at = memmem(text, len, quoted, strlen(quoted));
-  free(quoted);
-  if (!at) return xstrdup(path);
-  unsigned line, col;
-  text_position(text, (size_t)(at - text), &line, &col);
-  return xasprintf("%s:%u:%u", path, line, col);
-}
-
-int config_parse(const char *text, size_t len, const char *path, lint_config *c, char **error) {
-  memset(c, 0, sizeof *c);
-  *error = NULL;
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-  if (!root) {
-    unsigned line, col;
-    const char *at = cJSON_GetErrorPtr();
-    text_position(text, at && at >= text ? (size_t)(at - text) : len, &line, &col);
-    *error = xasprintf("%s:%u:%u: invalid JSON in configuration", path, line, col);
-    return -1;
-  }
-  c->path = xstrdup(path);
-  c->dir = path_dirname(path);
-  const char *dup;
-  if (!cJSON_IsObject(root)) *error = xasprintf("%s: configuration must be a JSON object", path);
-  else if ((dup = duplicate_key(root)) != NULL) {
-    char *key = text_escape(dup, 64);
-    *error = xasprintf("%s: configuration key '%s' is given twice", path, key);
-    free(key);
-  }
-  const cJSON *it;
-  if (!*error) cJSON_ArrayForEach(it, root) {
-    const char *k = it->string;
-    if (strcmp(k, "enable") == 0) {
-      c->has_enable = true;
-      if (string_list(it, &c->enable, &c->nenable)) *error = xasprintf("%s: 'enable' must be a list of rule ids", path);
-    } else if (strcmp(k, "disable") == 0) {
-      if (string_list(it, &c->disable, &c->ndisable)) *error = xasprintf("%s: 'disable' must be a list of rule ids", path);
-    } else if (strcmp(k, "models") == 0) {
-      const cJSON *dis = cJSON_GetObjectItemCaseSensitive(it, "disable");
-      if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != (dis ? 1 : 0) ||
-          (dis && string_list(dis, &c->models_disable, &c->nmodels_disable)))
-        *error = xasprintf("%s: 'models' must be {\"disable\": [model names]}", path);
-      /* an unknown name is echoed later: one that needs escaping is no model's */
-      for (size_t m = 0; !*error && m < c->nmodels_disable; m++) {
-        char *name = text_escape(c->models_disable[m], 64);
-        if (strcmp(name, c->models_disable[m]) != 0)
-          *error = xasprintf("%s: '%s' in models.disable is not a model name", path, name);
-        free(name);
-      }
-    } else if (strcmp(k, "cold_roots") == 0) {
-      if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) c->cold_warning = true;
-      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0)
-        *error = xasprintf("%s: 'cold_roots' must be \"note\" or \"warning\"", path);
-    } else if (strcmp(k, "functions") == 0) {
-      if (!cJSON_IsObject(it)) *error = xasprintf("%s: 'functions' must be an object of function entries", path);
-      else c->functions = cJSON_Duplicate(it, 1);
-    } else if (strcmp(k, "model_files") == 0) {
-      const char **files = NULL;
-      size_t n = 0;
-      if (string_list(it, &files, &n)) *error = xasprintf("%s: 'model_files' must be a list of paths", path);
-      c->model_files = xcalloc(n + 1, sizeof *c->model_files);
-      for (size_t i = 0; i < n; i++) {
-        c->model_files[i] = path_absolute(files[i], c->dir);
-        free((char *)files[i]);
-      }
-      c->nmodel_files = n;
-      free(files);
-    } else {
-      char *key = text_escape(k, 64);
-      char *where = place(text, len, path, k);
-      *error = xasprintf("%s: unknown configuration key '%s' (expected enable, disable, models, cold_roots, "
-                         "functions, model_files)", where, key);
-      free(where);
-      free(key);
-    }
-    if (*error) break;
-  }
-  cJSON_Delete(root);
-  const char *bad_rule = NULL;
-  if (!*error && ((bad_rule = config_unknown_rule(c->enable, c->nenable)) ||
-                  (bad_rule = config_unknown_rule(c->disable, c->ndisable)))) {
-    char *rule = text_escape(bad_rule, 64);
-    char *where = place(text, len, path, bad_rule);
-    *error = xasprintf("%s: unknown rule '%s' (see calm-lint --list-rules)", where, rule);
-    free(where);
-    free(rule);
-  }
-  if (*error) {
-    config_free(c);
-    return -1;
-  }
-  return 0;
+static void entries_array_free(config_entry *e, size_t n) {
+  for (size_t i = 0; i < n; i++) entry_free(&e[i]);
+  free(e);
 }
 
 void config_free(lint_config *c) {
-  for (size_t i = 0; i < c->nenable; i++) free((char *)c->enable[i]);
-  for (size_t i = 0; i < c->ndisable; i++) free((char *)c->disable[i]);
-  for (size_t i = 0; i < c->nmodels_disable; i++) free((char *)c->models_disable[i]);
-  for (size_t i = 0; i < c->nmodel_files; i++) free(c->model_files[i]);
-  free(c->enable);
-  free(c->disable);
-  free(c->models_disable);
-  free(c->model_files);
+  for (size_t i = 0; i < c->nchain; i++) free(c->chain[i]);
+  free(c->chain);
+  for (unsigned r = 0; c->rule_origin && r < lint_rule_count; r++) free(c->rule_origin[r]);
+  for (unsigned r = 0; c->severity_origin && r < lint_rule_count; r++) free(c->severity_origin[r]);
+  free(c->rule_on);
+  free(c->rule_origin);
+  free(c->severity);
+  free(c->severity_origin);
+  free(c->cold_origin);
+  entries_array_free(c->exclude, c->nexclude);
+  entries_array_free(c->ignores, c->nignores);
+  entries_array_free(c->models_disable, c->nmodels_disable);
+  entries_array_free(c->model_files, c->nmodel_files);
+  entries_array_free(c->function_names, c->nfunction_names);
   cJSON_Delete(c->functions);
   free(c->path);
   free(c->dir);
   memset(c, 0, sizeof *c);
 }
 
-static bool listed(const char *const *ids, size_t n, const char *id) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(ids[i], id) == 0 || strcmp(ids[i], "all") == 0) return true;
-  return false;
+/* ---- what a configuration means for a finding ---- */
+
+#define AT_DEFAULT "default"
+
+typedef struct {
+  bool on;
+  const char *on_at;
+  const char *ignored_at; /* per-file-ignores entry that drops it, or NULL */
+  diag_severity sev;
+  const char *sev_at;
+} verdict;
+
+static verdict decide(const lint_config *c, const config_cli *cli, const char *file, unsigned r, bool rarely,
+                      diag_severity sev) {
+  const char *id = lint_rules[r]->id;
+  verdict v = {true, AT_DEFAULT, NULL, sev, AT_DEFAULT};
+  if (c) {
+    v.on = c->rule_on[r];
+    if (c->rule_origin[r]) v.on_at = c->rule_origin[r];
+  }
+  if (cli && cli->nenable) {
+    v.on = listed(cli->enable, cli->nenable, id);
+    v.on_at = "command line (--enable)";
+  }
+  if (cli && listed(cli->disable, cli->ndisable, id)) {
+    v.on = false;
+    v.on_at = "command line (--disable)";
+  }
+  /* a header's path as the parse spelled it may hold "src/../include" */
+  char *norm = file && c && c->nignores ? path_normalize(file) : NULL;
+  for (size_t i = 0; norm && i < c->nignores && !v.ignored_at; i++)
+    if (glob_names(&c->ignores[i], norm) && listed((const char *const *)c->ignores[i].rules, c->ignores[i].nrules, id))
+      v.ignored_at = c->ignores[i].origin;
+  free(norm);
+  /* what only cold roots reach stays a note unless "cold_roots" says otherwise */
+  bool quiet_cold = rarely && !(c && c->cold_warning);
+  if (rarely && c && c->cold_warning) {
+    v.sev = SEV_WARNING;
+    v.sev_at = c->cold_origin;
+  }
+  if (c && c->severity[r] >= 0 && !quiet_cold) {
+    v.sev = (diag_severity)c->severity[r];
+    v.sev_at = c->severity_origin[r];
+  }
+  if (cli && cli->warnings_as_errors && v.sev == SEV_WARNING && (!cli->nwae || listed(cli->wae, cli->nwae, id))) {
+    v.sev = SEV_ERROR;
+    v.sev_at = "command line (--warnings-as-errors)";
+  }
+  return v;
 }
 
 bool config_rule_enabled(const lint_config *c, const char *const *cli_enable, size_t ncli_enable,
                          const char *const *cli_disable, size_t ncli_disable, const char *id) {
-  bool on = true;
-  if (ncli_enable) on = listed(cli_enable, ncli_enable, id);
-  else if (c && c->has_enable) on = listed(c->enable, c->nenable, id);
-  if (c && listed(c->disable, c->ndisable, id) && !(ncli_enable && listed(cli_enable, ncli_enable, id))) on = false;
-  if (listed(cli_disable, ncli_disable, id)) on = false;
-  return on;
+  int r = rule_index(id);
+  if (r < 0) return false;
+  config_cli cli = {cli_enable, ncli_enable, cli_disable, ncli_disable, false, NULL, 0};
+  return decide(c, &cli, NULL, (unsigned)r, false, SEV_WARNING).on;
+}
+
+bool config_finding(const lint_config *c, const config_cli *cli, const char *file, const char *rule, bool rarely,
+                    diag_severity *sev) {
+  int r = rule_index(rule);
+  if (r < 0) return true;
+  verdict v = decide(c, cli, file, (unsigned)r, rarely, *sev);
+  *sev = v.sev;
+  return v.on && !v.ignored_at;
+}
+
+const config_entry *config_excluded(const lint_config *c, const char *file) {
+  if (!c || !c->nexclude || !file) return NULL;
+  char *norm = path_normalize(file);
+  const config_entry *hit = NULL;
+  for (size_t i = 0; i < c->nexclude && !hit; i++)
+    if (glob_names(&c->exclude[i], norm)) hit = &c->exclude[i];
+  free(norm);
+  return hit;
+}
+
+/* ---- --show-config ---- */
+
+/* An origin or path as shown: relative to `cwd` when under it. */
+static const char *shown_path(const char *s, const char *cwd) {
+  size_t n = cwd ? strlen(cwd) : 0;
+  if (n > 1 && strncmp(s, cwd, n) == 0 && s[n] == '/') return s + n + 1;
+  return s;
+}
+
+static cJSON *setting(cJSON *value, const char *origin, const char *cwd) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddItemToObject(o, "value", value);
+  cJSON_AddStringToObject(o, "origin", shown_path(origin, cwd));
+  return o;
+}
+
+static cJSON *show_entries(const config_entry *e, size_t n, const char *name, const char *cwd, const char *file) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; i < n; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, name, shown_path(e[i].text, cwd));
+    if (e[i].base) cJSON_AddStringToObject(o, "base", shown_path(e[i].base, cwd));
+    if (e[i].rules) {
+      cJSON *rules = cJSON_AddArrayToObject(o, "rules");
+      for (size_t k = 0; k < e[i].nrules; k++) cJSON_AddItemToArray(rules, cJSON_CreateString(e[i].rules[k]));
+    }
+    if (e[i].base) cJSON_AddBoolToObject(o, "matches", glob_names(&e[i], file));
+    cJSON_AddStringToObject(o, "origin", shown_path(e[i].origin, cwd));
+    cJSON_AddItemToArray(arr, o);
+  }
+  return arr;
+}
+
+static cJSON *show_json(const lint_config *c, const config_cli *cli, const char *file, const char *cwd) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "file", shown_path(file, cwd));
+  cJSON *chain = cJSON_AddArrayToObject(root, "configuration");
+  for (size_t i = 0; c && i < c->nchain; i++) cJSON_AddItemToArray(chain, cJSON_CreateString(shown_path(c->chain[i], cwd)));
+  const config_entry *ex = config_excluded(c, file);
+  char *ex_at = ex ? xasprintf("%s (exclude \"%s\")", ex->origin, ex->text) : NULL;
+  cJSON_AddItemToObject(root, "excluded", setting(cJSON_CreateBool(ex != NULL), ex ? ex_at : AT_DEFAULT, cwd));
+  free(ex_at);
+  bool cold = c && c->cold_warning;
+  cJSON_AddItemToObject(root, "cold_roots", setting(cJSON_CreateString(cold ? "warning" : "note"),
+                                                    c && c->cold_origin ? c->cold_origin : AT_DEFAULT, cwd));
+  cJSON *rules = cJSON_AddArrayToObject(root, "rules");
+  for (unsigned r = 0; r < lint_rule_count; r++) {
+    verdict v = decide(c, cli, file, r, false, lint_rules[r]->severity);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "rule", lint_rules[r]->id);
+    cJSON_AddItemToObject(o, "enabled", setting(cJSON_CreateBool(v.on), v.on_at, cwd));
+    char *ig_at = v.ignored_at ? xasprintf("%s (per-file-ignores)", v.ignored_at) : NULL;
+    cJSON_AddItemToObject(o, "ignored", setting(cJSON_CreateBool(v.ignored_at != NULL), ig_at ? ig_at : AT_DEFAULT, cwd));
+    free(ig_at);
+    cJSON_AddItemToObject(o, "severity", setting(cJSON_CreateString(severity_name(v.sev)), v.sev_at, cwd));
+    cJSON_AddItemToArray(rules, o);
+  }
+  cJSON_AddItemToObject(root, "exclude", show_entries(c ? c->exclude : NULL, c ? c->nexclude : 0, "glob", cwd, file));
+  cJSON_AddItemToObject(root, "per-file-ignores",
+                        show_entries(c ? c->ignores : NULL, c ? c->nignores : 0, "glob", cwd, file));
+  cJSON_AddItemToObject(root, "models.disable",
+                        show_entries(c ? c->models_disable : NULL, c ? c->nmodels_disable : 0, "model", cwd, file));
+  cJSON_AddItemToObject(root, "model_files",
+                        show_entries(c ? c->model_files : NULL, c ? c->nmodel_files : 0, "path", cwd, file));
+  cJSON_AddItemToObject(root, "functions",
+                        show_entries(c ? c->function_names : NULL, c ? c->nfunction_names : 0, "name", cwd, file));
+  return root;
+}
+
+/* One `name = value  # origin` line. */
+static void show_line(strbuf *sb, const char *name, const char *value, const char *origin) {
+  int n = (int)(strlen(name) + strlen(value) + 3);
+  sb_printf(sb, "%s = %s%*s  # %s\n", name, value, n < 44 ? 44 - n : 0, "", origin);
+}
+
+static void show_list(strbuf *sb, const cJSON *arr, const char *name, const char *key) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, arr) {
+    strbuf v = {0};
+    sb_append(&v, cJSON_GetObjectItem(it, key)->valuestring);
+    const cJSON *rules = cJSON_GetObjectItem(it, "rules"), *rule;
+    if (rules) {
+      sb_append(&v, ":");
+      cJSON_ArrayForEach(rule, rules) sb_printf(&v, " %s", rule->valuestring);
+    }
+    const cJSON *m = cJSON_GetObjectItem(it, "matches");
+    if (cJSON_IsTrue(m)) sb_append(&v, " (matches)");
+    show_line(sb, name, v.data, cJSON_GetObjectItem(it, "origin")->valuestring);
+    sb_free(&v);
+  }
+}
+
+static const char *origin_of(const cJSON *o, const char *key) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(o, key), "origin")->valuestring;
+}
+
+char *config_show(const lint_config *c, const config_cli *cli, const char *file, const char *cwd, bool json) {
+  cJSON *root = show_json(c, cli, file, cwd);
+  if (json) {
+    char *text = cJSON_Print(root);
+    char *out = xasprintf("%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return out;
+  }
+  strbuf sb = {0};
+  sb_printf(&sb, "# settings for %s\n", cJSON_GetObjectItem(root, "file")->valuestring);
+  strbuf chain = {0};
+  const cJSON *it;
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "configuration")) sb_printf(&chain, "%s%s", chain.len ? ", then " : "", it->valuestring);
+  show_line(&sb, "configuration", chain.len ? chain.data : "none", chain.len ? "the base first" : "no .calm-lint.json upward");
+  sb_free(&chain);
+  show_line(&sb, "excluded", cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "excluded"), "value")) ? "yes" : "no",
+            origin_of(root, "excluded"));
+  show_line(&sb, "cold_roots", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "cold_roots"), "value")->valuestring,
+            origin_of(root, "cold_roots"));
+  cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "rules")) {
+    const char *id = cJSON_GetObjectItem(it, "rule")->valuestring;
+    bool on = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(it, "enabled"), "value"));
+    bool ignored = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(it, "ignored"), "value"));
+    char *name = xasprintf("rules.%s", id);
+    show_line(&sb, name, on && !ignored ? "on" : "off", on && ignored ? origin_of(it, "ignored") : origin_of(it, "enabled"));
+    free(name);
+    name = xasprintf("severity.%s", id);
+    show_line(&sb, name, cJSON_GetObjectItem(cJSON_GetObjectItem(it, "severity"), "value")->valuestring,
+              origin_of(it, "severity"));
+    free(name);
+  }
+  show_list(&sb, cJSON_GetObjectItem(root, "exclude"), "exclude", "glob");
+  show_list(&sb, cJSON_GetObjectItem(root, "per-file-ignores"), "per-file-ignores", "glob");
+  show_list(&sb, cJSON_GetObjectItem(root, "models.disable"), "models.disable", "model");
+  show_list(&sb, cJSON_GetObjectItem(root, "model_files"), "model_files", "path");
+  show_list(&sb, cJSON_GetObjectItem(root, "functions"), "functions", "name");
+  cJSON_Delete(root);
+  return sb_take(&sb);
 }

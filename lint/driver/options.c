@@ -42,6 +42,11 @@ const char options_usage[] =
     "  --emit-summary OUT     parse the one unit whose compile command follows `--` into\n"
     "                         OUT (a build action); -MF FILE writes a depfile\n"
     "  --exit-zero            exit 0 even if there are findings (errors still exit 2)\n"
+    "  --warnings-as-errors[=IDS]\n"
+    "                         report the warnings of these rules (ids or globs, comma\n"
+    "                         list; default: every rule) as errors\n"
+    "  --show-config FILE     print the settings that apply to FILE, each with where it\n"
+    "                         was set (--format json: as JSON), and exit\n"
     "  --color auto|always|never\n"
     "  --list-rules           list the rules and exit (--format json: as JSON)\n"
     "  --list-models          list the API models the configuration loads and exit\n"
@@ -172,6 +177,14 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
     else if (take_value(argc, argv, &i, "--emit-summary", &v, error)) o->emit_summary = v;
     else if (take_value(argc, argv, &i, "-MF", &v, error)) o->depfile = v;
     else if (strcmp(a, "--exit-zero") == 0) o->exit_zero = true;
+    else if (strcmp(a, "--warnings-as-errors") == 0) o->warnings_as_errors = true;
+    else if (strncmp(a, "--warnings-as-errors=", 21) == 0) {
+      /* clang-tidy's spelling: the value only after '=', so a file name is never taken */
+      o->warnings_as_errors = true;
+      size_t before = o->nwae;
+      split_ids(a + 21, &o->wae, &o->nwae);
+      if (o->nwae == before) *error = xasprintf("--warnings-as-errors= needs at least one rule id or glob");
+    } else if (take_value(argc, argv, &i, "--show-config", &v, error)) o->show_config = v;
     else if (take_value(argc, argv, &i, "--explain", &v, error)) o->explain = v;
     else if (take_value(argc, argv, &i, "--color", &v, error)) {
       if (!v) break;
@@ -206,8 +219,10 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
 void options_free(cli_options *o) {
   for (size_t i = 0; i < o->nenable; i++) free((char *)o->enable[i]);
   for (size_t i = 0; i < o->ndisable; i++) free((char *)o->disable[i]);
+  for (size_t i = 0; i < o->nwae; i++) free((char *)o->wae[i]);
   free(o->enable);
   free(o->disable);
+  free(o->wae);
   free(o->inputs);
   free(o->flags);
   memset(o, 0, sizeof *o);

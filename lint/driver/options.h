@@ -38,6 +38,10 @@ typedef struct {
   const char *emit_summary;   /* --emit-summary OUT: one unit, its compile command after -- */
   const char *depfile;        /* -MF FILE, with --emit-summary */
   bool exit_zero;             /* --exit-zero: findings do not make the status 1 */
+  bool warnings_as_errors;    /* --warnings-as-errors[=GLOBS]: those warnings are errors */
+  const char **wae;           /* its GLOBS (none: every rule) */
+  size_t nwae;
+  const char *show_config;    /* --show-config FILE: print FILE's effective settings and exit */
   const char **inputs;
   size_t ninputs;
   const char **flags;         /* after `--` */

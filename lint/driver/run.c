@@ -438,6 +438,7 @@ static void load_models(run_state *r) {
   if (r->opt.list_models)
     for (unsigned i = 0; i < calm_builtin_model_count; i++) note_model(r, calm_builtin_model_texts[i], NULL);
   VEC(lint_config *) configs = {0};
+  strmap *loaded = strmap_new(); /* model files: two configurations may share a parent's */
   if (r->have_cli_config) VEC_PUSH(configs, &r->cli_config);
   else if (r->opt.list_models) {
     /* the configuration a lint of the inputs (else of the current directory) would use */
@@ -461,18 +462,21 @@ static void load_models(run_state *r) {
   for (size_t i = 0; i < configs.len && r->status == 0; i++) {
     lint_config *c = configs.items[i];
     for (size_t k = 0; k < c->nmodel_files && r->status == 0; k++) {
+      const char *file = c->model_files[k].text;
+      if (strmap_get(loaded, file, NULL)) continue;
+      strmap_put(loaded, file, NULL);
       char *why = NULL;
-      char *text = file_read_limited(c->model_files[k], FILE_LIMIT_CONFIG, NULL, &why);
+      char *text = file_read_limited(file, FILE_LIMIT_CONFIG, NULL, &why);
       if (!text) {
-        fail(r, "%s: cannot read model file %s: %s", c->path, c->model_files[k], why);
+        fail(r, "%s: cannot read model file %s: %s", c->model_files[k].origin, file, why);
         free(why);
         break;
       }
-      if (model_db_load(r->models, text, c->model_files[k], &err) != 0) {
+      if (model_db_load(r->models, text, file, &err) != 0) {
         fail(r, "%s", err);
         free(err);
       } else if (r->opt.list_models) {
-        note_model(r, text, c->model_files[k]);
+        note_model(r, text, file);
       }
       free(text);
     }
@@ -489,14 +493,71 @@ static void load_models(run_state *r) {
       free(name);
     }
     for (size_t k = 0; k < c->nmodels_disable && r->status == 0; k++) {
-      if (!model_db_disable(r->models, c->models_disable[k]))
-        fail(r, "%s: unknown model '%s' in models.disable (see calm-lint --list-models)", c->path,
-             c->models_disable[k]);
+      if (!model_db_disable(r->models, c->models_disable[k].text))
+        fail(r, "%s: unknown model '%s' in models.disable (see calm-lint --list-models)", c->models_disable[k].origin,
+             c->models_disable[k].text);
       else if (r->opt.list_models)
-        set_model_note(r, c->models_disable[k], NULL); /* left out: not listed */
+        set_model_note(r, c->models_disable[k].text, NULL); /* left out: not listed */
     }
   }
+  strmap_free(loaded);
   VEC_FREE(configs);
+}
+
+/* What the command line adds to every configuration. */
+static config_cli cli_of(const cli_options *o) {
+  config_cli cli = {o->enable, o->nenable, o->disable, o->ndisable, o->warnings_as_errors, o->wae, o->nwae};
+  return cli;
+}
+
+/* Whether `file` was named on the command line (or is the editor's buffer). */
+static bool named_input(run_state *r, const char *file) {
+  if (r->stdin_path && strcmp(r->stdin_path, file) == 0) return true;
+  bool named = false;
+  for (size_t i = 0; i < r->opt.ninputs && !named; i++) {
+    char *abs = path_absolute(r->opt.inputs[i], r->cwd);
+    named = strcmp(abs, file) == 0;
+    free(abs);
+  }
+  return named;
+}
+
+/* Leaves out the units an "exclude" glob of their configuration names: not parsed,
+ * not counted. A file named on the command line is left out too, and that is said
+ * once, so the user does not wonder why it has no findings. */
+static void exclude_jobs(run_state *r) {
+  size_t out = 0;
+  for (size_t i = 0; i < r->jobs.len; i++) {
+    compile_job *j = &r->jobs.items[i];
+    const config_entry *e = r->status == 0 ? config_excluded(config_for(r, j->file), j->file) : NULL;
+    if (!e) {
+      r->jobs.items[out++] = *j;
+      continue;
+    }
+    if (named_input(r, j->file) && !r->opt.quiet) {
+      char *shown = report_display_path(j->file, r->cwd), *at = report_display_path(e->origin, r->cwd);
+      fprintf(stderr, "calm-lint: note: %s is not linted: \"%s\" at %s excludes it\n", shown, e->text, at);
+      free(shown);
+      free(at);
+    }
+    compile_job_clear(j);
+  }
+  r->jobs.len = out;
+}
+
+/* --show-config FILE: its effective settings, and where each came from. */
+static void show_config(run_state *r) {
+  char *file = path_absolute(r->opt.show_config, r->cwd);
+  char *probe = path_is_dir(file) ? path_join(file, "-") : xstrdup(file); /* a directory's own */
+  lint_config *c = config_for(r, probe);
+  free(probe);
+  if (r->status == 0) {
+    config_cli cli = cli_of(&r->opt);
+    char *text = config_show(c, &cli, file, r->cwd, r->opt.format == FORMAT_JSON);
+    fputs(text, stdout);
+    free(text);
+  }
+  free(file);
 }
 
 /* ---- findings ---- */
@@ -549,11 +610,11 @@ static void filter_findings(run_state *r, diag_list *diags) {
       continue;
     }
     lint_config *c = config_for(r, d->loc.file);
-    if (!config_rule_enabled(c, r->opt.enable, r->opt.nenable, r->opt.disable, r->opt.ndisable, d->rule)) {
-      diag_clear(d);
+    config_cli cli = cli_of(&r->opt);
+    if (config_excluded(c, d->loc.file) || !config_finding(c, &cli, d->loc.file, d->rule, d->rarely, &d->severity)) {
+      diag_clear(d); /* an excluded header, a rule that is off or ignored for the file */
       continue;
     }
-    if (d->rarely && c && c->cold_warning) d->severity = SEV_WARNING;
     suppressions *s = NULL;
     for (size_t k = 0; k < cache.len && d->loc.file; k++)
       if (strcmp(cache.items[k].path, d->loc.file) == 0) s = cache.items[k].s;
@@ -968,8 +1029,11 @@ int calm_lint_main(int argc, char **argv) {
     return rc;
   }
   const char *bad;
-  if ((bad = config_unknown_rule(r.opt.enable, r.opt.nenable)) || (bad = config_unknown_rule(r.opt.disable, r.opt.ndisable))) {
-    fprintf(stderr, "calm-lint: error: unknown rule '%s' (see calm-lint --list-rules)\n", bad);
+  if ((bad = config_unknown_rule(r.opt.enable, r.opt.nenable)) || (bad = config_unknown_rule(r.opt.disable, r.opt.ndisable)) ||
+      (bad = config_unknown_rule(r.opt.wae, r.opt.nwae))) {
+    const char *close = config_closest_rule(bad);
+    if (close) fprintf(stderr, "calm-lint: error: unknown rule '%s' (did you mean '%s'?)\n", bad, close);
+    else fprintf(stderr, "calm-lint: error: unknown rule '%s' (see calm-lint --list-rules)\n", bad);
     options_free(&r.opt);
     return 2;
   }
@@ -1003,7 +1067,9 @@ int calm_lint_main(int argc, char **argv) {
     if (!r.stdin_text) fail(&r, "standard input is larger than the %zu MiB limit of a source file", FILE_LIMIT_DEFAULT >> 20);
   }
   ir_summary **sums = NULL;
-  if (r.status == 0 && r.opt.cache_prune) {
+  if (r.status == 0 && r.opt.show_config) {
+    show_config(&r);
+  } else if (r.status == 0 && r.opt.cache_prune) {
     prune(&r);
   } else if (r.status == 0 && r.opt.emit_summary) {
     emit_one(&r);
@@ -1011,9 +1077,10 @@ int calm_lint_main(int argc, char **argv) {
     sums = read_summaries(&r);
   } else if (r.status == 0 && !r.opt.list_models) {
     gather_jobs(&r);
+    if (r.status == 0) exclude_jobs(&r);
     if (r.status == 0 && r.opt.emit_summaries) emit_shard(&r);
   }
-  if (r.status == 0 && !r.opt.cache_prune && !r.opt.emit_summary && !r.opt.emit_summaries) {
+  if (r.status == 0 && !r.opt.show_config && !r.opt.cache_prune && !r.opt.emit_summary && !r.opt.emit_summaries) {
     load_models(&r);
     if (r.status == 0 && r.opt.list_models) {
       list_models(&r);

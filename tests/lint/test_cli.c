@@ -409,6 +409,139 @@ static void test_cold_roots(void) {
   free(dir);
 }
 
+/* ---- configuration as clang-tidy and Ruff users expect it ---- */
+
+static void mkdirs(const char *dir) {
+  char *cmd = xasprintf("mkdir -p '%s/%s'", unit_scratch(), dir);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  free(cmd);
+}
+
+static size_t occurrences(const char *s, const char *what) {
+  size_t n = 0;
+  for (const char *p = s; p && (p = strstr(p, what)) != NULL; p += strlen(what)) n++;
+  return n;
+}
+
+/* "inherit": a subdirectory's configuration builds on its parent's. */
+static void test_config_inherit(void) {
+  mkdirs("cw/sub");
+  free(unit_write("cw/sub/bad.c", bad_c));
+  free(unit_write("cw/.calm-lint.json", "{\"disable\": [\"blocking-in-loop\"]}"));
+  free(unit_write("cw/sub/.calm-lint.json", "{\"severity\": {\"missing-timeout\": \"error\"}}"));
+  CU_ASSERT_EQUAL(lint("cw/sub/bad.c --"), 1); /* the nearest file alone */
+  free(unit_write("cw/sub/.calm-lint.json", "{\"inherit\": true, \"severity\": {\"missing-timeout\": \"error\"}}"));
+  CU_ASSERT_EQUAL(lint("cw/sub/bad.c --"), 0);
+  free(unit_write("cw/sub/.calm-lint.json", "{\"inherit\": true, \"extend-enable\": [\"blocking-in-loop\"]}"));
+  CU_ASSERT_EQUAL(lint("cw/sub/bad.c --"), 1);
+  free(unit_write("cw/sub/.calm-lint.json", "{\"inherit\": true,\n \"extend-enabel\": []}"));
+  CU_ASSERT_EQUAL(lint("cw/sub/bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "cw/sub/.calm-lint.json:2:2: unknown configuration key 'extend-enabel' (did you mean "
+                             "'extend-enable'?)") != NULL);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+}
+
+/* "exclude": those units are not linted and not counted; one named on the command
+ * line is left out too, and that is said once. */
+static void test_config_exclude(void) {
+  mkdirs("cx/src");
+  mkdirs("cx/vendor");
+  free(unit_write("cx/src/a.c", bad_c));
+  free(unit_write("cx/vendor/v.c", bad_c));
+  free(unit_write("cx/vendor/w.c", bad_c));
+  free(unit_write("cx/.calm-lint.json", "{\"exclude\": [\"vendor/**\"]}"));
+  CU_ASSERT_EQUAL(lint("cx --"), 1);
+  CU_ASSERT(strstr(out_text, "cx/src/a.c:3:3: warning") != NULL);
+  CU_ASSERT(strstr(out_text, "vendor") == NULL);
+  CU_ASSERT(strstr(err_text, "in 1 translation unit\n") != NULL);
+  CU_ASSERT_EQUAL(lint("cx/vendor/v.c cx/vendor/v.c ./cx/vendor/v.c --"), 0);
+  CU_ASSERT_STRING_EQUAL(out_text, "");
+  CU_ASSERT_EQUAL(occurrences(err_text, "calm-lint: note: cx/vendor/v.c is not linted: \"vendor/**\" at "
+                                        "cx/.calm-lint.json:1:14 excludes it\n"), 1);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
+  CU_ASSERT_EQUAL(lint("--quiet cx/vendor/v.c --"), 0);
+  CU_ASSERT_STRING_EQUAL(err_text, "");
+  CU_ASSERT_EQUAL(lint("--stdin-filename cx/vendor/w.c -- < cx/vendor/w.c"), 0);
+  CU_ASSERT_STRING_EQUAL(out_text, "");
+  CU_ASSERT(strstr(err_text, "cx/vendor/w.c is not linted") != NULL);
+}
+
+/* "per-file-ignores" go by the path of the finding's file: a header's own. */
+static void test_config_per_file_ignores(void) {
+  mkdirs("cy/src");
+  mkdirs("cy/include");
+  mkdirs("cy/tests");
+  free(unit_write("cy/include/h.h", "#include <unistd.h>\n"
+                                    "__attribute__((annotate(\"calm::async\"))) static inline void hcb(void) {\n"
+                                    "  sleep(1);\n}\n"));
+  free(unit_write("cy/src/m.c", "#include \"../include/h.h\"\nvoid use(void) { hcb(); }\n"));
+  free(unit_write("cy/tests/t.c", bad_c));
+  free(unit_write("cy/.calm-lint.json", "{\"per-file-ignores\": {\"src/**\": [\"blocking-in-loop\"],"
+                                        " \"tests/**\": [\"blocking-in-loop\"]}}"));
+  CU_ASSERT_EQUAL(lint("cy/src/m.c cy/tests/t.c --"), 1);
+  CU_ASSERT(strstr(out_text, "include/h.h:3:3: warning") != NULL);
+  CU_ASSERT(strstr(out_text, "tests/t.c") == NULL);
+  free(unit_write("cy/.calm-lint.json", "{\"per-file-ignores\": {\"include/*.h\": [\"all\"], \"tests/**\": [\"blocking-*\"]}}"));
+  CU_ASSERT_EQUAL(lint("cy/src/m.c cy/tests/t.c --"), 0);
+  CU_ASSERT_STRING_EQUAL(out_text, "");
+}
+
+/* "severity": a note never fails the run, an error or a warning does; and
+ * --warnings-as-errors makes warnings errors in every format. */
+static void test_config_severity(void) {
+  mkdirs("cz");
+  free(unit_write("cz/bad.c", bad_c));
+  free(unit_write("cz/.calm-lint.json", "{\"severity\": {\"blocking-in-loop\": \"note\"}}"));
+  CU_ASSERT_EQUAL(lint("cz/bad.c --"), 0);
+  CU_ASSERT(strstr(out_text, "cz/bad.c:3:3: note: blocking call 'sleep'") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors cz/bad.c --"), 0); /* a note is no warning */
+  free(unit_write("cz/.calm-lint.json", "{\"severity\": {\"blocking-in-loop\": \"error\"}}"));
+  CU_ASSERT_EQUAL(lint("cz/bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "cz/bad.c:3:3: error: blocking call 'sleep'") != NULL);
+  CU_ASSERT_EQUAL(lint("--format json cz/bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"severity\":\t\"error\"") != NULL);
+  /* no configuration here */
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "bad.c:3:3: error: blocking call 'sleep'") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors='blocking-*' --format json bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"severity\":\t\"error\"") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors=blocking-in-loop --format sarif bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"level\":\t\"error\"") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors=unawaited-task bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "bad.c:3:3: warning: blocking call 'sleep'") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors=blocking-in-lop bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "unknown rule 'blocking-in-lop' (did you mean 'blocking-in-loop'?)") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors= bad.c --"), 2);
+}
+
+/* --show-config FILE: each setting, and where it was set. */
+static void test_show_config(void) {
+  mkdirs("cs/sub");
+  free(unit_write("cs/.calm-lint.json", "{\n  \"severity\": {\"blocking-in-loop\": \"error\"}\n}\n"));
+  free(unit_write("cs/sub/.calm-lint.json", "{\"inherit\": true, \"exclude\": [\"gen/**\"]}"));
+  CU_ASSERT_EQUAL(lint("--show-config cs/sub/gen/x.c --enable blocking-in-loop"), 0);
+  CU_ASSERT(strstr(out_text, "# settings for cs/sub/gen/x.c\n") != NULL);
+  CU_ASSERT(strstr(out_text, "configuration = cs/.calm-lint.json, then cs/sub/.calm-lint.json") != NULL);
+  CU_ASSERT(strstr(out_text, "excluded = yes") && strstr(out_text, "# cs/sub/.calm-lint.json:1:31 (exclude \"gen/**\")\n"));
+  CU_ASSERT(strstr(out_text, "severity.blocking-in-loop = error") && strstr(out_text, "# cs/.calm-lint.json:2:16\n"));
+  CU_ASSERT(strstr(out_text, "rules.unawaited-task = off") && strstr(out_text, "# command line (--enable)\n"));
+  CU_ASSERT_EQUAL(lint("--show-config cs/sub/gen/x.c --format json"), 0);
+  cJSON *root = cJSON_Parse(out_text);
+  CU_ASSERT_FATAL(cJSON_IsObject(root));
+  const cJSON *ex = cJSON_GetObjectItem(root, "excluded");
+  CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(ex, "value")));
+  const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "rules"), 0);
+  CU_ASSERT_FATAL(cJSON_IsObject(first));
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(first, "rule")->valuestring, "blocking-in-loop");
+  const cJSON *sev = cJSON_GetObjectItem(first, "severity");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sev, "value")->valuestring, "error");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(sev, "origin")->valuestring, "cs/.calm-lint.json:2:16");
+  cJSON_Delete(root);
+  CU_ASSERT_EQUAL(lint("--show-config bad.c"), 0); /* no configuration upward */
+  CU_ASSERT(strstr(out_text, "configuration = none") != NULL);
+  CU_ASSERT_EQUAL(lint("--show-config bad.c --config missing.json"), 2);
+}
+
 void unit_register_cli(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
   CU_add_test(s, "help, version, rules", test_help_version_list);
@@ -433,4 +566,9 @@ void unit_register_cli(void) {
   CU_add_test(s, "the progress line names paths", test_progress_paths);
   CU_add_test(s, "-o FILE, --quiet, --statistics", test_output_file_quiet_statistics);
   CU_add_test(s, "cold roots: a note, or a warning by configuration", test_cold_roots);
+  CU_add_test(s, "configuration: inherit", test_config_inherit);
+  CU_add_test(s, "configuration: exclude", test_config_exclude);
+  CU_add_test(s, "configuration: per-file-ignores by the finding's file", test_config_per_file_ignores);
+  CU_add_test(s, "configuration: severity, --warnings-as-errors", test_config_severity);
+  CU_add_test(s, "--show-config", test_show_config);
 }
