@@ -175,7 +175,7 @@ calm_task *calm_task_current(void);
 int calm_sleep(int64_t ms);
 /* Lets every other ready task run once. While tasks keep the loop busy, queued
  * callbacks run between batches, timers are checked at least every 32 task
- * steps and I/O is polled every millisecond or 256 steps. Context: task. */
+ * steps and I/O is polled every millisecond. Context: task. */
 int calm_yield(void);
 /* Waits until fd is ready for events (CALM_READABLE | CALM_WRITABLE); may return
  * 0 spuriously, so retry the I/O and wait again on EAGAIN. The fd stays

@@ -227,7 +227,6 @@ struct calm_loop {
     uint64_t steps;                       /* task steps run so far */
     uint64_t clock_steps;                 /* steps at the last clock read */
     unsigned clock_iters;                 /* iterations since the last clock read */
-    uint64_t poll_steps;                  /* steps at the last I/O poll */
     calm_time poll_time;                  /* time of the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
     uint64_t polls;                       /* epoll_wait calls so far (test hook) */

@@ -16,10 +16,12 @@ __thread calm_loop *calm__tls_loop;
 
 #define CALM__POLL_BATCH 256 /* epoll events taken per wait */
 /* While tasks are ready, reading the clock and polling for I/O would cost
- * more than the task steps around them; both are spaced out by steps run, and
- * by iterations for when steps are long. */
+ * more than the task steps around them. The clock is read every
+ * CALM__CLOCK_STEPS steps, and every few iterations for when steps are long;
+ * I/O is polled when the clock has moved on by a millisecond. (Polling by step
+ * count as well, every 256 steps, cost 0.7 ns of a 7.5 ns yield: an epoll_wait
+ * every 2 us of short steps, far more often than the clock's resolution.) */
 #define CALM__CLOCK_ITERS 4  /* iterations between clock reads while busy */
-#define CALM__POLL_STEPS 256 /* task steps between I/O polls while busy */
 /* A deadline further away than this wakes the loop through a timerfd, so that
  * epoll_wait can be told to wait without a timeout: given one, the kernel reads
  * its clock twice per call, which on these machines is most of what a busy
@@ -222,7 +224,7 @@ static int calm__clock_due(calm_loop *loop)
 
 static int calm__poll_due(calm_loop *loop)
 {
-    return loop->steps - loop->poll_steps >= CALM__POLL_STEPS || loop->now > loop->poll_time;
+    return loop->now > loop->poll_time;
 }
 
 int calm__loop_turn_due(calm_loop *loop)
@@ -288,7 +290,6 @@ static void calm__poll_io(calm_loop *loop, int timeout)
 
     loop->polls++;
     n = epoll_wait(loop->epfd, ev, CALM__POLL_BATCH, timeout);
-    loop->poll_steps = loop->steps;
     if (n < 0) {
         if (errno != EINTR)
             calm__report(loop, -errno, "epoll_wait failed: %s", strerror(errno));

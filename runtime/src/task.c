@@ -459,16 +459,71 @@ int calm_sleep(int64_t ms)
     return calm__suspend(t, calm_now() + ms, 0);
 }
 
+/* A yield handed straight from one task to the next, when nothing but the
+ * ready queue is involved: t goes to the back, the head runs. Returns 0, with
+ * nothing changed, when the loop must decide instead (calm__batch_next's
+ * rules, repeated here). What the resumed task's calm__after_switch would do
+ * is done before the switch (the step count, the canary of a stack without a
+ * guard page), so it finds no previous task to finish. The sanitizer builds,
+ * which annotate every switch, go the general way. */
+static inline int calm__yield_handoff(calm_loop *loop, calm_task *t)
+{
+#if defined(CALM__ASAN) || defined(CALM__TSAN)
+    (void)loop;
+    (void)t;
+    return 0;
+#else
+    calm_task *next = loop->ready_head, *after;
+
+    if (next == NULL || loop->debug)
+        return 0;                         /* alone, or every step timed: the loop decides */
+    if (!loop->batch_open) {
+        /* the batch ends: callbacks, a stop, timers or I/O due go first */
+        if (loop->soon_len > 0 || atomic_load_explicit(&loop->stop, memory_order_relaxed) ||
+            (loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS && calm__loop_turn_due(loop)))
+            return 0;
+        loop->batch_last = t;             /* the next batch: those ready now, t last */
+        loop->batch_open = 1;
+    } else if (next == loop->batch_last) {
+        loop->batch_open = 0;
+    }
+    after = next->next_ready;
+    t->next_ready = NULL;
+    if (after != NULL)
+        loop->ready_tail->next_ready = t;
+    else
+        after = t;
+    loop->ready_head = after;
+    loop->ready_tail = t;
+    next->next_ready = NULL;
+    t->state = CALM__READY;
+    next->state = CALM__RUNNING;
+    loop->current = next;
+    loop->steps++;
+    if (__builtin_expect(t->stack_canary, 0) && calm__stack_check(t->stack, 1) < 0)
+        calm__after_switch_slow(loop, t); /* reports the overflow and aborts */
+    calm__ctx_switch(&t->ctx, &next->ctx);
+    calm__after_switch(loop);
+    return 1;
+#endif
+}
+
 int calm_yield(void)
 {
     calm_loop *loop = calm__tls_loop;      /* not t->loop: one load less on the way to the switch */
     calm_task *t;
-    int rc = calm__enter(&t);
 
-    if (rc != 0)
-        return rc;
-    /* straight to the back of the ready queue: nothing to unlink, no deadline */
+    if (loop == NULL || (t = loop->current) == NULL)
+        return CALM_ENOTASK;
+    if (__builtin_expect(t->cancelled || t->scope != NULL, 0)) {
+        int rc = calm__check(t);          /* what calm__enter does, its common case inline */
+        if (rc != 0)
+            return rc;
+    }
     t->wake_status = 0;
+    if (calm__yield_handoff(loop, t))
+        return t->wake_status;
+    /* straight to the back of the ready queue: nothing to unlink, no deadline */
     t->state = CALM__READY;
     calm__ready_push(loop, t);
     calm__switch_out(loop, t, 0);
