@@ -28,6 +28,7 @@ CalmInfo = provider(
     fields = {
         "summaries": "depset of .calm files: the target's sources and its deps', transitively",
         "sources": "depset of the sources and headers those were made from (NOLINT comments)",
+        "linkable": "whether there is a summary at all (a link over none is an error)",
     },
 )
 
@@ -130,10 +131,14 @@ def _calm_aspect_impl(target, ctx):
     deps = [d[CalmInfo] for d in getattr(ctx.rule.attr, "deps", []) if CalmInfo in d]
     dep_summaries = [d.summaries for d in deps]
     dep_sources = [d.sources for d in deps]
+    dep_linkable = [d.linkable for d in deps if d.linkable]
     if ctx.rule.kind not in ("cc_library", "cc_binary") or CcInfo not in target:
         # a target the aspect passes through (cc_import, a cc_test, ...) forwards its deps'
-        info = CalmInfo(summaries = depset(transitive = dep_summaries), sources = depset(transitive = dep_sources))
-        return [info]
+        return [CalmInfo(
+            summaries = depset(transitive = dep_summaries),
+            sources = depset(transitive = dep_sources),
+            linkable = bool(dep_linkable),
+        )]
 
     cc = target[CcInfo].compilation_context
     lint = ctx.executable._calm_lint
@@ -144,9 +149,12 @@ def _calm_aspect_impl(target, ctx):
     info = CalmInfo(
         summaries = depset(own, transitive = dep_summaries),
         sources = depset(srcs, transitive = [cc.headers] + dep_sources),
+        linkable = bool(own) or bool(dep_linkable),
     )
+
+    # a header-only library with no C below it has nothing to link
     return [info, OutputGroupInfo(
-        calm = depset([_link_action(ctx, lint, info)]),
+        calm = depset([_link_action(ctx, lint, info)] if info.linkable else []),
         calm_summaries = depset(own),
     )]
 

@@ -48,7 +48,9 @@ def main(argv):
     if argv[1] == "log":
         for e in exec_log(argv[2]):
             if e.get("mnemonic", "").startswith("Calm"):
-                print(e["mnemonic"], "hit" if e.get("remoteCacheHit") or e.get("cacheHit") else "run", e["actualOutputs"][0]["path"])
+                hit = e.get("remoteCacheHit") or e.get("cacheHit")
+                out = (e.get("actualOutputs") or [{"path": e["listedOutputs"][0]}])[0]["path"]  # a failed one has none
+                print(e["mnemonic"], "hit" if hit else "run", out)
     elif argv[1] == "commands":
         for mnemonic, out, args, info in aquery(argv[2]):
             reqs = ",".join(i["key"] for i in info)

@@ -62,7 +62,7 @@ $ACTIONS commands "$T/aquery.json" >"$T/commands"
 # has KEY PATTERN: the command line of the action whose line holds KEY matches PATTERN
 has() { grep -e "$1" "$T/commands" | grep -q -e "$2"; }
 check "aquery: one summary action per source" test "$(grep -c '^CalmSummary' "$T/commands")" -eq 3
-check "aquery: one link action per target" test "$(grep -c '^CalmLink' "$T/commands")" -eq 3
+check "aquery: one link action per target with C below it" test "$(grep -c '^CalmLink' "$T/commands")" -eq 3
 check "net.c's summary: its output, the toolchain's compiler, the source" \
   has '^CalmSummary [^ ]*/bin/net/calm-lint/net/net.c.calm ' " --emit-summary [^ ]*/net.c.calm -- /[^ ]*/[gc]cc .* -c net/net.c$"
 check "  its local_defines and copts" has '/net/net.c.calm ' ' -DTICK_MS=100 .* -Wno-unused-parameter '
@@ -75,6 +75,7 @@ check "both actions run outside the sandbox (the summaries' paths are the execro
 check "app's link: its summary and its deps', transitively" \
   has '^CalmLink [^ ]*/app.txt ' ' --link --exit-zero [^ ]*/store.c.calm [^ ]*/net.c.calm [^ ]*/main.c.calm$'
 check "store's link: its own summary only" has '^CalmLink [^ ]*/store.txt ' ' --link --exit-zero [^ ]*/store.c.calm$'
+check "a header-only library has no link (nothing to link)" test "$(grep -c '/common/' "$T/commands")" -eq 0
 bz aquery --include_aspects --output=jsonproto --copt=-DFROM_COPT --conlyopt=-DFROM_CONLYOPT \
   'mnemonic("CalmSummary", //store)' 2>/dev/null | $ACTIONS commands /dev/stdin >"$T/commands.opts"
 check "--copt and --conlyopt reach the summaries" grep -q -- "-DFROM_COPT -DFROM_CONLYOPT -c store/store.c" "$T/commands.opts"
@@ -86,7 +87,7 @@ check "the first build succeeds" test $s -eq 0
 check "  it runs the three summaries" test "$(count build1 '^CalmSummary run')" -eq 3
 check "  and the three links" test "$(count build1 '^CalmLink run')" -eq 3
 check "app's report: the blocking call in store, reached from net's libuv callback" \
-  grep -q "^store/store.c:7:13: warning: blocking call 'fopen' in 'store_append', reached from loop callback 'on_tick'" \
+  grep -q "^store/store.c:9:13: warning: blocking call 'fopen' in 'store_append', reached from loop callback 'on_tick'" \
   "$BIN/app/calm-lint/app.txt"
 check "  with the trace through net.c" grep -q "^net/net.c:8:3: note: 'on_tick' calls 'store_append' here" \
   "$BIN/app/calm-lint/app.txt"
@@ -118,6 +119,10 @@ build build5
 check "a changed store.c re-runs its summary" test "$(count build5 '^CalmSummary run .*/store.c.calm$')" -eq 1
 check "  and no other" test "$(count build5 '^CalmSummary')" -eq 1
 check "  and the three links above it" test "$(count build5 '^CalmLink run')" -eq 3
+echo '/* edited */' >>"$T/ws/common/common.h"
+build build5h
+check "a changed header re-runs the summaries of every target that sees it" \
+  test "$(count build5h '^CalmSummary run')" -eq 3 -a "$(count build5h '^CalmLink run')" -eq 3
 
 build build6 --@calm//:config=//:quiet.calm-lint.json
 check "--@calm//:config: the link reads that configuration" test ! -s "$BIN/app/calm-lint/app.txt"
