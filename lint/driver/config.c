@@ -243,8 +243,9 @@ static void bad(reader *rd, long off, const char *fmt, ...) {
   *rd->error = sb_take(&sb);
 }
 
-/* Offset of the top-level key `key` (cJSON keeps no positions), or -1. */
-static long top_key(const reader *rd, const char *key) {
+/* Offset of the top-level key `key` (cJSON keeps no positions) after skipping
+ * `skip` occurrences of it, or -1. */
+static long top_key_nth(const reader *rd, const char *key, int skip) {
   int depth = 0;
   size_t klen = strlen(key);
   for (size_t i = 0; i < rd->len; i++) {
@@ -257,7 +258,8 @@ static long top_key(const reader *rd, const char *key) {
       size_t j = i + 1;
       while (j < rd->len && (rd->text[j] == ' ' || rd->text[j] == '\t' || rd->text[j] == '\r' || rd->text[j] == '\n'))
         j++;
-      if (j < rd->len && rd->text[j] == ':' && i - start - 1 == klen && memcmp(rd->text + start + 1, key, klen) == 0)
+      if (j < rd->len && rd->text[j] == ':' && i - start - 1 == klen && memcmp(rd->text + start + 1, key, klen) == 0 &&
+          skip-- == 0)
         return (long)start;
     } else if (ch == '{' || ch == '[') {
       depth++;
@@ -267,6 +269,8 @@ static long top_key(const reader *rd, const char *key) {
   }
   return -1;
 }
+
+static long top_key(const reader *rd, const char *key) { return top_key_nth(rd, key, 0); }
 
 /* Offset of the first `"s"` after `from` (a value or a nested key), else `from`. */
 static long find_after(const reader *rd, long from, const char *s) {
@@ -459,10 +463,10 @@ static layer *read_layer(const char *text, size_t len, const char *path, char **
   free(abs);
   const char *dup;
   if (!cJSON_IsObject(root)) {
-    bad(&rd, -1, "configuration must be a JSON object");
+    bad(&rd, (long)strspn(text, " \t\r\n"), "configuration must be a JSON object");
   } else if ((dup = duplicate_key(root)) != NULL) {
     char *key = text_escape(dup, 64);
-    bad(&rd, -1, "configuration key '%s' is given twice", key);
+    bad(&rd, top_key_nth(&rd, dup, 1), "configuration key '%s' is given twice", key);
     free(key);
   }
   const cJSON *it;

@@ -507,6 +507,8 @@ static void test_config_severity(void) {
   CU_ASSERT(strstr(out_text, "\"severity\":\t\"error\"") != NULL);
   CU_ASSERT_EQUAL(lint("--warnings-as-errors=blocking-in-loop --format sarif bad.c --"), 1);
   CU_ASSERT(strstr(out_text, "\"level\":\t\"error\"") != NULL);
+  CU_ASSERT_EQUAL(lint("--warnings-as-errors --format github bad.c --"), 1);
+  CU_ASSERT(strncmp(out_text, "::error ", 8) == 0);
   CU_ASSERT_EQUAL(lint("--warnings-as-errors=unawaited-task bad.c --"), 1);
   CU_ASSERT(strstr(out_text, "bad.c:3:3: warning: blocking call 'sleep'") != NULL);
   CU_ASSERT_EQUAL(lint("--warnings-as-errors=blocking-in-lop bad.c --"), 2);

@@ -223,6 +223,14 @@ static void test_did_you_mean(void) {
   err = load_error("dym5.json");
   CU_ASSERT(strstr(err, "dym5.json:1:2: 'exclude' must be a list of path globs") != NULL);
   free(err);
+  free(unit_write("dym7.json", "{\"enable\": [],\n  \"enable\": []}"));
+  err = load_error("dym7.json");
+  CU_ASSERT(strstr(err, "dym7.json:2:3: configuration key 'enable' is given twice") != NULL);
+  free(err);
+  free(unit_write("dym8.json", "\n  [1]"));
+  err = load_error("dym8.json");
+  CU_ASSERT(strstr(err, "dym8.json:2:3: configuration must be a JSON object") != NULL);
+  free(err);
   free(unit_write("dym6.json", "{\"enable\": [\"nothing-*\"]}")); /* a glob must match a rule */
   err = load_error("dym6.json");
   CU_ASSERT(strstr(err, "unknown rule 'nothing-*'") != NULL);
