@@ -441,6 +441,31 @@ static void test_config_inherit(void) {
   CU_ASSERT_EQUAL(lines(err_text), 1);
 }
 
+/* Rule globs on the command line; a parent's model file serves two children that
+ * inherit it, loaded once. */
+static void test_config_globs_and_models(void) {
+  setup_files();
+  CU_ASSERT_EQUAL(lint("--enable 'blocking-*' bad.c --"), 1);
+  CU_ASSERT_EQUAL(lint("--enable 'unawaited-*,swallowed-*' bad.c --"), 0);
+  CU_ASSERT_EQUAL(lint("--disable '*-in-loop' bad.c --"), 0);
+  CU_ASSERT_EQUAL(lint("--enable 'nothing-*' bad.c --"), 2);
+  CU_ASSERT(strstr(err_text, "unknown rule 'nothing-*'") != NULL);
+  mkdirs("cm/a");
+  mkdirs("cm/b");
+  free(unit_write("cm/mylib.json", "{\"model\": \"mylib\", \"functions\": {\"my_wait\": {\"blocking\": true}}}"));
+  free(unit_write("cm/.calm-lint.json", "{\"model_files\": [\"mylib.json\"]}"));
+  free(unit_write("cm/a/.calm-lint.json", "{\"inherit\": true}"));
+  free(unit_write("cm/b/.calm-lint.json", "{\"inherit\": true, \"functions\": {\"my_poll\": {\"blocking\": true}}}"));
+  const char *src = "void my_wait(void);\nvoid my_poll(void);\n"
+                    "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n  my_wait();\n  my_poll();\n}\n";
+  free(unit_write("cm/a/x.c", src));
+  free(unit_write("cm/b/y.c", src));
+  CU_ASSERT_EQUAL(lint("cm/a/x.c cm/b/y.c --"), 1);
+  CU_ASSERT(strstr(out_text, "cm/a/x.c:4:3: warning: blocking call 'my_wait'") != NULL);
+  CU_ASSERT(strstr(out_text, "cm/b/y.c:4:3: warning: blocking call 'my_wait'") != NULL);
+  CU_ASSERT(strstr(out_text, "cm/b/y.c:5:3: warning: blocking call 'my_poll'") != NULL);
+}
+
 /* "exclude": those units are not linted and not counted; one named on the command
  * line is left out too, and that is said once. */
 static void test_config_exclude(void) {
@@ -569,6 +594,7 @@ void unit_register_cli(void) {
   CU_add_test(s, "-o FILE, --quiet, --statistics", test_output_file_quiet_statistics);
   CU_add_test(s, "cold roots: a note, or a warning by configuration", test_cold_roots);
   CU_add_test(s, "configuration: inherit", test_config_inherit);
+  CU_add_test(s, "configuration: rule globs, a parent's models", test_config_globs_and_models);
   CU_add_test(s, "configuration: exclude", test_config_exclude);
   CU_add_test(s, "configuration: per-file-ignores by the finding's file", test_config_per_file_ignores);
   CU_add_test(s, "configuration: severity, --warnings-as-errors", test_config_severity);
