@@ -186,6 +186,8 @@ void calm__threadpool_complete(calm_loop *loop); /* loop side of the completion 
  * returns 1 when some did (their tasks are ready, no poll is needed). */
 int  calm__threadpool_watch(calm_loop *loop);
 void calm__threadpool_free(calm_loop *loop);
+/* test hook, exported: the loop's and the idle worker's watch budgets (us) */
+void calm__threadpool_budgets(const calm_loop *loop, unsigned *loop_us, unsigned *worker_us);
 
 /* ---- process pool (procpool.c) */
 typedef struct calm__procpool calm__procpool;

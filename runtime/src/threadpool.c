@@ -2,9 +2,11 @@
  * first use. Jobs go in under a mutex; finished jobs come back on a list and the
  * loop's eventfd wakes the loop, which resumes the waiting task or, for work its
  * caller abandoned, calls the completion callback that owns the argument.
- * A round trip of a short job costs no system call: one idle worker watches for
- * the next job instead of sleeping, and the loop, before it would sleep with
- * jobs in flight, watches for their completion (no eventfd write meanwhile). */
+ * A round trip of a short job costs no system call while a CPU is free: one
+ * idle worker watches for the next job instead of sleeping, and the loop,
+ * before it would sleep with jobs in flight, watches for their completion (no
+ * eventfd write meanwhile). On a machine without a free CPU both stop
+ * watching and sleep, as a plain pool does (calm__spin). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,6 +15,12 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* a watch budget that adapts to how busy the machine is (see calm__watch_for) */
+typedef struct calm__spin {
+    unsigned budget_us;                   /* the next watch; 0: sleep at once */
+    unsigned skipped;                     /* watches skipped since the budget ran out */
+} calm__spin;
 
 typedef struct calm__job {
     calm__list node;                      /* in pending or done (under the lock) */
@@ -37,6 +45,8 @@ struct calm__threadpool {
     atomic_uint ndone;                    /* jobs on done (changed under the lock) */
     unsigned inflight;                    /* loop side: jobs submitted, not yet completed */
     atomic_int spinning;                  /* a worker watches for the next job (under the lock) */
+    calm__spin worker_spin;               /* the watching worker's budget (under the lock) */
+    calm__spin loop_spin;                 /* the loop's, for completions (loop side only) */
     unsigned sleeping;                    /* workers in cond_wait (under the lock) */
     atomic_int stop;                      /* workers exit */
     calm_loop *loop;
@@ -45,10 +55,21 @@ struct calm__threadpool {
     int watch;                            /* more than one CPU: watching can pay off */
 };
 
-/* How long an idle worker watches for the next job before it sleeps: a task
- * that offloads job after job hands each one over without a futex wake-up,
- * and the watch costs a few microseconds of CPU once the jobs stop. */
-#define CALM__SPIN_US 50
+/* Watching instead of sleeping pays only while the thread watched for runs on
+ * another CPU. On a machine with more runnable threads than CPUs it does not:
+ * the watcher spends the CPU the other thread needs, and the scheduler then
+ * favours the threads that slept. So each watch has a budget that adapts: it
+ * grows (to a maximum) when what was watched for came, halves when it did not,
+ * and drops to nothing when the watch itself lost its CPU (a gap in the
+ * clock while spinning). With no budget, one watch in CALM__PROBE_EVERY is a
+ * short probe, so that watching resumes once the machine is free again. */
+#define CALM__SPIN_US 50       /* an idle worker, for the next job */
+#define CALM__WATCH_US 20      /* the loop, for jobs in flight to complete */
+#define CALM__PROBE_US 4       /* a probe after the budget ran out */
+#define CALM__PROBE_EVERY 32   /* watches skipped between probes */
+#define CALM__PREEMPTED_US 30  /* a gap this long while spinning: the CPU was lost */
+
+enum { CALM__CAME, CALM__TIMEOUT, CALM__PREEMPTED };
 
 static inline void calm__cpu_relax(void)
 {
@@ -59,19 +80,47 @@ static inline void calm__cpu_relax(void)
 #endif
 }
 
-/* Watches, without the lock, for a job or a stop. Returns 1 when one came. */
-static int calm__spin_for_job(calm__threadpool *tp)
+/* How long the next watch may last, 0 for none. */
+static unsigned calm__spin_budget(calm__spin *s)
 {
-    int64_t until = calm__clock_us() + CALM__SPIN_US;
+    if (s->budget_us > 0)
+        return s->budget_us;
+    if (++s->skipped < CALM__PROBE_EVERY)
+        return 0;
+    s->skipped = 0;
+    return CALM__PROBE_US;
+}
+
+static void calm__spin_learn(calm__spin *s, int outcome, unsigned max_us)
+{
+    if (outcome == CALM__CAME)
+        s->budget_us = s->budget_us == 0 ? CALM__PROBE_US
+                       : s->budget_us * 2 > max_us ? max_us : s->budget_us * 2;
+    else if (outcome == CALM__PREEMPTED)
+        s->budget_us = 0;
+    else
+        s->budget_us /= 2;
+}
+
+/* Spins until *count > 0 (or *stop, when given), for at most budget_us. */
+static int calm__watch_for(atomic_uint *count, atomic_int *stop, unsigned budget_us)
+{
+    int64_t start = calm__clock_us(), last = start;
     unsigned i = 0;
 
     for (;;) {
-        if (atomic_load_explicit(&tp->queued, memory_order_relaxed) > 0 ||
-            atomic_load_explicit(&tp->stop, memory_order_relaxed))
-            return 1;
+        if (atomic_load_explicit(count, memory_order_acquire) > 0 ||
+            (stop != NULL && atomic_load_explicit(stop, memory_order_relaxed)))
+            return CALM__CAME;
         calm__cpu_relax();
-        if ((++i & 63) == 0 && calm__clock_us() >= until)
-            return 0;
+        if ((++i & 63) == 0) {
+            int64_t now = calm__clock_us();
+            if (now - last >= CALM__PREEMPTED_US)
+                return CALM__PREEMPTED;
+            if (now - start >= budget_us)
+                return CALM__TIMEOUT;
+            last = now;
+        }
     }
 }
 
@@ -87,12 +136,17 @@ static void *calm__worker(void *arg)
             break;
         if (calm__list_empty(&tp->pending)) {
             /* one worker at a time watches instead of sleeping; the others sleep */
-            if (tp->watch && !watched && !atomic_load(&tp->spinning)) {
+            unsigned budget;
+            if (tp->watch && !watched && !atomic_load(&tp->spinning) &&
+                (budget = calm__spin_budget(&tp->worker_spin)) > 0) {
+                int outcome;
                 atomic_store(&tp->spinning, 1);
                 pthread_mutex_unlock(&tp->lock);
-                watched = !calm__spin_for_job(tp);
+                outcome = calm__watch_for(&tp->queued, &tp->stop, budget);
                 pthread_mutex_lock(&tp->lock);
+                calm__spin_learn(&tp->worker_spin, outcome, CALM__SPIN_US);
                 atomic_store(&tp->spinning, 0);
+                watched = outcome != CALM__CAME;
                 continue;                 /* re-checked under the lock before any sleep */
             }
             tp->sleeping++;
@@ -186,6 +240,8 @@ static int calm__pool_start(calm_loop *loop)
     tp->loop = loop;
     /* on one CPU a watching thread only keeps the one it waits for off it */
     tp->watch = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    tp->worker_spin.budget_us = CALM__SPIN_US;
+    tp->loop_spin.budget_us = CALM__WATCH_US;
     /* workers never take signals: they belong to the loop thread's handlers */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -235,35 +291,44 @@ void calm__threadpool_complete(calm_loop *loop)
     }
 }
 
-/* How long the loop, with nothing else to do but wait for offloaded jobs,
- * watches for their completion before it sleeps in epoll_wait: a short job
- * then comes back without an eventfd write, an epoll_wait and a wake-up. */
-#define CALM__WATCH_US 20
-
+/* The loop, with nothing else to do but wait for offloaded jobs, watches for
+ * their completion before it sleeps in epoll_wait (within its budget): a
+ * short job then comes back without an eventfd write, an epoll_wait and a
+ * wake-up. */
 int calm__threadpool_watch(calm_loop *loop)
 {
     calm__threadpool *tp = loop->threads;
-    int64_t until;
-    unsigned i = 0;
+    unsigned budget;
     int came;
 
     if (tp == NULL || tp->inflight == 0 || !tp->watch)
         return 0;
+    if ((budget = calm__spin_budget(&tp->loop_spin)) == 0)
+        return 0;
     /* workers skip the eventfd write while this is set: the loop is awake */
     if (atomic_exchange(&loop->wake_pending, 1))
         return 0;                         /* a write is on its way: poll for it */
-    until = calm__clock_us() + CALM__WATCH_US;
-    while (atomic_load_explicit(&tp->ndone, memory_order_acquire) == 0) {
-        calm__cpu_relax();
-        if ((++i & 63) == 0 && calm__clock_us() >= until)
-            break;
-    }
+    calm__spin_learn(&tp->loop_spin, calm__watch_for(&tp->ndone, NULL, budget), CALM__WATCH_US);
     /* re-arm first, then look: a job done after the look writes the eventfd */
     atomic_store(&loop->wake_pending, 0);
     came = atomic_load(&tp->ndone) > 0;
     if (came)
         calm__threadpool_complete(loop);
     return came;
+}
+
+/* Test hook: the watch budgets now, in microseconds (0 without a pool). */
+void calm__threadpool_budgets(const calm_loop *loop, unsigned *loop_us, unsigned *worker_us)
+{
+    calm__threadpool *tp = loop->threads;
+
+    *loop_us = *worker_us = 0;
+    if (tp == NULL)
+        return;
+    *loop_us = tp->loop_spin.budget_us;
+    pthread_mutex_lock(&tp->lock);
+    *worker_us = tp->worker_spin.budget_us;
+    pthread_mutex_unlock(&tp->lock);
 }
 
 /* Waits for a job that a worker has started, seeing neither cancellation nor

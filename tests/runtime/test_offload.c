@@ -386,6 +386,76 @@ void test_thread_cancelled_queued_job_never_runs(void)
 
 /* ---- process pool */
 
+/* ---- watching instead of sleeping only while it pays */
+
+static int nap_2ms(void *arg)
+{
+    (void)arg;
+    usleep(2000);
+    return 0;
+}
+
+static int empty_job(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* Jobs far longer than any watch: the loop's watches all end empty, so it
+ * stops watching and sleeps at once. */
+static int long_jobs(void *arg)
+{
+    unsigned loop_us, worker_us;
+    int i, result;
+
+    (void)arg;
+    ASSERT_EQ(calm_to_thread(empty_job, NULL, calm_after(5000), &result), 0);
+    calm__threadpool_budgets(calm_loop_current(), &loop_us, &worker_us);
+    ASSERT_TRUE(loop_us > 0);             /* it starts out watching */
+    for (i = 0; i < 12; i++)
+        ASSERT_EQ(calm_to_thread(nap_2ms, NULL, calm_after(5000), &result), 0);
+    calm__threadpool_budgets(calm_loop_current(), &loop_us, &worker_us);
+    ASSERT_EQ(loop_us, 0);
+    return 0;
+}
+
+void test_thread_watch_stops_for_long_jobs(void)
+{
+    calm_loop *loop = test_loop();
+
+    spawn_detached(loop, long_jobs, NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(test_errors, 0);
+    close_loop_clean(loop);
+}
+
+/* Jobs 2 ms apart: the idle worker's watches for the next one all end empty,
+ * so it stops watching and sleeps at once. */
+static int sparse_jobs(void *arg)
+{
+    unsigned loop_us, worker_us;
+    int i, result;
+
+    (void)arg;
+    for (i = 0; i < 12; i++) {
+        ASSERT_EQ(calm_to_thread(empty_job, NULL, calm_after(5000), &result), 0);
+        ASSERT_EQ(calm_sleep(2), 0);
+    }
+    calm__threadpool_budgets(calm_loop_current(), &loop_us, &worker_us);
+    ASSERT_EQ(worker_us, 0);
+    return 0;
+}
+
+void test_thread_worker_watch_stops_for_sparse_jobs(void)
+{
+    calm_loop *loop = test_loop();
+
+    spawn_detached(loop, sparse_jobs, NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(test_errors, 0);
+    close_loop_clean(loop);
+}
+
 static int reverse(const void *in, size_t in_len, void **out, size_t *out_len)
 {
     const char *s = in;
