@@ -25,6 +25,10 @@ const char options_usage[] =
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "  --quiet                print only findings and errors: no summary, notes or progress\n"
     "  --statistics           print how many findings each rule has, not the findings\n"
+    "  --fix                  apply the safe fixes findings offer, then report what\n"
+    "                         remains; with --stdin-filename the fixed text goes to\n"
+    "                         stdout and the findings left to stderr\n"
+    "  --unsafe-fixes         with --fix, apply the unsafe fixes too (they change behaviour)\n"
     "  --baseline FILE        report only findings not in FILE\n"
     "  --write-baseline FILE  record today's findings in FILE\n"
     "  --stdin-filename PATH  lint the text on stdin as if it were PATH; with a compile\n"
@@ -145,6 +149,8 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       o->output = v;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = true;
     else if (strcmp(a, "--statistics") == 0) o->statistics = true;
+    else if (strcmp(a, "--fix") == 0) o->fix = true;
+    else if (strcmp(a, "--unsafe-fixes") == 0) o->unsafe_fixes = true;
     else if (take_value(argc, argv, &i, "--baseline", &v, error)) o->baseline = v;
     else if (take_value(argc, argv, &i, "--write-baseline", &v, error)) o->write_baseline = v;
     else if (take_value(argc, argv, &i, "--stdin-filename", &v, error)) o->stdin_filename = v;
@@ -203,6 +209,10 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
       o->inputs[o->ninputs++] = a;
     }
   }
+  if (!*error && o->unsafe_fixes && !o->fix) *error = xasprintf("--unsafe-fixes says which fixes --fix applies: give that too");
+  if (!*error && o->fix && (o->write_baseline || o->link || o->emit_summary || o->emit_summaries || o->lsp))
+    *error = xasprintf("--fix edits the files a lint reads: not with --write-baseline, --link, --emit-summary, "
+                       "--emit-summaries or --lsp");
   if (!*error && o->statistics && o->format != FORMAT_TEXT && o->format != FORMAT_JSON)
     *error = xasprintf("--statistics prints text or json, not another format");
   if (!*error && o->shard_count && !o->emit_summaries)

@@ -27,6 +27,8 @@ typedef struct {
   const char *output;         /* -o, --output: the report goes to this file, not stdout */
   bool quiet;                 /* --quiet: no summary, notes or progress on stderr */
   bool statistics;            /* --statistics: counts per rule instead of the findings */
+  bool fix;                   /* --fix: apply the safe fixes, then report what remains */
+  bool unsafe_fixes;          /* --unsafe-fixes: --fix applies the labelled unsafe ones too */
   int color;                  /* -1 auto, 0 never, 1 always */
   const char *cache_dir;      /* --cache-dir; default: .calm-lint-cache beside the database */
   bool no_cache;              /* --no-cache */

@@ -18,6 +18,7 @@
 #include "../base/base.h"
 #include "../frontend/compdb.h"
 #include "../graph/program.h"
+#include "../graph/source.h"
 #include "../lsp/lsp.h"
 #include "../report/report.h"
 #include "cache.h"
@@ -25,6 +26,7 @@
 #include "options.h"
 #include "output.h"
 #include "schedule.h"
+#include "fix.h"
 #include "suppress.h"
 
 #ifndef CALM_VERSION
@@ -935,6 +937,41 @@ static void emit_one(run_state *r) {
   free(file);
 }
 
+/* Links sums[], runs the rules and keeps the findings the run reports. */
+static program *find(run_state *r, ir_summary **sums, diag_list *diags) {
+  source_override(r->stdin_path, r->stdin_text); /* fixes read the buffer, not its file */
+  program *prog = program_link(sums, (unsigned)r->jobs.len, r->models);
+  for (unsigned i = 0; i < lint_rule_count; i++) lint_rules[i]->run(prog, diags);
+  filter_findings(r, diags);
+  diag_list_normalize(diags);
+  return prog;
+}
+
+/* --fix: applies the fixes and lints again, a few rounds, since a fix that overlaps
+ * another waits for the next one. Returns the fixes applied. */
+#define FIX_ROUNDS 4
+static long fix_rounds(run_state *r, ir_summary **sums, diag_list *diags, program **prog) {
+  long total = 0;
+  for (int round = 0; round < FIX_ROUNDS; round++) {
+    char *why;
+    long n = fix_apply(diags, r->opt.unsafe_fixes, r->stdin_path, &r->stdin_text, &r->stdin_len, &why);
+    if (n < 0) {
+      fail(r, "%s", why);
+      free(why);
+    }
+    if (n <= 0) break;
+    total += n;
+    diag_list_free(diags);
+    program_free(*prog);
+    for (size_t i = 0; i < r->jobs.len; i++) ir_summary_free(sums[i]);
+    memset(sums, 0, r->jobs.len * sizeof *sums);
+    source_reset();
+    parse_jobs(r, r->jobs.items, r->jobs.len, sums);
+    *prog = find(r, sums, diags);
+  }
+  return total;
+}
+
 /* Links sums[] (one per job, taken over) and reports. */
 static void lint(run_state *r, ir_summary **sums) {
 
@@ -949,11 +986,9 @@ static void lint(run_state *r, ir_summary **sums) {
     return;
   }
 
-  program *prog = program_link(sums, (unsigned)r->jobs.len, r->models);
   diag_list diags = {0};
-  for (unsigned i = 0; i < lint_rule_count; i++) lint_rules[i]->run(prog, &diags);
-  filter_findings(r, &diags);
-  diag_list_normalize(&diags);
+  program *prog = find(r, sums, &diags);
+  long fixed = r->opt.fix ? fix_rounds(r, sums, &diags, &prog) : 0;
 
   VEC(report_error) errors = {0};
   bool parse_failed = false;
@@ -977,12 +1012,24 @@ static void lint(run_state *r, ir_summary **sums) {
   indirect_stats ist = indirect_get_stats(prog->ind);
   report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false,
                      r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets};
-  r->status = output_findings(&r->opt, &diags, &in, parse_failed, stdout_color(&r->opt));
+  if (r->opt.fix && !r->opt.quiet) fprintf(stderr, "calm-lint: applied %ld fix%s\n", fixed, fixed == 1 ? "" : "es");
+  if (r->status == 2) {
+    /* a file --fix could not write: said above */
+  } else if (r->opt.fix && r->stdin_path) {
+    /* an editor's --fix: the fixed buffer is the output, what remains goes to stderr */
+    fwrite(r->stdin_text, 1, r->stdin_len, stdout);
+    fflush(stdout);
+    report_text(stderr, &in, false);
+    r->status = parse_failed || in.nerrors ? 2 : report_count_failing(&in) ? 1 : 0;
+  } else {
+    r->status = output_findings(&r->opt, &diags, &in, parse_failed, stdout_color(&r->opt));
+  }
   if (r->status == 1 && r->opt.exit_zero) r->status = 0;
 
   VEC_FREE(errors);
   diag_list_free(&diags);
   program_free(prog);
+  source_reset();
   for (size_t i = 0; i < r->jobs.len; i++) ir_summary_free(sums[i]);
   free(sums);
 }

@@ -1,0 +1,386 @@
+/* Fixes end to end: every tests/fixtures/<rule>/fix_*.c is copied to a scratch
+ * directory, each of its findings must offer a fix, `calm-lint --fix` applies them, a
+ * re-lint with the default rules finds nothing, and the file still compiles
+ * (`cc -fsyntax-only` with the fixture flags). A fixture that says "fix-unsafe"
+ * needs --unsafe-fixes, and plain --fix must leave it alone. Plus the JSON and SARIF
+ * shape of fixes, --fix on stdin, findings that must offer none, and how overlapping
+ * edits are chosen.
+ *
+ * usage: fix_tests SOURCE_DIR CALM_LINT [compiler flags...] */
+#define _GNU_SOURCE
+#include <CUnit/Basic.h>
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "driver/fix.h"
+
+static const char *source_dir, *calm_lint;
+static char flags[4096];
+static char scratch[64];
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, mem);
+  fclose(f);
+  fclose(mem);
+  return buf;
+}
+
+/* Runs `cmd` in the scratch directory with stdout to out.txt and stderr to err.txt;
+ * returns the exit status, and *out what it printed (malloc'd) when out is not NULL. */
+static int run(const char *cmd, char **out) {
+  char *full;
+  if (asprintf(&full, "cd '%s' && %s >out.txt 2>err.txt", scratch, cmd) < 0) abort();
+  int st = system(full);
+  free(full);
+  if (out) {
+    char *path;
+    if (asprintf(&path, "%s/out.txt", scratch) < 0) abort();
+    *out = slurp(path);
+    free(path);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void show_err(void) {
+  char *path, *err;
+  if (asprintf(&path, "%s/err.txt", scratch) < 0) abort();
+  err = slurp(path);
+  if (err && *err) fprintf(stderr, "calm-lint said: %s\n", err);
+  free(err);
+  free(path);
+}
+
+/* Copies fixture `rel` (under tests/fixtures) into the scratch directory as `name`. */
+static char *copy_fixture(const char *rel, const char *name) {
+  char *src, *dst, *text;
+  if (asprintf(&src, "%s/tests/fixtures/%s", source_dir, rel) < 0) abort();
+  if (asprintf(&dst, "%s/%s", scratch, name) < 0) abort();
+  text = slurp(src);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  FILE *f = fopen(dst, "w");
+  fputs(text, f);
+  fclose(f);
+  free(src);
+  free(dst);
+  return text;
+}
+
+static char *scratch_text(const char *name) {
+  char *path;
+  if (asprintf(&path, "%s/%s", scratch, name) < 0) abort();
+  char *t = slurp(path);
+  free(path);
+  return t;
+}
+
+/* The JSON report of `file` under the default rules (or `enable`, when not NULL). */
+static cJSON *lint_json(const char *file, const char *enable) {
+  char *cmd, *out = NULL;
+  if (asprintf(&cmd, "'%s' --format json -j1 %s%s %s -- %s", calm_lint, enable ? "--enable " : "", enable ? enable : "",
+               file, flags) < 0)
+    abort();
+  int rc = run(cmd, &out);
+  free(cmd);
+  if (rc != 0 && rc != 1) show_err();
+  CU_ASSERT(rc == 0 || rc == 1);
+  cJSON *j = out ? cJSON_Parse(out) : NULL;
+  free(out);
+  CU_ASSERT_PTR_NOT_NULL(j);
+  return j;
+}
+
+static int count_findings(cJSON *j) { return j ? cJSON_GetArraySize(cJSON_GetObjectItem(j, "diagnostics")) : -1; }
+
+/* The fixture's rule: the directory name in "rule/file.c". */
+static char *rule_of(const char *rel) { return strndup(rel, (size_t)(strchr(rel, '/') - rel)); }
+
+static void check_fixture(const char *rel) {
+  char *rule = rule_of(rel);
+  char *before = copy_fixture(rel, "fixme.c");
+  bool unsafe = strstr(before, "fix-unsafe") != NULL;
+
+  /* every finding of the rule offers a fix, with edits */
+  cJSON *j = lint_json("fixme.c", rule);
+  int n = count_findings(j);
+  CU_ASSERT(n > 0);
+  cJSON *d;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(j, "diagnostics")) {
+    cJSON *fixes = cJSON_GetObjectItem(d, "fixes");
+    CU_ASSERT(cJSON_GetArraySize(fixes) >= 1);
+    cJSON *first = cJSON_GetArrayItem(fixes, 0);
+    if (!first) {
+      fprintf(stderr, "%s:%d: no fix offered\n", rel, cJSON_GetObjectItem(d, "line")->valueint);
+      continue;
+    }
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(first, "applicability"));
+    CU_ASSERT_STRING_EQUAL(kind, unsafe ? "unsafe" : "safe");
+    CU_ASSERT(cJSON_GetArraySize(cJSON_GetObjectItem(first, "edits")) >= 1);
+  }
+  cJSON_Delete(j);
+
+  char *cmd;
+  if (unsafe) {
+    /* plain --fix leaves an unsafe fix alone */
+    if (asprintf(&cmd, "'%s' --fix -j1 fixme.c -- %s", calm_lint, flags) < 0) abort();
+    CU_ASSERT_EQUAL(run(cmd, NULL), 1);
+    free(cmd);
+    char *after = scratch_text("fixme.c");
+    CU_ASSERT_STRING_EQUAL(after, before);
+    free(after);
+  }
+  if (asprintf(&cmd, "'%s' --fix %s -j1 fixme.c -- %s", calm_lint, unsafe ? "--unsafe-fixes" : "", flags) < 0) abort();
+  int rc = run(cmd, NULL);
+  free(cmd);
+  if (rc != 0) show_err();
+  CU_ASSERT_EQUAL(rc, 0); /* what remains after the fixes: nothing */
+
+  char *after = scratch_text("fixme.c");
+  CU_ASSERT(after && strcmp(after, before) != 0);
+  free(after);
+  /* a re-lint with every default rule: the fix brings no other finding */
+  j = lint_json("fixme.c", NULL);
+  CU_ASSERT_EQUAL(count_findings(j), 0);
+  if (count_findings(j) > 0) fprintf(stderr, "%s after --fix: %s\n", rel, cJSON_Print(j));
+  cJSON_Delete(j);
+  /* and it still compiles */
+  if (asprintf(&cmd, "cc -fsyntax-only -Wall -Werror %s fixme.c", flags) < 0) abort();
+  rc = run(cmd, NULL);
+  if (rc != 0) show_err();
+  CU_ASSERT_EQUAL(rc, 0);
+  free(cmd);
+  free(before);
+  free(rule);
+}
+
+#define FIXTURE_TEST(fn, rel) \
+  static void fn(void) { check_fixture(rel); }
+FIXTURE_TEST(test_fix_missing_timeout, "missing-timeout/fix_forever.c")
+FIXTURE_TEST(test_fix_swallowed_cancel, "swallowed-cancel/fix_return_status.c")
+FIXTURE_TEST(test_fix_blocking_in_loop, "blocking-in-loop/fix_sleep.c")
+FIXTURE_TEST(test_fix_unawaited_task, "unawaited-task/fix_detach.c")
+
+/* Every fix_*.c fixture has its test above: a new one cannot be left out. */
+static void test_every_fix_fixture_listed(void) {
+  static const char *const listed[] = {"missing-timeout/fix_forever.c", "swallowed-cancel/fix_return_status.c",
+                                       "blocking-in-loop/fix_sleep.c", "unawaited-task/fix_detach.c"};
+  char *root;
+  if (asprintf(&root, "%s/tests/fixtures", source_dir) < 0) abort();
+  DIR *top = opendir(root);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(top);
+  struct dirent *r;
+  while ((r = readdir(top))) {
+    if (r->d_name[0] == '.') continue;
+    char *sub;
+    if (asprintf(&sub, "%s/%s", root, r->d_name) < 0) abort();
+    DIR *d = opendir(sub);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      if (strncmp(e->d_name, "fix_", 4) != 0) continue;
+      char *rel;
+      if (asprintf(&rel, "%s/%s", r->d_name, e->d_name) < 0) abort();
+      bool found = false;
+      for (size_t i = 0; i < sizeof listed / sizeof *listed; i++) found |= strcmp(listed[i], rel) == 0;
+      if (!found) fprintf(stderr, "fixture %s has no test in test_fixes.c\n", rel);
+      CU_ASSERT(found);
+      free(rel);
+    }
+    if (d) closedir(d);
+    free(sub);
+  }
+  closedir(top);
+  free(root);
+}
+
+/* Findings whose fix would need a guess offer none. */
+static void test_no_fix_where_not_exact(void) {
+  free(copy_fixture("missing-timeout/no_fix.c", "nofix.c"));
+  cJSON *j = lint_json("nofix.c", "missing-timeout");
+  CU_ASSERT_EQUAL(count_findings(j), 3);
+  cJSON *d;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(j, "diagnostics")) {
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(d, "fixes")), 0);
+  }
+  cJSON_Delete(j);
+}
+
+/* JSON: the edit's range is the CALM_FOREVER text, in the finding's columns. */
+static void test_json_edit_range(void) {
+  char *text = copy_fixture("missing-timeout/fix_forever.c", "range.c");
+  cJSON *j = lint_json("range.c", "missing-timeout");
+  cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "diagnostics"), 0);
+  cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "fixes"), 0), "edits"), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(e, "file")), "range.c");
+  CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(e, "text")), "calm_after(30000)");
+  int line = cJSON_GetObjectItem(e, "line")->valueint, col = cJSON_GetObjectItem(e, "column")->valueint;
+  int end_line = cJSON_GetObjectItem(e, "end_line")->valueint, end = cJSON_GetObjectItem(e, "end_column")->valueint;
+  CU_ASSERT_EQUAL(line, end_line);
+  const char *p = text;
+  for (int l = 1; l < line; l++) p = strchr(p, '\n') + 1;
+  CU_ASSERT_EQUAL(end - col, 12);
+  CU_ASSERT_NSTRING_EQUAL(p + col - 1, "CALM_FOREVER", 12);
+  cJSON_Delete(j);
+  free(text);
+}
+
+/* SARIF: fixes as artifactChanges whose deletedRegion counts code points, as the
+ * run's columnKind says: a line with "é" before the call shifts the byte column. */
+static void test_sarif_fix(void) {
+  char *path;
+  if (asprintf(&path, "%s/wide.c", scratch) < 0) abort();
+  FILE *f = fopen(path, "w");
+  fputs("#include <calm.h>\n#include <stddef.h>\nstatic calm_event *ev;\n"
+        "static int t(void *a) { (void)a; /* é */ return calm_event_wait(ev, CALM_FOREVER); }\n"
+        "void s(calm_loop *l) { calm_detach(calm_spawn(l, t, NULL)); }\n",
+        f);
+  fclose(f);
+  free(path);
+  char *cmd, *out = NULL;
+  if (asprintf(&cmd, "'%s' --format sarif -j1 --enable missing-timeout wide.c -- %s", calm_lint, flags) < 0) abort();
+  CU_ASSERT_EQUAL(run(cmd, &out), 1);
+  free(cmd);
+  cJSON *j = cJSON_Parse(out);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  cJSON *runv = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "runs"), 0);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(runv, "columnKind")), "unicodeCodePoints");
+  cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItem(runv, "results"), 0);
+  cJSON *fix = cJSON_GetArrayItem(cJSON_GetObjectItem(res, "fixes"), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fix);
+  cJSON *change = cJSON_GetArrayItem(cJSON_GetObjectItem(fix, "artifactChanges"), 0);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(change, "artifactLocation"), "uri")),
+                         "wide.c");
+  cJSON *rep = cJSON_GetArrayItem(cJSON_GetObjectItem(change, "replacements"), 0);
+  cJSON *region = cJSON_GetObjectItem(rep, "deletedRegion");
+  // "static int t(void *a) { (void)a; /* é */ return calm_event_wait(ev, " is 68 code points, 69 bytes
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "startLine")->valueint, 4);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "startColumn")->valueint, 69);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "endColumn")->valueint, 81);
+  CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "insertedContent"), "text")),
+                         "calm_after(30000)");
+  cJSON_Delete(j);
+  free(out);
+}
+
+/* --fix with --stdin-filename: the fixed buffer on stdout, the file untouched. */
+static void test_fix_stdin(void) {
+  char *before = copy_fixture("missing-timeout/fix_forever.c", "buffer.c");
+  char *cmd, *out = NULL;
+  if (asprintf(&cmd, "'%s' --fix -j1 --stdin-filename buffer.c -- %s < buffer.c", calm_lint, flags) < 0) abort();
+  int rc = run(cmd, &out);
+  free(cmd);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+  CU_ASSERT_PTR_NULL(strstr(out, "CALM_FOREVER)"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "calm_event_wait(ready, calm_after(30000))"));
+  char *after = scratch_text("buffer.c");
+  CU_ASSERT_STRING_EQUAL(after, before);
+  free(after);
+  free(out);
+  free(before);
+}
+
+/* The text format says a fix is there. */
+static void test_text_hint(void) {
+  free(copy_fixture("unawaited-task/fix_detach.c", "hint.c"));
+  char *cmd, *out = NULL;
+  if (asprintf(&cmd, "'%s' -j1 --enable unawaited-task hint.c -- %s", calm_lint, flags) < 0) abort();
+  CU_ASSERT_EQUAL(run(cmd, &out), 1);
+  free(cmd);
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "note: fix available: detach the task"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "(--fix --unsafe-fixes)"));
+  free(out);
+}
+
+/* --unsafe-fixes alone is a usage error. */
+static void test_unsafe_needs_fix(void) {
+  char *cmd;
+  if (asprintf(&cmd, "'%s' --unsafe-fixes x.c", calm_lint) < 0) abort();
+  CU_ASSERT_EQUAL(run(cmd, NULL), 2);
+  free(cmd);
+}
+
+/* ---- choosing edits (fix_text) ---- */
+
+static diag *add_fix(diag_list *l, const char *file, unsigned line, unsigned col, unsigned end_col, const char *with,
+                     bool safe) {
+  ir_loc at = {file, line, col, line, end_col};
+  diag *d = diag_add(l, "missing-timeout", SEV_WARNING, at, strdup("m"));
+  diag_fix_edit(diag_fix_add(d, strdup("f"), safe), at, with);
+  return d;
+}
+
+static void test_overlapping_edits(void) {
+  diag_list l = {0};
+  const char *text = "abcdef\nghij\n";
+  add_fix(&l, "a.c", 1, 2, 4, "XY", true);  /* "bc" */
+  add_fix(&l, "a.c", 1, 3, 5, "Z", true);   /* "cd": overlaps the first, left for later */
+  add_fix(&l, "a.c", 1, 4, 4, "+", true);   /* an insertion at the first's end: fine */
+  add_fix(&l, "a.c", 2, 1, 2, "G", false);  /* unsafe: not without --unsafe-fixes */
+  add_fix(&l, "b.c", 1, 1, 2, "Q", true);   /* another file */
+  size_t len, applied;
+  char *out = fix_text("a.c", text, &l, false, &len, &applied);
+  CU_ASSERT_STRING_EQUAL(out, "aXY+def\nghij\n");
+  CU_ASSERT_EQUAL(applied, 2);
+  CU_ASSERT_EQUAL(len, strlen(out));
+  free(out);
+  out = fix_text("a.c", text, &l, true, &len, &applied);
+  CU_ASSERT_STRING_EQUAL(out, "aXY+def\nGhij\n");
+  free(out);
+  l.items[0].suppressed = true; /* a silenced finding is not fixed: the second goes in, */
+  out = fix_text("a.c", text, &l, false, &len, &applied); /* and the insertion inside it waits */
+  CU_ASSERT_STRING_EQUAL(out, "abZef\nghij\n");
+  free(out);
+  diag_list_free(&l);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s SOURCE_DIR CALM_LINT [compiler flags...]\n", argv[0]);
+    return 2;
+  }
+  source_dir = argv[1];
+  calm_lint = argv[2];
+  for (int i = 3; i < argc; i++) {
+    strncat(flags, "'", sizeof flags - strlen(flags) - 1);
+    strncat(flags, argv[i], sizeof flags - strlen(flags) - 1);
+    strncat(flags, "' ", sizeof flags - strlen(flags) - 1);
+  }
+  snprintf(scratch, sizeof scratch, "/tmp/calm-fix-XXXXXX");
+  if (!mkdtemp(scratch)) return 2;
+  if (CU_initialize_registry() != CUE_SUCCESS) return 2;
+  CU_pSuite s = CU_add_suite("fixes", NULL, NULL);
+  CU_add_test(s, "missing-timeout fixes apply and re-lint clean", test_fix_missing_timeout);
+  CU_add_test(s, "swallowed-cancel fixes apply and re-lint clean", test_fix_swallowed_cancel);
+  CU_add_test(s, "blocking-in-loop fixes apply and re-lint clean", test_fix_blocking_in_loop);
+  CU_add_test(s, "unawaited-task fixes need --unsafe-fixes", test_fix_unawaited_task);
+  CU_add_test(s, "every fix fixture is tested", test_every_fix_fixture_listed);
+  CU_add_test(s, "no fix where it is not exact", test_no_fix_where_not_exact);
+  CU_add_test(s, "json edit range", test_json_edit_range);
+  CU_add_test(s, "sarif fix columns", test_sarif_fix);
+  CU_add_test(s, "--fix on stdin", test_fix_stdin);
+  CU_add_test(s, "text hint", test_text_hint);
+  CU_add_test(s, "--unsafe-fixes needs --fix", test_unsafe_needs_fix);
+  CU_add_test(s, "overlapping edits", test_overlapping_edits);
+  CU_basic_set_mode(CU_BRM_VERBOSE);
+  CU_basic_run_tests();
+  unsigned failed = CU_get_number_of_failures();
+  CU_cleanup_registry();
+  char *cmd;
+  if (asprintf(&cmd, "rm -rf '%s'", scratch) >= 0) {
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", scratch);
+    free(cmd);
+  }
+  return failed ? 1 : 0;
+}
