@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,6 +349,14 @@ static void read_ignores(reader *rd, const cJSON *v, long key, const char *name,
   }
 }
 
+/* ", did you mean 'x'?" when `word` is close to one of `candidates`, else "". */
+static const char *maybe(const char *word, const char *const *candidates, size_t n, char buf[128]) {
+  const char *close = word ? config_closest(word, candidates, n) : NULL;
+  if (!close) return "";
+  snprintf(buf, 128, " (did you mean '%s'?)", close);
+  return buf;
+}
+
 static void read_severity(reader *rd, const cJSON *v, long key, entry_list *out) {
   if (!cJSON_IsObject(v)) {
     bad(rd, key, "'severity' must be an object of rule ids and \"error\", \"warning\" or \"note\"");
@@ -366,8 +375,10 @@ static void read_severity(reader *rd, const cJSON *v, long key, entry_list *out)
     else if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) sev = SEV_WARNING;
     else if (cJSON_IsString(it) && strcmp(it->valuestring, "note") == 0) sev = SEV_NOTE;
     if (sev < 0) {
-      char *shown = text_escape(id, 64);
-      bad(rd, at, "the severity of '%s' must be \"error\", \"warning\" or \"note\"", shown);
+      static const char *const levels[] = {"error", "warning", "note"};
+      char buf[128], *shown = text_escape(id, 64);
+      bad(rd, at, "the severity of '%s' must be \"error\", \"warning\" or \"note\"%s", shown,
+          maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 3, buf));
       free(shown);
       return;
     }
@@ -381,6 +392,15 @@ static void read_severity(reader *rd, const cJSON *v, long key, entry_list *out)
 
 static void read_models(reader *rd, const cJSON *it, long key, layer *l) {
   const cJSON *dis = cJSON_GetObjectItemCaseSensitive(it, "disable");
+  static const char *const model_keys[] = {"disable"};
+  const cJSON *other = cJSON_IsObject(it) && !dis ? it->child : NULL;
+  if (other) {
+    char buf[128], *shown = text_escape(other->string, 64);
+    bad(rd, find_after(rd, key, other->string), "unknown key '%s' in 'models'%s", shown,
+        maybe(other->string, model_keys, 1, buf));
+    free(shown);
+    return;
+  }
   if (!cJSON_IsObject(it) || cJSON_GetArraySize(it) != (dis ? 1 : 0) ||
       (dis && !read_strings(rd, dis, find_after(rd, key, "disable"), &l->models_disable, NULL))) {
     bad(rd, key, "'models' must be {\"disable\": [model names]}");
@@ -513,8 +533,12 @@ static layer *read_layer(const char *text, size_t len, const char *path, char **
       l->has_cold = true;
       l->cold_at = where(&rd, key);
       if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) l->cold_warning = true;
-      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0)
-        bad(&rd, key, "'cold_roots' must be \"note\" or \"warning\"");
+      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0) {
+        static const char *const levels[] = {"note", "warning"};
+        char buf[128];
+        bad(&rd, key, "'cold_roots' must be \"note\" or \"warning\"%s",
+            maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
+      }
     } else if (strcmp(k, "functions") == 0) {
       read_functions(&rd, it, key, l);
     } else if (strcmp(k, "model_files") == 0) {

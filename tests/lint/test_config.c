@@ -231,6 +231,19 @@ static void test_did_you_mean(void) {
   err = load_error("dym8.json");
   CU_ASSERT(strstr(err, "dym8.json:2:3: configuration must be a JSON object") != NULL);
   free(err);
+  free(unit_write("dym9.json", "{\"models\": {\"disabel\": [\"glib\"]}}"));
+  err = load_error("dym9.json");
+  CU_ASSERT(strstr(err, "dym9.json:1:13: unknown key 'disabel' in 'models' (did you mean 'disable'?)") != NULL);
+  free(err);
+  free(unit_write("dym10.json", "{\"severity\": {\"missing-timeout\": \"eror\"}}"));
+  err = load_error("dym10.json");
+  CU_ASSERT(strstr(err, "dym10.json:1:15: the severity of 'missing-timeout' must be \"error\", \"warning\" or \"note\" "
+                        "(did you mean 'error'?)") != NULL);
+  free(err);
+  free(unit_write("dym11.json", "{\"cold_roots\": \"warnign\"}"));
+  err = load_error("dym11.json");
+  CU_ASSERT(strstr(err, "dym11.json:1:2: 'cold_roots' must be \"note\" or \"warning\" (did you mean 'warning'?)") != NULL);
+  free(err);
   free(unit_write("dym6.json", "{\"enable\": [\"nothing-*\"]}")); /* a glob must match a rule */
   err = load_error("dym6.json");
   CU_ASSERT(strstr(err, "unknown rule 'nothing-*'") != NULL);
