@@ -232,6 +232,8 @@ struct calm_loop {
     calm_time poll_time;                  /* time of the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
     uint64_t polls;                       /* epoll_wait calls so far (test hook) */
+    unsigned probe_skip;                  /* sleeping polls left before the next probe */
+    unsigned probe_backoff;               /* probe_skip after the last empty probe */
     /* timers */
     calm__tnode **heap;                   /* binary min-heap on (when, seq) */
     size_t heap_len, heap_cap;

@@ -283,7 +283,10 @@ static int calm__poll_timeout(calm_loop *loop, calm_time until)
     return next - loop->now > 1000000 ? 1000000 : (int)(next - loop->now);
 }
 
-static void calm__poll_io(calm_loop *loop, int timeout)
+/* Waits up to timeout ms for I/O and dispatches it; returns the events seen.
+ * The clock is read only after a wait that may have slept: a poll with a zero
+ * timeout leaves it to the iteration's own reads (calm__clock_due). */
+static int calm__poll_io(calm_loop *loop, int timeout)
 {
     struct epoll_event ev[CALM__POLL_BATCH];
     int n, i;
@@ -293,9 +296,10 @@ static void calm__poll_io(calm_loop *loop, int timeout)
     if (n < 0) {
         if (errno != EINTR)
             calm__report(loop, -errno, "epoll_wait failed: %s", strerror(errno));
-        return;
+        return 0;
     }
-    calm__update_time(loop);
+    if (timeout != 0)
+        calm__update_time(loop);
     loop->poll_time = loop->now;
     loop->in_poll = 1;
     for (i = 0; i < n; i++) {
@@ -304,6 +308,29 @@ static void calm__poll_io(calm_loop *loop, int timeout)
     }
     loop->in_poll = 0;
     calm__fds_flush(loop);
+    return n;
+}
+
+/* Before a poll that may sleep: one that does not, in case events are already
+ * waiting (in a busy exchange they are: the peer answered while the tasks
+ * ran), which then spares the clock read of a wait that could have slept.
+ * When the probes find nothing, they back off (1, 2, 4 ... 64 sleeps between
+ * probes), so a loop that mostly sleeps pays a probe rarely. Returns 1 when
+ * the probe dispatched events. */
+static int calm__poll_probe(calm_loop *loop)
+{
+    if (loop->probe_skip > 0) {
+        loop->probe_skip--;
+        return 0;
+    }
+    if (calm__poll_io(loop, 0) > 0) {
+        loop->probe_backoff = 0;
+        return 1;
+    }
+    loop->probe_backoff = loop->probe_backoff == 0 ? 1
+                          : loop->probe_backoff >= 64 ? 64 : loop->probe_backoff * 2;
+    loop->probe_skip = loop->probe_backoff;
+    return 0;
 }
 
 static int calm__has_work(calm_loop *loop)
@@ -362,6 +389,8 @@ static int calm__run(calm_loop *loop, int mode, calm_time until)
             continue;                     /* offloaded jobs came back: no sleep, no poll */
         if (atomic_load(&loop->stop))
             timeout = 0;                  /* a stop sent while the loop watched did not write */
+        if (timeout != 0 && calm__poll_probe(loop))
+            continue;                     /* events were waiting: no sleep, no clock read */
         calm__poll_io(loop, timeout);
     }
     atomic_store(&loop->stop, 0);

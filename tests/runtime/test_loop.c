@@ -767,3 +767,32 @@ void test_timer_nearer_far_deadline_rearms(void)
     ASSERT_EQ(calm_close(sv[1]), 0);
     close_loop_clean(loop);
 }
+
+/* A loop that sleeps between short timers probes for waiting events before
+ * only a few of those sleeps: the probes find nothing and back off. */
+static int sleep_often(void *arg)
+{
+    int i;
+
+    (void)arg;
+    for (i = 0; i < 60; i++)
+        ASSERT_EQ(calm_sleep(1), 0);
+    return 0;
+}
+
+void test_loop_idle_probes_back_off(void)
+{
+    calm_loop *loop = test_loop();
+    uint64_t polls;
+
+    spawn_detached(loop, sleep_often, NULL);
+    polls = calm__loop_polls(loop);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    polls = calm__loop_polls(loop) - polls;
+    /* one sleeping poll per sleep (a few more if one wakes early), plus the probes */
+    ASSERT_TRUE(polls >= 60);
+    ASSERT_TRUE(polls <= 60 + 60 / 4);
+    if (polls > 60 + 60 / 4)
+        fprintf(stderr, "%llu epoll_waits for 60 sleeps\n", (unsigned long long)polls);
+    close_loop_clean(loop);
+}
