@@ -7,6 +7,13 @@
  *   calm_bench pingpong [n]  one-way 64-byte messages per second over a socketpair
  *   calm_bench timer [n]     ns per firing: a 0 ms timer re-armed from its callback n times
  *   calm_bench offload [n]   us per job: n empty jobs through calm_to_thread, one at a time
+ *   calm_bench switch-floor [n]  ns per switch of the floor under calm_yield: two bare
+ *                            contexts on libcalm's own switch, each handing over to the
+ *                            head of a one-slot FIFO ring and queueing itself (the least
+ *                            any FIFO scheduler does); no loop, no checks, no clock
+ *   calm_bench switch-bare [n]   the same switch between two fixed partners, no queue
+ *   calm_bench pingpong-floor [n]  the ping-pong on a bare epoll loop, no runtime: each
+ *                            readable end is read and answered, epoll_wait without a timeout
  * asyncio_bench.py, uv_pingpong.c and uv_work.c do the same work on the peers. */
 #define _GNU_SOURCE /* socketpair, clock_gettime under -std=c11 */
 #include <calm.h>
@@ -15,9 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../../runtime/src/ctx.h" /* the floor figures use libcalm's switch itself */
 
 enum {
     SPAWN_BATCH = 1000,
@@ -288,6 +298,114 @@ static int bench_offload(struct bench *b)
     return status;
 }
 
+/* ---- the switch's floor ------------------------------------------------------------------ */
+
+struct bare {
+    calm__ctx ctx;
+    struct bare *partner;  /* switch-bare: whom it hands over to */
+};
+
+static struct {
+    struct bare main, a, b;
+    struct bare *current;  /* switch-floor: the running context, in memory as in a loop */
+    struct bare *ring[2];  /* switch-floor: the ready queue */
+    size_t head, tail;
+    long count;
+    int fifo;
+} floor_state;
+
+__attribute__((noinline)) static void floor_yield(void)
+{
+    struct bare *self = floor_state.current, *next;
+    if (floor_state.fifo) {
+        next = floor_state.ring[floor_state.head++ & 1];
+        floor_state.ring[floor_state.tail++ & 1] = self;
+    } else {
+        next = self->partner;
+    }
+    floor_state.current = next;
+    calm__ctx_switch(&self->ctx, &next->ctx);
+}
+
+static void floor_body(void *arg)
+{
+    struct bare *self = arg;
+    for (long i = 0; i < floor_state.count; i++)
+        floor_yield();
+    calm__ctx_switch(&self->ctx, &floor_state.main.ctx); /* the first to finish ends it */
+}
+
+/* Not a task: runs on its own two stacks, outside any loop. */
+static int run_floor(long count, int fifo, double *figure)
+{
+    enum { STACK = 64 * 1024 };
+    char *stacks = malloc(2 * STACK);
+    if (stacks == NULL)
+        return -ENOMEM;
+    floor_state.count = count;
+    floor_state.fifo = fifo;
+    floor_state.a.partner = &floor_state.b;
+    floor_state.b.partner = &floor_state.a;
+    floor_state.ring[0] = &floor_state.b;
+    floor_state.head = 0;
+    floor_state.tail = 1;
+    floor_state.current = &floor_state.a;
+    calm__ctx_make(&floor_state.a.ctx, stacks, STACK, floor_body, &floor_state.a);
+    calm__ctx_make(&floor_state.b.ctx, stacks + STACK, STACK, floor_body, &floor_state.b);
+    double start = now_ns();
+    calm__ctx_switch(&floor_state.main.ctx, &floor_state.a.ctx);
+    /* a ran count yields, b one fewer */
+    *figure = (now_ns() - start) / (2.0 * (double)count - 1.0);
+    free(stacks);
+    return 0;
+}
+
+/* ---- the ping-pong's floor ---------------------------------------------------------------- */
+
+/* The same messages as bench_pingpong with no runtime at all: what a loop that cost nothing
+ * would reach. Not a task: a plain loop around epoll_wait. */
+static int run_pingpong_floor(long count, double *figure)
+{
+    static char buf[READ_BUF_SIZE];
+    char message[MSG_SIZE];
+    int fds[2], ep, status = 0;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) < 0)
+        return -errno;
+    if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+        status = -errno;
+        goto done;
+    }
+    for (int i = 0; i < 2 && status == 0; i++) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = fds[i]};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+            status = -errno;
+    }
+    memset(message, 'x', sizeof message);
+    double start = now_ns();
+    long left = count;
+    if (status == 0)
+        status = send_message(fds[0], message);
+    while (status == 0 && left > 0) {
+        struct epoll_event ev[8];
+        int n = epoll_wait(ep, ev, 8, -1); // NOLINT(missing-timeout): the floor, no runtime
+        if (n < 0)
+            status = -errno;
+        for (int i = 0; i < n && status == 0 && left > 0; i++) {
+            ssize_t got = read(ev[i].data.fd, buf, sizeof buf);
+            if (got < MSG_SIZE)
+                continue;                 /* one whole message per event in a ping-pong */
+            if (--left > 0)
+                status = send_message(ev[i].data.fd, message);
+        }
+    }
+    *figure = (double)count / ((now_ns() - start) / 1e9);
+    close(ep);
+done:
+    close(fds[0]);
+    close(fds[1]);
+    return status;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static const struct {
@@ -329,6 +447,23 @@ static int run_bench(struct bench *b)
 
 int main(int argc, char **argv)
 {
+    int floor_fifo = argc >= 2 ? strcmp(argv[1], "switch-floor") == 0 : 0;
+    if (argc >= 2 && argc <= 3 && (floor_fifo || strcmp(argv[1], "switch-bare") == 0)) {
+        long count = argc == 3 ? atol(argv[2]) : 20000000;
+        double figure = 0;
+        if (count <= 0 || run_floor(count, floor_fifo, &figure) < 0)
+            return 1;
+        printf("%.2f\n", figure);
+        return 0;
+    }
+    if (argc >= 2 && argc <= 3 && strcmp(argv[1], "pingpong-floor") == 0) {
+        long count = argc == 3 ? atol(argv[2]) : 200000;
+        double figure = 0;
+        if (count <= 0 || run_pingpong_floor(count, &figure) < 0)
+            return 1;
+        printf("%.0f\n", figure);
+        return 0;
+    }
     for (size_t i = 0; argc >= 2 && argc <= 3 && i < sizeof benches / sizeof *benches; i++) {
         if (strcmp(argv[1], benches[i].name) != 0)
             continue;
@@ -344,6 +479,7 @@ int main(int argc, char **argv)
         printf(benches[i].format, b.figure);
         return 0;
     }
-    fprintf(stderr, "usage: calm_bench switch|spawn|memory|pingpong|timer|offload [count]\n");
+    fprintf(stderr, "usage: calm_bench switch|spawn|memory|pingpong|timer|offload|"
+                    "switch-floor|switch-bare|pingpong-floor [count]\n");
     return 2;
 }

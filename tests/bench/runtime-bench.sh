@@ -4,6 +4,8 @@
 # ratio of the medians and the target. Runs of libcalm and of the peer alternate so that
 # drift on a noisy machine hits both alike.
 #   usage: tests/bench/runtime-bench.sh        (BUILD_DIR=build-bench RUNS=5 by default)
+# LOAD=N adds the offload figure once more with N busy processes running beside it (a machine
+# with more runnable threads than CPUs), and PP_FLOOR=1 a bare epoll ping-pong as the floor.
 # CLOCK=cpu times the switch, spawn and ping-pong figures of both sides by the process's
 # CPU time instead of the wall clock: on a machine shared with other work, wall time
 # mostly measures the neighbours (the timer and offload figures stay on the wall clock,
@@ -65,18 +67,43 @@ figure() {
         "$label ($unit)" "$cmin" "$cmed" "$peer" "$pmin" "$pmed" "$ratio" "$target" "$verdict"
 }
 
+# floor LABEL UNIT "CMD": a figure with no peer (what the runtime is built on), min and median
+floor() {
+    local label=$1 unit=$2 cmd=$3 out i
+    out=$(mktemp)
+    for ((i = 0; i < runs; i++)); do $cmd >>"$out"; done
+    read -r fmin fmed < <(stats <"$out")
+    rm -f "$out"
+    printf "%-34s %12.2f %12.2f   (floor)\n" "$label ($unit)" "$fmin" "$fmed"
+}
+
 echo "libcalm benchmarks: $runs runs each, $(uname -m), $(nproc) cores, $(date -u +%FT%TZ)," \
     "$clock clock, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-34s %12s %12s   %-8s %12s %12s   %9s   %s\n" \
     "figure" "libcalm min" "median" "peer" "min" "median" "ratio" "target (libcalm median)"
 figure "context switch" "ns" "<=" 5 asyncio "$on_cpu $calm switch" "$on_cpu $py switch"
+floor "  bare switch, fixed partner" "ns" "$on_cpu $calm switch-bare"
+floor "  bare switch, FIFO ring" "ns" "$on_cpu $calm switch-floor"
 figure "spawn+await" "ns/task" "<=" 150 asyncio "$on_cpu $calm spawn" "$on_cpu $py spawn"
 figure "idle task at 100000 tasks" "B/task" "<=" 6144 asyncio "$calm memory" "$py memory"
 # 400 000 messages (over a second each): shorter runs are mostly noise on a shared machine
 figure "socketpair ping-pong 64 B" "msg/s" ">=1.25peer" - libuv "$on_cpu $calm pingpong 400000" "$on_cpu $uv 400000"
 figure "socketpair ping-pong 64 B" "msg/s" "-" - asyncio "$on_cpu $calm pingpong" "$on_cpu $py pingpong"
+if [ "${PP_FLOOR:-0}" = 1 ]; then
+    floor "  bare epoll ping-pong" "msg/s" "$on_cpu $calm pingpong-floor 400000"
+fi
 figure "0 ms timer re-armed" "ns/firing" "-" - libuv "$calm timer" "$uvw timer"
 figure "thread offload round trip" "us/job" "<=0.5peer" - libuv "$calm offload" "$uvw offload"
+load=${LOAD:-0}
+if [ "$load" -gt 0 ]; then
+    hogs=()
+    for ((i = 0; i < load; i++)); do (while :; do :; done) & hogs+=($!); done
+    trap 'kill "${hogs[@]}" 2>/dev/null' EXIT
+    figure "offload, $load busy processes" "us/job" "<=0.5peer" - libuv "$calm offload" "$uvw offload"
+    kill "${hogs[@]}"
+    wait "${hogs[@]}" 2>/dev/null || true
+    trap - EXIT
+fi
 echo "ratio = libcalm median / peer median: below 1 is better for times and bytes, above 1 for msg/s"
 
 # syscalls NAME N "CALM_CMD" "PEER_CMD": system calls per operation (N operations) under
