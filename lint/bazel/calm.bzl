@@ -43,12 +43,18 @@ calm_bool_flag = rule(
     doc = "A boolean command-line flag of the aspect (--@calm//:NAME).",
 )
 
-# Both actions run outside the sandbox: a summary names its files by absolute path
-# (the directory the action ran in), and the link reads the sources at those paths
-# for NOLINT comments. Outside the sandbox that directory is the execroot, the same
-# for every action of a workspace, so the summaries of one source agree and the link
-# finds them.
-_EXECUTION = {"no-sandbox": "1"}
+# A summary names its files by absolute path, and the link reads the sources at those
+# paths (NOLINT comments, source lines). The execroot's own path differs by sandbox,
+# checkout and machine, so sources and include directories are named through
+# /proc/self/cwd: every summary of a source is the same file wherever it was made, and
+# the link reads what its own execroot (its sandbox) holds. Its report drops the prefix.
+_CWD = "/proc/self/cwd"
+
+def _exec_path(path):
+    """path (relative to the execroot) as every action reaches it in its own."""
+    if path.startswith("/"):
+        return path
+    return _CWD if path in ("", ".") else _CWD + "/" + path
 
 def _package_relative(src, label):
     """The path of src under its package's output directory: PKG/a/b.c -> a/b.c."""
@@ -68,11 +74,11 @@ def calm_compile_flags(ctx, compilation_context):
     flags = ["-D" + d for d in cc.defines.to_list()]
     flags += ["-D" + d for d in getattr(cc, "local_defines", depset()).to_list()]
     for d in cc.includes.to_list():
-        flags += ["-I", d]
+        flags += ["-I", _exec_path(d)]
     for d in cc.quote_includes.to_list():
-        flags += ["-iquote", d]
+        flags += ["-iquote", _exec_path(d)]
     for d in cc.system_includes.to_list():
-        flags += ["-isystem", d]
+        flags += ["-isystem", _exec_path(d)]
     flags += ctx.fragments.cpp.copts
     flags += ctx.fragments.cpp.conlyopts
     flags += getattr(ctx.rule.attr, "copts", [])
@@ -87,7 +93,7 @@ def _summary_action(ctx, lint, compiler, flags, src, headers):
     args.add("--")
     args.add(compiler)
     args.add_all(flags)
-    args.add("-c", src)
+    args.add("-c", _exec_path(src.path))
     ctx.actions.run(
         executable = lint,
         arguments = [args],
@@ -95,7 +101,6 @@ def _summary_action(ctx, lint, compiler, flags, src, headers):
         outputs = [out],
         mnemonic = "CalmSummary",
         progress_message = "calm-lint: summary of %s" % src.short_path,
-        execution_requirements = _EXECUTION,
     )
     return out
 
@@ -113,17 +118,18 @@ def _link_action(ctx, lint, info):
         args.add("--config", config[0])
     args.add_all(info.summaries)
 
-    # the report to the build log as well; a failed link keeps no output, so it is
-    # run (and printed) again by the next build
+    # paths relative to the execroot, and the report to the build log as well; a failed
+    # link keeps no output, so it is run (and printed) again by the next build
     ctx.actions.run_shell(
-        command = 'lint=$1 report=$2; shift 2; "$lint" "$@" -o "$report"; s=$?; cat "$report" 2>/dev/null; exit $s',
+        command = 'lint=$1 report=$2; shift 2; "$lint" "$@" -o "$report.raw"; s=$?; ' +
+                  'sed "s#%s/##g" "$report.raw" >"$report" 2>/dev/null; rm -f "$report.raw"; ' % _CWD +
+                  'cat "$report" 2>/dev/null; exit $s',
         arguments = [args],
         inputs = depset(config, transitive = [info.summaries, info.sources]),
         tools = [lint],
         outputs = [report],
         mnemonic = "CalmLink",
         progress_message = "calm-lint: linking %s" % ctx.label,
-        execution_requirements = _EXECUTION,
     )
     return report
 

@@ -15,9 +15,12 @@ command -v bazel >/dev/null || { echo "skip: bazel is not installed (apt-get ins
 T=$(mktemp -d)
 ROOT=${CALM_BAZEL_OUTPUT_USER_ROOT:-$T/root}
 ACTIONS="python3 $SRC/tests/bazel/actions.py"
-bz() { (cd "$T/ws" && bazel --nohome_rc --output_user_root="$ROOT" --max_idle_secs=600 "$@"); }
+WS=$T/ws
+bz() { (cd "$WS" && bazel --nohome_rc --output_user_root="$ROOT" --max_idle_secs=600 "$@"); }
 cleanup() {
-  bz clean --expunge >/dev/null 2>&1 # the output base and the server go with it
+  for WS in "$T/ws" "$T/other/ws"; do
+    [ -d "$WS" ] && bz clean --expunge >/dev/null 2>&1 # the output base and the server go with it
+  done
   chmod -R u+w "$T" 2>/dev/null
   rm -rf "$T"
 }
@@ -64,21 +67,21 @@ has() { grep -e "$1" "$T/commands" | grep -q -e "$2"; }
 check "aquery: one summary action per source" test "$(grep -c '^CalmSummary' "$T/commands")" -eq 3
 check "aquery: one link action per target with C below it" test "$(grep -c '^CalmLink' "$T/commands")" -eq 3
 check "net.c's summary: its output, the toolchain's compiler, the source" \
-  has '^CalmSummary [^ ]*/bin/net/calm-lint/net/net.c.calm ' " --emit-summary [^ ]*/net.c.calm -- /[^ ]*/[gc]cc .* -c net/net.c$"
+  has '^CalmSummary [^ ]*/bin/net/calm-lint/net/net.c.calm ' \
+  " --emit-summary [^ ]*/net.c.calm -- /[^ ]*/[gc]cc .* -c /proc/self/cwd/net/net.c$"
 check "  its local_defines and copts" has '/net/net.c.calm ' ' -DTICK_MS=100 .* -Wno-unused-parameter '
 check "  a dep's defines (usage requirements)" has '/net/net.c.calm ' ' -DSTORE_FSYNC=1 '
-check "  the workspace as a quote include" has '/net/net.c.calm ' ' -iquote \. '
+check "  the workspace as a quote include, through /proc/self/cwd" has '/net/net.c.calm ' ' -iquote /proc/self/cwd '
 check "store.c's summary: its own defines" has '/store/store.c.calm ' ' -DSTORE_FSYNC=1 '
 check "  not net's local ones" test "$(grep '/store/store.c.calm ' "$T/commands" | grep -c TICK_MS)" -eq 0
-check "both actions run outside the sandbox (the summaries' paths are the execroot's)" \
-  test "$(grep -c ' \[no-sandbox\] ' "$T/commands")" -eq 6
+check "both actions may run in the sandbox" test "$(grep -c ' \[\] ' "$T/commands")" -eq 6
 check "app's link: its summary and its deps', transitively" \
   has '^CalmLink [^ ]*/app.txt ' ' --link --exit-zero [^ ]*/store.c.calm [^ ]*/net.c.calm [^ ]*/main.c.calm$'
 check "store's link: its own summary only" has '^CalmLink [^ ]*/store.txt ' ' --link --exit-zero [^ ]*/store.c.calm$'
 check "a header-only library has no link (nothing to link)" test "$(grep -c '/common/' "$T/commands")" -eq 0
 bz aquery --include_aspects --output=jsonproto --copt=-DFROM_COPT --conlyopt=-DFROM_CONLYOPT \
   'mnemonic("CalmSummary", //store)' 2>/dev/null | $ACTIONS commands /dev/stdin >"$T/commands.opts"
-check "--copt and --conlyopt reach the summaries" grep -q -- "-DFROM_COPT -DFROM_CONLYOPT -c store/store.c" "$T/commands.opts"
+check "--copt and --conlyopt reach the summaries" grep -q -- "-DFROM_COPT -DFROM_CONLYOPT -c /proc/self/cwd/store/store.c" "$T/commands.opts"
 
 build build1
 s=$?
@@ -97,7 +100,7 @@ check "store's alone has no loop, so no finding" test ! -s "$BIN/store/calm-lint
 check "the build log shows the report" grep -q "warning: blocking call 'fopen'" "$T/build1"
 EXECROOT=$(bz info execution_root 2>/dev/null)
 $ACTIONS compdb "$T/aquery.json" "$T/db" "$EXECROOT"
-(cd "$EXECROOT" && "$LINT" --no-cache -p "$T/db") >"$T/plain.txt" 2>/dev/null
+(cd "$EXECROOT" && "$LINT" --no-cache -p "$T/db") 2>/dev/null | sed 's#/proc/self/cwd/##g' >"$T/plain.txt"
 check "app's report is what a plain run over the same compile commands prints" \
   cmp "$BIN/app/calm-lint/app.txt" "$T/plain.txt"
 cp "$BIN/app/calm-lint/app.txt" "$T/app.txt"
@@ -108,6 +111,7 @@ bz clean >/dev/null 2>&1
 build build3
 check "after bazel clean every calm action is a --disk_cache hit" test "$(count build3 ' hit ')" -eq 6
 check "  (Bazel's count)" grep -q "6 remote cache hit" "$T/build3"
+check "the actions ran in the sandbox" grep -q "[0-9] linux-sandbox" "$T/build1"
 check "  and the report is the same" cmp "$BIN/app/calm-lint/app.txt" "$T/app.txt"
 echo '/* edited */' >>"$T/ws/app/main.c"
 build build4
@@ -123,6 +127,20 @@ echo '/* edited */' >>"$T/ws/common/common.h"
 build build5h
 check "a changed header re-runs the summaries of every target that sees it" \
   test "$(count build5h '^CalmSummary run')" -eq 3 -a "$(count build5h '^CalmLink run')" -eq 3
+
+# another checkout at another path, sharing the cache: what it takes from the cache names
+# its own files, so a link it runs shows their lines, relative to its execroot
+mkdir "$T/other"
+cp -r "$T/ws" "$T/other/ws"
+rm -f "$T"/other/ws/bazel-*
+echo '/* edited elsewhere */' >>"$T/other/ws/app/main.c"
+WS=$T/other/ws build elsewhere
+check "another checkout takes the summaries it shares from the cache" test "$(count elsewhere '^CalmSummary hit')" -eq 2
+check "  runs main.c's and app's link" test "$(count elsewhere ' run ')" -eq 2
+has_line() { grep -A1 "^store/store.c:9:13: warning: blocking call 'fopen'" "$1" | grep -q 'fopen(JOURNAL_PATH, "a");'; }
+check "  and its report names store.c by its own path, with its line" has_line "$T/other/ws/bazel-bin/app/calm-lint/app.txt"
+check "  the same report as the first checkout's" cmp "$T/other/ws/bazel-bin/app/calm-lint/app.txt" "$T/app.txt"
+(WS=$T/other/ws bz clean --expunge >/dev/null 2>&1)
 
 build build6 --@calm//:config=//:quiet.calm-lint.json
 check "--@calm//:config: the link reads that configuration" test ! -s "$BIN/app/calm-lint/app.txt"
