@@ -199,6 +199,7 @@ typedef struct {
   size_t done;
   bool progress;
   char *cwd; /* progress names files relative to it (taken before any parse) */
+  int progress_fd; /* CALM_LINT_PROGRESS_FD: "done total" lines for calm-lint --lsp, or -1 */
 } sched;
 
 static int64_t now_ms(void) {
@@ -209,6 +210,7 @@ static int64_t now_ms(void) {
 
 static void report_progress(sched *s, const char *file) {
   size_t done = ++s->done;
+  if (s->progress_fd >= 0) dprintf(s->progress_fd, "%zu %zu\n", done, s->w->n);
   if (!s->progress) return;
   /* the path, not the base name: many projects have a util.c in every directory */
   size_t n = s->cwd ? strlen(s->cwd) : 0;
@@ -321,7 +323,11 @@ void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsave
   if (threads < 1) threads = 1;
   if ((size_t)threads > n) threads = n ? (int)n : 1;
   sched s = {&w, xcalloc((size_t)threads, sizeof(slot)), threads, summaries, 0, progress,
-             progress ? getcwd(NULL, 0) : NULL};
+             progress ? getcwd(NULL, 0) : NULL, -1};
+  /* the language server runs calm-lint on each buffer and shows these as it goes */
+  const char *pfd_env = getenv("CALM_LINT_PROGRESS_FD");
+  if (pfd_env && atoi(pfd_env) > 2) s.progress_fd = atoi(pfd_env);
+  if (s.progress_fd >= 0) dprintf(s.progress_fd, "0 %zu\n", n);
   struct pollfd *pfd = xcalloc((size_t)threads, sizeof *pfd);
   CXIndex local = NULL; /* for jobs no worker process could be started for */
   size_t next = 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../base/base.h"
+#include "text.h"
 
 #ifndef CALM_SOURCE_DIR
 #define CALM_SOURCE_DIR ""
@@ -63,10 +64,27 @@ static char *self_path(void) {
   return xstrdup(buf);
 }
 
-/* Runs argv with `input` on its stdin; collects stdout and stderr. Returns the exit
- * status, or -1 if it could not run. */
-static int run_child(char **argv, const char *cwd, const char *input, char **out, char **err) {
-  int in[2], o[2], e[2];
+/* Calls the progress callback for each whole "done total" line in `sb`, keeping a
+ * partial last line for the next read. */
+static void take_progress(strbuf *sb, const check_progress *pr) {
+  char *line = sb->data, *nl;
+  while ((nl = memchr(line, '\n', sb->len - (size_t)(line - sb->data))) != NULL) {
+    *nl = '\0';
+    unsigned long done, total;
+    if (sscanf(line, "%lu %lu", &done, &total) == 2 && pr && pr->fn) pr->fn((unsigned)done, (unsigned)total, pr->ctx);
+    line = nl + 1;
+  }
+  size_t rest = sb->len - (size_t)(line - sb->data);
+  memmove(sb->data, line, rest);
+  sb->len = rest;
+}
+
+/* Runs argv with `input` on its stdin; collects stdout and stderr, and passes the
+ * parse's progress (fd 3 of the child, CALM_LINT_PROGRESS_FD) on as it comes.
+ * Returns the exit status, or -1 if it could not run. */
+static int run_child(char **argv, const char *cwd, const char *input, const check_progress *progress, char **out,
+                     char **err) {
+  int in[2], o[2], e[2], pr[2];
   *out = *err = NULL;
   if (pipe2(in, O_CLOEXEC) != 0) return -1;
   if (pipe2(o, O_CLOEXEC) != 0) {
@@ -77,11 +95,19 @@ static int run_child(char **argv, const char *cwd, const char *input, char **out
     close(in[0]), close(in[1]), close(o[0]), close(o[1]);
     return -1;
   }
+  if (pipe2(pr, O_CLOEXEC) != 0) {
+    close(in[0]), close(in[1]), close(o[0]), close(o[1]), close(e[0]), close(e[1]);
+    return -1;
+  }
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(o[1], 1);
     dup2(e[1], 2);
+    /* last: only in[0] can have been fd 3, and it is copied by now */
+    if (pr[1] == 3) fcntl(3, F_SETFD, 0);
+    else dup2(pr[1], 3);
+    setenv("CALM_LINT_PROGRESS_FD", "3", 1);
     if (cwd && chdir(cwd) != 0) _exit(127);
     execv(argv[0], argv);
     _exit(127);
@@ -89,12 +115,13 @@ static int run_child(char **argv, const char *cwd, const char *input, char **out
   close(in[0]);
   close(o[1]);
   close(e[1]);
+  close(pr[1]);
   if (pid < 0) {
-    close(in[1]), close(o[0]), close(e[0]);
+    close(in[1]), close(o[0]), close(e[0]), close(pr[0]);
     return -1;
   }
   /* calm-lint reads all of stdin before it writes anything, so the buffer can be
-   * written whole first; stdout and stderr are then drained together */
+   * written whole first; stdout, stderr and the progress are then drained together */
   size_t len = strlen(input), off = 0;
   while (off < len) {
     ssize_t n = write(in[1], input + off, len - off);
@@ -103,26 +130,30 @@ static int run_child(char **argv, const char *cwd, const char *input, char **out
     off += (size_t)n;
   }
   close(in[1]);
-  strbuf sout = {0}, serr = {0};
-  struct pollfd p[2] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
-  int open_fds = 2;
+  strbuf sout = {0}, serr = {0}, sprog = {0};
+  strbuf *bufs[3] = {&sout, &serr, &sprog};
+  struct pollfd p[3] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}, {pr[0], POLLIN, 0}};
+  int open_fds = 3;
   while (open_fds > 0) {
-    if (poll(p, 2, -1) < 0) {
+    if (poll(p, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
       if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[65536];
       ssize_t n = read(p[i].fd, buf, sizeof buf);
-      if (n > 0) sb_appendn(i == 0 ? &sout : &serr, buf, (size_t)n);
-      else if (n == 0 || errno != EINTR) {
+      if (n > 0) {
+        sb_appendn(bufs[i], buf, (size_t)n);
+        if (i == 2) take_progress(&sprog, progress);
+      } else if (n == 0 || errno != EINTR) {
         close(p[i].fd);
         p[i].fd = -1;
         open_fds--;
       }
     }
   }
+  sb_free(&sprog);
   int st = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
@@ -132,26 +163,6 @@ static int run_child(char **argv, const char *cwd, const char *input, char **out
 }
 
 /* ---- positions ---- */
-
-/* LSP counts columns in UTF-16 code units, clang in bytes: convert with the line's
- * text. `text` may be NULL (the column is then taken as is). */
-static unsigned utf16_col(const char *text, unsigned line, unsigned byte_col) {
-  if (!text || byte_col == 0) return byte_col ? byte_col - 1 : 0;
-  const char *p = text;
-  for (unsigned l = 1; l < line && p; l++) {
-    p = strchr(p, '\n');
-    if (p) p++;
-  }
-  if (!p) return byte_col - 1;
-  unsigned units = 0;
-  for (unsigned b = 0; b + 1 < byte_col && p[b] && p[b] != '\n';) {
-    unsigned char c = (unsigned char)p[b];
-    unsigned n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    units += n == 4 ? 2 : 1;
-    b += n;
-  }
-  return units;
-}
 
 typedef struct {
   const char *doc_path, *doc_text;
@@ -176,7 +187,7 @@ static bool free_text(const char *key, void *value, void *ctx) {
 static cJSON *position(text_source *ts, const char *path, unsigned line, unsigned col) {
   cJSON *p = cJSON_CreateObject();
   cJSON_AddNumberToObject(p, "line", line ? line - 1 : 0);
-  cJSON_AddNumberToObject(p, "character", utf16_col(text_of(ts, path), line, col));
+  cJSON_AddNumberToObject(p, "character", text_lsp_character(text_of(ts, path), line, col));
   return p;
 }
 
@@ -214,6 +225,49 @@ static int lsp_severity(const char *s) {
   return 2;
 }
 
+/* A fix's edit as a TextEdit: an insertion keeps its empty range. */
+static cJSON *text_edit(text_source *ts, const char *file, const cJSON *e) {
+  cJSON *te = cJSON_CreateObject();
+  cJSON *r = cJSON_AddObjectToObject(te, "range");
+  unsigned line = num(e, "line"), eline = num(e, "end_line");
+  cJSON_AddItemToObject(r, "start", position(ts, file, line, num(e, "column")));
+  cJSON_AddItemToObject(r, "end", position(ts, file, eline ? eline : line, num(e, "end_column")));
+  cJSON_AddStringToObject(te, "newText", str(e, "text"));
+  return te;
+}
+
+/* The finding's fixes as code actions take them: a title, whether it is the one to
+ * prefer (the first safe fix; an unsafe one changes behaviour and is only offered),
+ * and a WorkspaceEdit's `changes`, TextEdits by URI. NULL without fixes. */
+static cJSON *lsp_fixes(text_source *ts, const cJSON *d, const char *cwd) {
+  const cJSON *fixes = cJSON_GetObjectItemCaseSensitive(d, "fixes");
+  if (cJSON_GetArraySize(fixes) == 0) return NULL;
+  cJSON *out = cJSON_CreateArray();
+  bool preferred = false;
+  const cJSON *f;
+  cJSON_ArrayForEach(f, fixes) {
+    cJSON *changes = cJSON_CreateObject();
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(f, "edits")) {
+      char *file = path_absolute(str(e, "file"), cwd);
+      char *uri = uri_from_path(file);
+      cJSON *list = cJSON_GetObjectItemCaseSensitive(changes, uri);
+      if (!list) list = cJSON_AddArrayToObject(changes, uri);
+      cJSON_AddItemToArray(list, text_edit(ts, file, e));
+      free(uri);
+      free(file);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "title", str(f, "description"));
+    bool safe = strcmp(str(f, "applicability"), "safe") == 0;
+    cJSON_AddBoolToObject(o, "isPreferred", safe && !preferred);
+    preferred |= safe;
+    cJSON_AddItemToObject(o, "changes", changes);
+    cJSON_AddItemToArray(out, o);
+  }
+  return out;
+}
+
 static cJSON *to_diagnostic(text_source *ts, const cJSON *d, const char *path, const char *cwd) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddItemToObject(o, "range", range(ts, path, num(d, "line"), num(d, "column"), num(d, "end_line"),
@@ -226,6 +280,8 @@ static cJSON *to_diagnostic(text_source *ts, const cJSON *d, const char *path, c
   free(href);
   cJSON_AddStringToObject(o, "source", "calm-lint");
   cJSON_AddStringToObject(o, "message", str(d, "message"));
+  cJSON *fixes = lsp_fixes(ts, d, cwd);
+  if (fixes) cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "data"), "fixes", fixes);
   const cJSON *trace = cJSON_GetObjectItemCaseSensitive(d, "trace");
   if (cJSON_GetArraySize(trace) > 0) {
     cJSON *rel = cJSON_AddArrayToObject(o, "relatedInformation");
@@ -258,33 +314,54 @@ static cJSON *error_diagnostic(text_source *ts, const cJSON *e, const char *path
   return o;
 }
 
+/* argv for calm-lint: args, then `extra` options before any `--` (after it everything
+ * is a compiler flag), then `tail` at the very end. Room for `tail`'s one entry. */
+static char **lint_argv(char *self, const char *const *args, int nargs, const char *const *extra, int nextra,
+                        const char *tail) {
+  char **argv = xcalloc((size_t)nargs + (size_t)nextra + 3, sizeof *argv);
+  int k = 0;
+  argv[k++] = self;
+  for (int i = 0; i < nargs; i++) argv[k++] = (char *)args[i];
+  int insert = k;
+  for (int i = 1; i < k; i++)
+    if (strcmp(argv[i], "--") == 0) insert = i;
+  memmove(argv + insert + nextra, argv + insert, (size_t)(k - insert) * sizeof *argv);
+  for (int i = 0; i < nextra; i++) argv[insert + i] = (char *)extra[i];
+  k += nextra;
+  if (tail) argv[k++] = (char *)tail;
+  return argv;
+}
+
+char *check_dump_ir(const char *const *args, int nargs, const char *cwd) {
+  char *self = self_path();
+  const char *extra[] = {"--dump-ir", "--quiet"};
+  char **argv = lint_argv(self, args, nargs, extra, 2, NULL);
+  char *out, *err;
+  run_child(argv, cwd, "", NULL, &out, &err);
+  free(argv);
+  free(self);
+  free(err);
+  if (out && !*out) {
+    free(out);
+    out = NULL;
+  }
+  return out;
+}
+
 cJSON *check_document(const char *path, const char *text, const char *const *args, int nargs, const char *cwd,
-                      char **log) {
+                      const check_progress *progress, char **log) {
   *log = NULL;
   char *self = self_path();
   cJSON *diags = cJSON_CreateArray();
   /* without a compile database (none found upward), the file is linted alone, with
    * no flags: better some findings than none */
   for (int attempt = 0; attempt < 2; attempt++) {
-    char **argv = xcalloc((size_t)nargs + 10, sizeof *argv);
-    int k = 0;
-    argv[k++] = self;
     bool have_flags = false;
-    for (int i = 0; i < nargs; i++) {
-      argv[k++] = (char *)args[i];
-      have_flags |= strcmp(args[i], "--") == 0;
-    }
-    /* options go before any `--` (after it everything is a compiler flag) */
-    int insert = k;
-    for (int i = 1; i < k; i++)
-      if (strcmp(argv[i], "--") == 0) insert = i;
+    for (int i = 0; i < nargs; i++) have_flags |= strcmp(args[i], "--") == 0;
     const char *extra[] = {"--format", "json", "--stdin-filename", path};
-    memmove(argv + insert + 4, argv + insert, (size_t)(k - insert) * sizeof *argv);
-    for (int i = 0; i < 4; i++) argv[insert + i] = (char *)extra[i];
-    k += 4;
-    if (attempt == 1) argv[k++] = "--";
+    char **argv = lint_argv(self, args, nargs, extra, 4, attempt == 1 ? "--" : NULL);
     char *out, *err;
-    int status = run_child(argv, cwd, text, &out, &err);
+    int status = run_child(argv, cwd, text, progress, &out, &err);
     free(argv);
     cJSON *root = out && *out ? cJSON_Parse(out) : NULL;
     free(out);

@@ -1,6 +1,8 @@
 /* The Language Server: lifecycle (initialize, shutdown, exit), open documents, and
  * when to lint them. Opening and saving lint at once; typing is debounced, so a
- * burst of changes costs one lint once the user pauses. */
+ * burst of changes costs one lint once the user pauses; a file changed on disk (a
+ * watched file, or another document saved) re-lints the open documents that depend
+ * on it. Lints that parse more than the buffer show their progress. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -10,15 +12,19 @@
 #include <unistd.h>
 
 #include "../base/base.h"
+#include "actions.h"
 #include "check.h"
+#include "deps.h"
 #include "jsonrpc.h"
 #include "lsp.h"
+#include "text.h"
 
 #ifndef CALM_VERSION
 #define CALM_VERSION "0"
 #endif
 
 #define DEBOUNCE_MS 300
+#define REFRESH_MS 50 /* a save comes with a watched-file change of the same file: one refresh */
 
 enum { ERR_INVALID_REQUEST = -32600, ERR_METHOD_NOT_FOUND = -32601, ERR_NOT_INITIALIZED = -32002 };
 
@@ -26,6 +32,8 @@ typedef struct {
   char *uri, *path, *text;
   int version;
   long long due; /* monotonic ms when to lint; 0: nothing pending */
+  bool out_of_sync; /* an edit could not be applied: no lint until the whole text comes again */
+  cJSON *diags;     /* as last published: for code actions and the files their traces name */
 } document;
 
 typedef struct {
@@ -34,7 +42,13 @@ typedef struct {
   char *cwd;       /* where lint runs: the workspace root, else our own directory */
   int debounce_ms;
   bool initialized, shutdown;
+  bool can_progress; /* the client shows progress the server starts (window.workDoneProgress) */
+  bool can_watch;    /* the client watches files for the server (dynamic registration) */
+  int next_id;       /* of the requests the server sends */
+  unsigned progress_runs;
   VEC(document) docs;
+  VEC(char *) changed;  /* files changed on disk, not yet looked at */
+  long long changed_due; /* when to look at them; 0: none */
 } server;
 
 static long long now_ms(void) {
@@ -61,7 +75,9 @@ static void log_message(int type, const char *text) {
   rpc_write(1, rpc_notification("window/logMessage", p));
 }
 
-static void publish(const document *d, cJSON *diagnostics) {
+static void publish(document *d, cJSON *diagnostics) {
+  cJSON_Delete(d->diags);
+  d->diags = cJSON_Duplicate(diagnostics, 1);
   cJSON *p = cJSON_CreateObject();
   cJSON_AddStringToObject(p, "uri", d->uri);
   cJSON_AddNumberToObject(p, "version", d->version);
@@ -69,10 +85,73 @@ static void publish(const document *d, cJSON *diagnostics) {
   rpc_write(1, rpc_notification("textDocument/publishDiagnostics", p));
 }
 
+static void request(server *s, const char *method, cJSON *params) {
+  cJSON *m = rpc_notification(method, params);
+  cJSON_AddNumberToObject(m, "id", ++s->next_id);
+  rpc_write(1, m);
+}
+
+/* ---- progress: $/progress under a token the server creates, one per build ---- */
+
+typedef struct {
+  server *s;
+  char *token; /* NULL until the lint turns out to parse more than the buffer */
+  unsigned done, total;
+} progress_run;
+
+static void send_progress(const progress_run *p, const char *kind, char *message, bool percentage) {
+  cJSON *params = cJSON_CreateObject();
+  cJSON_AddStringToObject(params, "token", p->token);
+  cJSON *v = cJSON_AddObjectToObject(params, "value");
+  cJSON_AddStringToObject(v, "kind", kind);
+  if (strcmp(kind, "begin") == 0) {
+    cJSON_AddStringToObject(v, "title", "calm-lint");
+    cJSON_AddBoolToObject(v, "cancellable", 0);
+  }
+  cJSON_AddStringToObject(v, "message", message);
+  if (percentage) cJSON_AddNumberToObject(v, "percentage", p->total ? p->done * 100 / p->total : 0);
+  free(message);
+  rpc_write(1, rpc_notification("$/progress", params));
+}
+
+static void on_progress(unsigned done, unsigned total, void *ctx) {
+  progress_run *p = ctx;
+  /* one unit is the buffer itself: that is every lint, not a build worth showing */
+  if (!p->s->can_progress || total < 2) return;
+  p->done = done;
+  p->total = total;
+  if (!p->token) {
+    /* the create request is not waited for: the client reads it before what follows */
+    p->token = xasprintf("calm-lint/summaries/%u", ++p->s->progress_runs);
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "token", p->token);
+    request(p->s, "window/workDoneProgress/create", params);
+    send_progress(p, "begin", xasprintf("building summaries: %u/%u units", done, total), true);
+    return;
+  }
+  send_progress(p, "report", xasprintf("building summaries: %u/%u units", done, total), true);
+}
+
 static void lint_doc(server *s, document *d) {
   d->due = 0;
+  if (d->out_of_sync) return;
   char *log = NULL;
-  cJSON *diags = check_document(d->path, d->text, s->args, s->nargs, s->cwd, &log);
+  progress_run run = {s, NULL, 0, 0};
+  check_progress progress = {on_progress, &run};
+  cJSON *diags = check_document(d->path, d->text, s->args, s->nargs, s->cwd, &progress, &log);
+  if (run.token) {
+    char *message;
+    if (log) {
+      size_t n = strcspn(log, "\n");
+      message = xasprintf("failed: %.*s", (int)n, log);
+    } else if (run.done < run.total) {
+      message = xasprintf("stopped after %u of %u units", run.done, run.total);
+    } else {
+      message = xasprintf("%u units", run.total);
+    }
+    send_progress(&run, "end", message, false);
+    free(run.token);
+  }
   if (log) {
     char *msg = xasprintf("calm-lint: %s: %s", d->path, log);
     log_message(1, msg);
@@ -87,8 +166,10 @@ static cJSON *capabilities(void) {
   cJSON *caps = cJSON_AddObjectToObject(r, "capabilities");
   cJSON *sync = cJSON_AddObjectToObject(caps, "textDocumentSync");
   cJSON_AddBoolToObject(sync, "openClose", 1);
-  cJSON_AddNumberToObject(sync, "change", 1); /* full text: a C file is small and calm-lint reads it whole */
+  cJSON_AddNumberToObject(sync, "change", 2); /* incremental: a keystroke sends its edit, not the file */
   cJSON_AddBoolToObject(cJSON_AddObjectToObject(sync, "save"), "includeText", 0);
+  cJSON *actions = cJSON_AddObjectToObject(caps, "codeActionProvider");
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(actions, "codeActionKinds"), cJSON_CreateString("quickfix"));
   cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
   cJSON_AddStringToObject(info, "name", "calm-lint");
   cJSON_AddStringToObject(info, "version", CALM_VERSION);
@@ -108,7 +189,31 @@ static void initialize(server *s, const cJSON *params) {
   const cJSON *opts = cJSON_GetObjectItemCaseSensitive(params, "initializationOptions");
   const cJSON *deb = cJSON_GetObjectItemCaseSensitive(opts, "debounce_ms");
   if (cJSON_IsNumber(deb) && deb->valuedouble >= 0 && deb->valuedouble <= 60000) s->debounce_ms = deb->valueint;
+  const cJSON *caps = cJSON_GetObjectItemCaseSensitive(params, "capabilities");
+  s->can_progress = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(caps, "window"), "workDoneProgress"));
+  s->can_watch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(caps, "workspace"), "didChangeWatchedFiles"),
+      "dynamicRegistration"));
   s->initialized = true;
+}
+
+/* Asks the client to tell of changes to what a lint reads: sources, headers, the
+ * compile database and the configuration. */
+static void register_watchers(server *s) {
+  static const char *const globs[] = {"**/*.c", "**/*.h", "**/compile_commands.json", "**/.calm-lint.json"};
+  cJSON *params = cJSON_CreateObject();
+  cJSON *reg = cJSON_CreateObject();
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(params, "registrations"), reg);
+  cJSON_AddStringToObject(reg, "id", "calm-lint/watch");
+  cJSON_AddStringToObject(reg, "method", "workspace/didChangeWatchedFiles");
+  cJSON *watchers = cJSON_AddArrayToObject(cJSON_AddObjectToObject(reg, "registerOptions"), "watchers");
+  for (size_t i = 0; i < sizeof globs / sizeof *globs; i++) {
+    cJSON *w = cJSON_CreateObject();
+    cJSON_AddStringToObject(w, "globPattern", globs[i]);
+    cJSON_AddItemToArray(watchers, w);
+  }
+  request(s, "client/registerCapability", params);
 }
 
 static void open_doc(server *s, const cJSON *td) {
@@ -118,7 +223,7 @@ static void open_doc(server *s, const cJSON *td) {
   if (!path) return; /* not a file on disk: nothing calm-lint can give flags for */
   document *d = find_doc(s, uri);
   if (!d) {
-    document nd = {xstrdup(uri), path, NULL, 0, 0};
+    document nd = {xstrdup(uri), path, NULL, 0, 0, false, NULL};
     VEC_PUSH(s->docs, nd);
     d = &s->docs.items[s->docs.len - 1];
   } else {
@@ -126,25 +231,76 @@ static void open_doc(server *s, const cJSON *td) {
   }
   free(d->text);
   d->text = xstrdup(text);
+  d->out_of_sync = false;
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(td, "version");
   d->version = cJSON_IsNumber(v) ? v->valueint : 0;
   d->due = now_ms();
+}
+
+static bool get_uint(const cJSON *o, const char *key, unsigned *out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 4294967295.0) return false;
+  *out = (unsigned)v->valuedouble;
+  return true;
+}
+
+/* Applies one incremental change; NULL, or why it cannot be (malloc'd). */
+static char *apply_change(document *d, const cJSON *range, const char *text) {
+  const cJSON *start = cJSON_GetObjectItemCaseSensitive(range, "start");
+  const cJSON *end = cJSON_GetObjectItemCaseSensitive(range, "end");
+  unsigned sl, sc, el, ec;
+  if (!get_uint(start, "line", &sl) || !get_uint(start, "character", &sc) || !get_uint(end, "line", &el) ||
+      !get_uint(end, "character", &ec))
+    return xstrdup("a change whose range is not two positions");
+  char *error = NULL;
+  text_apply_edit(&d->text, sl, sc, el, ec, text, &error);
+  return error;
 }
 
 static void change_doc(server *s, const cJSON *params) {
   const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
   document *d = jstr(td, "uri") ? find_doc(s, jstr(td, "uri")) : NULL;
   if (!d) return;
-  /* full sync: the last change holds the whole text */
-  const cJSON *changes = cJSON_GetObjectItemCaseSensitive(params, "contentChanges");
-  const cJSON *last = cJSON_GetArrayItem(changes, cJSON_GetArraySize(changes) - 1);
-  const char *text = jstr(last, "text");
-  if (!text) return;
-  free(d->text);
-  d->text = xstrdup(text);
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(td, "version");
   if (cJSON_IsNumber(v)) d->version = v->valueint;
-  d->due = now_ms() + s->debounce_ms;
+  /* in order: each edit's range is in the text the ones before it left */
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(params, "contentChanges")) {
+    const char *text = jstr(c, "text");
+    const cJSON *range = cJSON_GetObjectItemCaseSensitive(c, "range");
+    char *error = NULL;
+    if (!text) {
+      error = xstrdup("a change without text");
+    } else if (!range) { /* the whole text: also what puts a document back in sync */
+      free(d->text);
+      d->text = xstrdup(text);
+      d->out_of_sync = false;
+    } else if (!d->out_of_sync) {
+      error = apply_change(d, range, text);
+    }
+    if (error && !d->out_of_sync) {
+      /* the client's text and ours now differ: findings at our positions would be
+       * wrong, so none are shown until the whole text comes again */
+      char *line = xasprintf("calm-lint: lsp: %s, version %d: %s; its findings are not shown until it is reopened",
+                             d->path, d->version, error);
+      fprintf(stderr, "%s\n", line);
+      log_message(1, line);
+      free(line);
+      d->out_of_sync = true;
+      publish(d, cJSON_CreateArray());
+    }
+    free(error);
+  }
+  d->due = d->out_of_sync ? 0 : now_ms() + s->debounce_ms;
+}
+
+/* A file changed on disk: the open documents that depend on it are looked at once
+ * the burst of changes is over. */
+static void file_changed(server *s, const char *path) {
+  for (size_t i = 0; i < s->changed.len; i++)
+    if (strcmp(s->changed.items[i], path) == 0) return;
+  VEC_PUSH(s->changed, xstrdup(path));
+  if (!s->changed_due) s->changed_due = now_ms() + REFRESH_MS;
 }
 
 static void save_doc(server *s, const cJSON *params) {
@@ -155,8 +311,92 @@ static void save_doc(server *s, const cJSON *params) {
   if (text) {
     free(d->text);
     d->text = xstrdup(text);
+    d->out_of_sync = false;
   }
   d->due = now_ms();
+  file_changed(s, d->path); /* the others that depend on it */
+}
+
+static void watched_files(server *s, const cJSON *params) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(params, "changes")) {
+    char *path = jstr(c, "uri") ? uri_to_path(jstr(c, "uri")) : NULL;
+    if (path) file_changed(s, path);
+    free(path);
+  }
+}
+
+static bool is_named(const char *path, const char *name) {
+  const char *slash = strrchr(path, '/');
+  return strcmp(slash ? slash + 1 : path, name) == 0;
+}
+
+/* Whether a finding of `d` has a step in `path`: its chain runs through that file. */
+static bool traced_through(const document *d, const char *path) {
+  const cJSON *diag, *info;
+  cJSON_ArrayForEach(diag, d->diags) {
+    cJSON_ArrayForEach(info, cJSON_GetObjectItemCaseSensitive(diag, "relatedInformation")) {
+      const char *uri = jstr(cJSON_GetObjectItemCaseSensitive(info, "location"), "uri");
+      char *p = uri ? uri_to_path(uri) : NULL;
+      bool hit = p && strcmp(p, path) == 0;
+      free(p);
+      if (hit) return true;
+    }
+  }
+  return false;
+}
+
+/* Marks for a lint the open documents that depend on the files changed on disk:
+ * all of them after a change to a compile database or configuration; else those
+ * that include a changed file, whose findings' chains run through one, or whose
+ * unit is linked by calls with a unit that is or includes one, in the project's IR
+ * as it is now. */
+static void refresh(server *s) {
+  s->changed_due = 0;
+  bool all = false;
+  for (size_t i = 0; i < s->changed.len; i++)
+    all |= is_named(s->changed.items[i], "compile_commands.json") || is_named(s->changed.items[i], ".calm-lint.json");
+  deps_graph *g = NULL;
+  if (!all && s->docs.len) {
+    char *dump = check_dump_ir(s->args, s->nargs, s->cwd);
+    g = deps_graph_new(dump);
+    free(dump);
+    for (size_t i = 0; i < s->docs.len; i++) deps_graph_set_text(g, s->docs.items[i].path, s->docs.items[i].text);
+  }
+  long long t = now_ms();
+  for (size_t i = 0; i < s->docs.len; i++) {
+    document *d = &s->docs.items[i];
+    bool dep = all;
+    for (size_t k = 0; k < s->changed.len && !dep; k++) {
+      const char *f = s->changed.items[k];
+      if (strcmp(f, d->path) == 0) continue; /* the buffer, not the disk, is its text */
+      dep = traced_through(d, f) || (g && deps_graph_depends(g, d->path, f));
+    }
+    if (dep && !d->out_of_sync && (!d->due || d->due > t)) d->due = t;
+  }
+  deps_graph_free(g);
+  for (size_t i = 0; i < s->changed.len; i++) free(s->changed.items[i]);
+  s->changed.len = 0;
+}
+
+static void code_action(server *s, const cJSON *id, const cJSON *params) {
+  const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
+  document *d = jstr(td, "uri") ? find_doc(s, jstr(td, "uri")) : NULL;
+  const cJSON *range = cJSON_GetObjectItemCaseSensitive(params, "range");
+  unsigned first = 0, last = 0;
+  if (!d || d->out_of_sync || !get_uint(cJSON_GetObjectItemCaseSensitive(range, "start"), "line", &first) ||
+      !get_uint(cJSON_GetObjectItemCaseSensitive(range, "end"), "line", &last)) {
+    rpc_write(1, rpc_response(id, cJSON_CreateArray()));
+    return;
+  }
+  rpc_write(1, rpc_response(id, actions_for_range(d->uri, d->text, d->diags, first, last)));
+}
+
+static void free_doc(document *d) {
+  free(d->uri);
+  free(d->path);
+  free(d->text);
+  cJSON_Delete(d->diags);
 }
 
 static void close_doc(server *s, const cJSON *params) {
@@ -164,9 +404,7 @@ static void close_doc(server *s, const cJSON *params) {
   document *d = jstr(td, "uri") ? find_doc(s, jstr(td, "uri")) : NULL;
   if (!d) return;
   publish(d, cJSON_CreateArray()); /* a closed file keeps no stale marks */
-  free(d->uri);
-  free(d->path);
-  free(d->text);
+  free_doc(d);
   *d = s->docs.items[--s->docs.len];
 }
 
@@ -193,6 +431,8 @@ static int handle(server *s, const cJSON *msg) {
   if (strcmp(method, "shutdown") == 0) {
     s->shutdown = true;
     rpc_write(1, rpc_response(id, NULL));
+  } else if (strcmp(method, "initialized") == 0) {
+    if (s->can_watch) register_watchers(s);
   } else if (strcmp(method, "textDocument/didOpen") == 0) {
     open_doc(s, cJSON_GetObjectItemCaseSensitive(params, "textDocument"));
   } else if (strcmp(method, "textDocument/didChange") == 0) {
@@ -201,6 +441,10 @@ static int handle(server *s, const cJSON *msg) {
     save_doc(s, params);
   } else if (strcmp(method, "textDocument/didClose") == 0) {
     close_doc(s, params);
+  } else if (strcmp(method, "workspace/didChangeWatchedFiles") == 0) {
+    watched_files(s, params);
+  } else if (strcmp(method, "textDocument/codeAction") == 0 && id) {
+    code_action(s, id, params);
   } else if (id) {
     rpc_write(1, rpc_error(id, ERR_METHOD_NOT_FOUND, "method not supported by calm-lint"));
   } /* other notifications (initialized, $/cancelRequest, ...) need nothing */
@@ -220,7 +464,7 @@ int lsp_serve(const char *const *args, int n) {
   rpc_reader_init(&in, 0);
   int status = -1;
   while (status < 0) {
-    long long due = 0;
+    long long due = s.changed_due;
     for (size_t i = 0; i < s.docs.len; i++)
       if (s.docs.items[i].due && (!due || s.docs.items[i].due < due)) due = s.docs.items[i].due;
     long long wait = due ? due - now_ms() : -1;
@@ -247,15 +491,17 @@ int lsp_serve(const char *const *args, int n) {
       continue;
     }
     long long t = now_ms();
+    if (s.changed_due && s.changed_due <= t && !s.shutdown) {
+      refresh(&s);
+      t = now_ms();
+    }
     for (size_t i = 0; i < s.docs.len && !s.shutdown; i++)
       if (s.docs.items[i].due && s.docs.items[i].due <= t) lint_doc(&s, &s.docs.items[i]);
   }
-  for (size_t i = 0; i < s.docs.len; i++) {
-    free(s.docs.items[i].uri);
-    free(s.docs.items[i].path);
-    free(s.docs.items[i].text);
-  }
+  for (size_t i = 0; i < s.docs.len; i++) free_doc(&s.docs.items[i]);
   VEC_FREE(s.docs);
+  for (size_t i = 0; i < s.changed.len; i++) free(s.changed.items[i]);
+  VEC_FREE(s.changed);
   rpc_reader_free(&in);
   free(s.cwd);
   return status;
