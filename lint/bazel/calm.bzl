@@ -18,7 +18,7 @@ summary and the links above it; all actions are cached (also by --disk_cache).
 
 The report of TARGET is bazel-bin/PKG/calm-lint/TARGET.txt, also printed by the link.
 --@calm//:fail_on_findings makes a finding fail the build; --@calm//:config=LABEL names
-the .calm-lint.json the link reads.
+the .calm-lint.json the link reads. Linux only: files are named through /proc/self/cwd.
 """
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")

@@ -2,7 +2,8 @@
 # calm-lint's Bazel aspect (lint/bazel/calm.bzl) on the example workspace, offline:
 # the command lines it forms (aquery), one summary action per source and one link per
 # target, a report equal to a plain run's, hits in --disk_cache after `bazel clean`, a
-# changed .c re-running only its summary and the links above it, and the two flags.
+# changed .c re-running only its summary and the links above it, a copy of the
+# workspace at another path served its own files' summaries by that cache, the flags.
 # Offline means @rules_cc and @rules_java (which Bazel 4.2's WORKSPACE suffix fetches)
 # are the stubs in offline/, and the cc toolchain is the one autoconfigured from gcc.
 # Usage: bazel_test.sh CALM_LINT SOURCE_DIR
