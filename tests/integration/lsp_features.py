@@ -118,6 +118,19 @@ check(not [m for m in seen if m.get("method") == "client/registerCapability"],
       "a client without dynamic registration is not asked to watch files")
 c.close()
 
+# a lint that fails after its parse began (here: its report cannot be written) still
+# ends the progress, saying why
+shutil.rmtree(work + "/build/.calm-lint-cache", ignore_errors=True)
+c = Client(calm_lint, ["-p", "build", "-o", work + "/no/such/dir/out.json"], work)
+c.initialize(uri(work), {"window": {"workDoneProgress": True}})
+open_doc(c, helper_uri, helper_text)
+m, seen = c.wait_for(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end", 30)
+kinds = [x["params"]["value"]["kind"] for x in seen if x.get("method") == "$/progress"]
+check(m is not None and kinds[:1] == ["begin"] and m["params"]["value"]["message"].startswith("failed: ") and
+      "out.json" in m["params"]["value"]["message"],
+      "a failed lint ends its progress with the reason (%s)" % (m and m["params"]["value"]["message"]))
+c.close()
+
 # ---- 2. incremental sync ----
 
 c = Client(calm_lint, [], work)
@@ -315,10 +328,14 @@ def changed(c, name, text, kind=2):
     c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(work + "/" + name), "type": kind}]})
 
 
-def publishes(c, timeout):
-    """The publishes of the next `timeout` seconds, by URI."""
-    out, deadline = {}, time.monotonic() + timeout
+def publishes(c, want, quiet=2):
+    """The publishes, by URI, until every URI of `want` has one (30 s at most) and
+    then `quiet` seconds more, for any that should not come."""
+    out, deadline = {}, time.monotonic() + 30
     while True:
+        if all(u in out for u in want):
+            deadline = min(deadline, time.monotonic() + quiet)
+            want = []
         m = c.read(max(0, deadline - time.monotonic()))
         if m is None:
             return out
@@ -328,13 +345,13 @@ def publishes(c, timeout):
 
 # a header that main.c includes makes on_tick async: helper.c, which main.c calls, changes
 changed(c, "reg.h", "#define MAYBE_ASYNC " + ASYNC + "\n")
-got = publishes(c, 8)
+got = publishes(c, [helper_uri])
 check(len(got.get(helper_uri) or []) == 1, "a changed header re-lints the buffer its includer calls (%s)" %
       {k[len(uri(work)):]: len(v) for k, v in got.items()})
 check(lonely_uri not in got, "a buffer linked with neither is left alone")
 # main.c stops calling helper: the finding goes
 changed(c, "main.c", main_alone)
-got = publishes(c, 8)
+got = publishes(c, [helper_uri])
 check(got.get(helper_uri) == [] and lonely_uri not in got, "a caller that changed re-lints its callee (%s)" %
       {k[len(uri(work)):]: len(v) for k, v in got.items()})
 # a new unit in the compile database: every open buffer is linted again
@@ -344,12 +361,12 @@ put(work + "/build/compile_commands.json", json.dumps(db + [{"directory": work, 
                                                                 "arguments": ["cc", "-c", "idle.c"]}]))
 c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri(work + "/build/compile_commands.json"),
                                                           "type": 2}]})
-got = publishes(c, 8)
+got = publishes(c, [helper_uri, lonely_uri])
 check(got.get(lonely_uri) == [] and got.get(helper_uri) == [],
       "a changed compile database re-lints every open buffer (%s)" % {k[len(uri(work)):]: len(v) for k, v in got.items()})
 # idle.c starts calling lonely: a caller the call graph knows only after the change
 changed(c, "idle.c", idle_alone.replace("{ }", "{ lonely(); }"))
-got = publishes(c, 8)
+got = publishes(c, [lonely_uri])
 check(len(got.get(lonely_uri) or []) == 1 and helper_uri not in got,
       "a new caller re-lints its callee, found in the call graph as it is now (%s)" %
       {k[len(uri(work)):]: len(v) for k, v in got.items()})
@@ -360,7 +377,7 @@ c.notify("textDocument/didChange", {"textDocument": {"uri": main_uri, "version":
                                      "contentChanges": [{"text": main_calls}]})
 put(work + "/main.c", main_calls)
 c.notify("textDocument/didSave", {"textDocument": {"uri": main_uri}})
-got = publishes(c, 8)
+got = publishes(c, [main_uri, helper_uri])
 check(len(got.get(helper_uri) or []) == 1 and main_uri in got and lonely_uri not in got,
       "saving a caller re-lints the open callee, not the unrelated buffer (%s)" %
       {k[len(uri(work)):]: len(v) for k, v in got.items()})
