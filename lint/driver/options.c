@@ -37,6 +37,8 @@ const char options_usage[] =
     "  --cache-dir DIR        the summary cache (default: .calm-lint-cache beside the\n"
     "                         compile database; none without one)\n"
     "  --no-cache             parse every unit, read and write no cache\n"
+    "  --pch                  parse units that begin with the same #include lines on one\n"
+    "                         precompiled header of them (experimental)\n"
     "  --cache-prune[=SIZE]   remove cache entries unused for 30 days, then the oldest\n"
     "                         until the cache fits in SIZE (default 512M), and exit\n"
     "  --emit-summaries DIR   parse the units and write their summaries to DIR; no report\n"
@@ -158,6 +160,7 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
     else if (strcmp(a, "--lsp") == 0) o->lsp = true;
     else if (take_value(argc, argv, &i, "--cache-dir", &v, error)) o->cache_dir = v;
     else if (strcmp(a, "--no-cache") == 0) o->no_cache = true;
+    else if (strcmp(a, "--pch") == 0) o->pch = true;
     else if (strcmp(a, "--cache-prune") == 0) o->cache_prune = true;
     else if (strncmp(a, "--cache-prune=", 14) == 0) {
       o->cache_prune = true;

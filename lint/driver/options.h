@@ -32,6 +32,7 @@ typedef struct {
   int color;                  /* -1 auto, 0 never, 1 always */
   const char *cache_dir;      /* --cache-dir; default: .calm-lint-cache beside the database */
   bool no_cache;              /* --no-cache */
+  bool pch;                   /* --pch: share precompiled headers between units (experimental) */
   bool cache_prune;           /* --cache-prune[=SIZE]: prune the cache and exit */
   unsigned long long cache_max_bytes; /* its SIZE; 0: the default cap */
   const char *emit_summaries; /* --emit-summaries DIR: write summaries, do not report */

@@ -737,6 +737,7 @@ static void parse_jobs(run_state *r, const compile_job *jobs, size_t n, ir_summa
   char *cache_dir = cache_dir_of(r);
   size_t hits = 0;
   if (r->opt.timeout_per_file >= 0) schedule_set_timeout((unsigned)r->opt.timeout_per_file);
+  schedule_set_pch(r->opt.pch);
   if (cache_dir) cache_parse(cache_dir, jobs, n, threads, &u, progress, sums, &hits);
   else schedule_parse(jobs, n, threads, r->stdin_path ? &u : NULL, progress, sums);
   free(cache_dir);

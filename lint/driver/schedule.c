@@ -35,6 +35,10 @@ static unsigned timeout_seconds = SCHEDULE_TIMEOUT_DEFAULT;
 
 void schedule_set_timeout(unsigned seconds) { timeout_seconds = seconds; }
 
+static bool share_pch;
+
+void schedule_set_pch(bool on) { share_pch = on; }
+
 typedef struct {
   const compile_job *jobs;
   size_t n;
@@ -320,6 +324,7 @@ static bool dispatch(sched *s, slot *sl, size_t job) {
 void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsaved_buffer *unsaved, bool progress,
                     ir_summary **summaries) {
   work w = {jobs, n, unsaved};
+  if (share_pch) frontend_pch_begin(jobs, n); /* before any worker forks: they inherit the plan */
   if (threads < 1) threads = 1;
   if ((size_t)threads > n) threads = n ? (int)n : 1;
   sched s = {&w, xcalloc((size_t)threads, sizeof(slot)), threads, summaries, 0, progress,
@@ -379,4 +384,5 @@ void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsave
   free(pfd);
   free(s.slots);
   free(s.cwd);
+  if (share_pch) frontend_pch_end();
 }

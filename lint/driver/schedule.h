@@ -20,6 +20,10 @@ typedef struct {
 /* The time limit of every later parse, in seconds; 0: none. */
 void schedule_set_timeout(unsigned seconds);
 
+/* Whether later parses share precompiled headers of the directives units begin with
+ * (--pch, experimental; frontend_pch_begin). Off by default. */
+void schedule_set_pch(bool on);
+
 /* Parses jobs[0..n) with `threads` workers; summaries[i] receives job i's summary
  * (never NULL). A unit whose worker dies or runs past the time limit gets a summary
  * with `failed` set and the reason as its error. `progress`: a line on stderr as

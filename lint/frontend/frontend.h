@@ -14,4 +14,13 @@
  * `failed` set and its errors, plus whatever functions clang could still build. */
 ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *unsaved, size_t unsaved_len);
 
+/* Shared precompiled headers for the parses of `jobs` that follow, in this process and
+ * in processes it forks from now on (see pch.h): units of one directory and flag set
+ * that begin with the same directives are parsed on one PCH of them, and give the same
+ * summaries as without. frontend_pch_end removes the PCHs; call it once the parses
+ * are done, in the process that began. Without a writable temporary directory
+ * nothing is shared. */
+void frontend_pch_begin(const compile_job *jobs, size_t n);
+void frontend_pch_end(void);
+
 #endif

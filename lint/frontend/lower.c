@@ -222,6 +222,23 @@ static ir_function copy_function(const ir_function *src, strpool *pool) {
   return f;
 }
 
+void lower_copy_summary(ir_summary *dst, const ir_summary *src) {
+  for (unsigned i = 0; i < src->nfuncs; i++) {
+    ir_function copy = copy_function(&src->funcs[i], dst->pool);
+    ir_summary_add_function(dst, &copy);
+  }
+  for (unsigned i = 0; i < src->nstores; i++) {
+    ir_store st = src->stores[i];
+    copy_slot(dst->pool, &st.slot);
+    copy_value(dst->pool, &st.val);
+    copy_loc(dst->pool, &st.loc);
+    st.owner = re_intern(dst->pool, st.owner);
+    st.owner_key = re_intern(dst->pool, st.owner_key);
+    ir_summary_add_store(dst, &st);
+  }
+  for (unsigned i = 0; i < src->nrefs; i++) ir_summary_add_ref(dst, src->refs[i].from, src->refs[i].to);
+}
+
 static bool free_memo_fn(const char *key, void *value, void *ctx) {
   (void)key, (void)ctx;
   memo_fn *m = value;

@@ -20,6 +20,10 @@ void lower_files_share(lower_files *files, const char *const *argv, int argc);
 /* Releases the memo (at exit, or in tests). */
 void lower_memo_free(void);
 
+/* Appends to `dst` a copy of the functions, stores and refs of `src` (what a shared
+ * precompiled header defines, lowered once, into each unit parsed on it). */
+void lower_copy_summary(ir_summary *dst, const ir_summary *src);
+
 /* File-location span of a cursor; false when it has no position in a file. */
 bool lower_cursor_loc(lower_files *files, strpool *pool, CXCursor c, ir_loc *out);
 

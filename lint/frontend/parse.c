@@ -5,6 +5,7 @@
 #include "flags.h"
 #include "frontend.h"
 #include "lower.h"
+#include "pch.h"
 
 #define MAX_ERRORS 10
 
@@ -102,10 +103,60 @@ static const char *parse_error_name(enum CXErrorCode e) {
   }
 }
 
+/* Errors, inclusions and the IR of every definition of `tu` into `sum`. */
+static void lower_unit(CXTranslationUnit tu, ir_summary *sum, const char **argv, int argc) {
+  record_errors(sum, tu);
+  clang_getInclusions(tu, note_inclusion, sum);
+  walk_ctx w = {lower_files_new(tu), sum};
+  if (!sum->failed) lower_files_share(w.files, argv, argc); /* errors may have changed what a header defines */
+  clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &w);
+  lower_files_free(w.files);
+}
+
+/* The summary of a PCH's directives, for pch_acquire. */
+static ir_summary *lower_prefix(CXTranslationUnit tu, const char *file, const char **argv, int argc) {
+  ir_summary *sum = ir_summary_new(file);
+  lower_unit(tu, sum, argv, argc);
+  return sum;
+}
+
+/* `job` parsed on `pch`: what the PCH defines comes from its summary, lowered once,
+ * and the rest from this parse, in the order a parse without the PCH visits them
+ * (the PCH's directives come first in the unit). NULL when clang refuses the PCH or
+ * the unit has errors on it: the caller parses without, so errors read as they would. */
+static ir_summary *parse_on_pch(const compile_job *job, const pch_ready *pch) {
+  CXTranslationUnit tu = NULL;
+  if (clang_parseTranslationUnit2(pch_index(), job->file, pch->argv, pch->argc, NULL, 0, CXTranslationUnit_KeepGoing,
+                                  &tu) != CXError_Success ||
+      !tu)
+    return NULL;
+  bool clean = true;
+  for (unsigned i = 0, nd = clang_getNumDiagnostics(tu); i < nd && clean; i++) {
+    CXDiagnostic d = clang_getDiagnostic(tu, i);
+    clean = clang_getDiagnosticSeverity(d) < CXDiagnostic_Error;
+    clang_disposeDiagnostic(d);
+  }
+  ir_summary *sum = NULL;
+  if (clean) {
+    sum = ir_summary_new(job->file);
+    lower_copy_summary(sum, pch->summary);
+    for (unsigned i = 0; i < pch->summary->nincludes; i++) ir_summary_add_include(sum, pch->summary->includes[i]);
+    lower_unit(tu, sum, pch->argv, pch->argc); /* the PCH is in the flags: the header memo keeps these apart */
+  }
+  clang_disposeTranslationUnit(tu);
+  return sum;
+}
+
 ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *unsaved, size_t unsaved_len) {
-  ir_summary *sum = ir_summary_new(job->file);
   flags_args fa;
   flags_build(job, &fa);
+  const pch_ready *pch = unsaved || fa.error ? NULL : pch_acquire(job, fa.argv, fa.argc, lower_prefix);
+  ir_summary *sum = pch ? parse_on_pch(job, pch) : NULL;
+  if (sum) {
+    flags_args_free(&fa);
+    return sum;
+  }
+  sum = ir_summary_new(job->file);
   if (fa.error) {
     ir_loc loc = {job->file, 0, 0, 0, 0};
     sum->failed = true;
@@ -143,12 +194,7 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
     ir_summary_add_error(sum, loc, parse_error_name(err));
     goto done;
   }
-  record_errors(sum, tu);
-  clang_getInclusions(tu, note_inclusion, sum);
-  walk_ctx w = {lower_files_new(tu), sum};
-  if (!sum->failed) lower_files_share(w.files, argv, argc); /* errors may have changed what a header defines */
-  clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &w);
-  lower_files_free(w.files);
+  lower_unit(tu, sum, argv, argc);
   clang_disposeTranslationUnit(tu);
 done:
   flags_args_free(&fa);
