@@ -22,7 +22,8 @@ static cJSON *lsp_range(unsigned line, unsigned from, unsigned to) {
 
 static cJSON *text_edit(const char *line_text, unsigned line, size_t from, size_t to, const char *insert) {
   cJSON *e = cJSON_CreateObject();
-  cJSON_AddItemToObject(e, "range", lsp_range(line, text_utf16_units(line_text, from), text_utf16_units(line_text, to)));
+  unsigned a = text_utf16_units(line_text, from), b = text_utf16_units(line_text, to);
+  cJSON_AddItemToObject(e, "range", lsp_range(line, a, b));
   cJSON_AddStringToObject(e, "newText", insert);
   return e;
 }

@@ -356,8 +356,15 @@ static void refresh(server *s) {
   bool all = false;
   for (size_t i = 0; i < s->changed.len; i++)
     all |= is_named(s->changed.items[i], "compile_commands.json") || is_named(s->changed.items[i], ".calm-lint.json");
+  /* a document saved with no other open is the common case: no graph is needed */
+  bool others = false;
+  for (size_t i = 0; i < s->docs.len && !others; i++) {
+    others = true;
+    for (size_t k = 0; k < s->changed.len && others; k++)
+      others = strcmp(s->changed.items[k], s->docs.items[i].path) != 0;
+  }
   deps_graph *g = NULL;
-  if (!all && s->docs.len) {
+  if (!all && others) {
     char *dump = check_dump_ir(s->args, s->nargs, s->cwd);
     g = deps_graph_new(dump);
     free(dump);

@@ -116,7 +116,7 @@ check(diags is not None and not [m for m in seen if m.get("method") in ("$/progr
       "a client without workDoneProgress gets no progress")
 check(not [m for m in seen if m.get("method") == "client/registerCapability"],
       "a client without dynamic registration is not asked to watch files")
-c.close()
+check(c.close() == 0, "shutdown and exit")
 
 # a lint that fails after its parse began (here: its report cannot be written) still
 # ends the progress, saying why
@@ -129,7 +129,7 @@ kinds = [x["params"]["value"]["kind"] for x in seen if x.get("method") == "$/pro
 check(m is not None and kinds[:1] == ["begin"] and m["params"]["value"]["message"].startswith("failed: ") and
       "out.json" in m["params"]["value"]["message"],
       "a failed lint ends its progress with the reason (%s)" % (m and m["params"]["value"]["message"]))
-c.close()
+check(c.close() == 0, "shutdown and exit")
 
 # ---- 2. incremental sync ----
 
@@ -298,7 +298,7 @@ spawn_acts = actions(c, task_uri, line_of(task_text, "calm_spawn(loop, poller"))
 detach = [a for a in spawn_acts if "calm_detach" in a["title"]]
 check(len(detach) == 1 and not detach[0].get("isPreferred"),
       "an unsafe fix is offered, not preferred (%s)" % [a["title"] for a in spawn_acts])
-c.close()
+check(c.close() == 0, "shutdown and exit")
 shutil.rmtree(solo)
 
 # ---- 4. refresh: watched files and saves of other files ----
