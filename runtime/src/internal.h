@@ -163,7 +163,6 @@ int  calm__suspend(calm_task *t, calm_time deadline, int on_deadline);
 void calm__wake(calm_task *t, int status);
 void calm__wake_all(calm__list *waiters, int status);
 int  calm__deadline_passed(calm_loop *loop, calm_time deadline);
-void calm__run_batch(calm_loop *loop);    /* runs the tasks ready now */
 void calm__task_free(calm_task *t);
 void calm__tasks_free(calm_loop *loop);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sched.h"
 
 __thread calm_loop *calm__tls_loop;
 
@@ -239,7 +240,7 @@ int calm__loop_turn_due(calm_loop *loop)
 /* Runs the callbacks queued before this phase began (those they queue wait
  * for the next turn), then the ready tasks in batches (task.c), which come back
  * here for callbacks, and at least every CALM__CLOCK_STEPS steps for timers. */
-static void calm__run_ready(calm_loop *loop)
+static inline __attribute__((always_inline)) void calm__run_ready(calm_loop *loop)
 {
     size_t n = loop->soon_len;
 
