@@ -12,6 +12,7 @@ typedef struct {
   const char *summary; /* one line, lowercase, for --list-rules and SARIF */
   diag_severity severity;
   void (*run)(const program *p, diag_list *out);
+  bool off_by_default; /* runs only when a configuration or --enable names it */
 } lint_rule;
 
 /* Every rule, in rules.def order; NULL-terminated. */

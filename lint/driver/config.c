@@ -758,7 +758,7 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
     selection s = {xcalloc(n + 1, sizeof(bool)), xcalloc(n + 1, sizeof(bool)), xcalloc(n + 1, sizeof(char *)),
                    xcalloc(n + 1, sizeof(char *))};
     for (unsigned r = 0; r < n; r++) {
-      s.in_enable[r] = true;
+      s.in_enable[r] = !lint_rules[r]->off_by_default;
       c->severity[r] = -1;
     }
     c->chain = xcalloc(layers.len + 1, sizeof *c->chain);
@@ -839,7 +839,7 @@ typedef struct {
 static verdict decide(const lint_config *c, const config_cli *cli, const char *file, unsigned r, bool rarely,
                       diag_severity sev) {
   const char *id = lint_rules[r]->id;
-  verdict v = {true, AT_DEFAULT, NULL, sev, AT_DEFAULT};
+  verdict v = {!lint_rules[r]->off_by_default, AT_DEFAULT, NULL, sev, AT_DEFAULT};
   if (c) {
     v.on = c->rule_on[r];
     if (c->rule_origin[r]) v.on_at = c->rule_origin[r];

@@ -567,6 +567,7 @@ static void show_config(run_state *r) {
 typedef struct {
   char *path;
   suppressions *s;
+  const char *file; /* the same path, alive as long as the findings (for new ones) */
 } file_suppressions;
 
 /* A rule id in a NOLINT list: a rule, or a glob that matches one. */
@@ -592,6 +593,73 @@ static void note_unknown_rule(unsigned line, const char *id, void *arg) {
                               path, line, shown));
   free(shown);
   free(path);
+}
+
+typedef struct {
+  lint_config *c;
+  config_cli cli;
+  const char *file;
+  const char *cwd;
+  diag_list *out;
+} unused_ctx;
+
+/* Whether a rule that `id` (a rule id or glob) names reports findings in the file. */
+static bool rule_ran(const char *id, void *arg) {
+  unused_ctx *u = arg;
+  for (unsigned i = 0; i < lint_rule_count; i++) {
+    diag_severity sev = SEV_WARNING;
+    if (strcmp(lint_rules[i]->id, "unused-suppression") == 0) continue; /* its findings are never silenced */
+    if (fnmatch(id, lint_rules[i]->id, 0) == 0 && config_finding(u->c, &u->cli, u->file, lint_rules[i]->id, false, &sev))
+      return true;
+  }
+  return false;
+}
+
+static void add_unused(const suppression_unused *s, void *arg) {
+  unused_ctx *u = arg;
+  ir_loc at = {u->file, s->line, s->col, s->line, s->end_col};
+  char *shown = s->id ? report_utf8_text(s->id) : NULL;
+  char *msg = s->unknown ? xasprintf("%s names '%s', which is no rule: it silences nothing", s->marker, shown)
+              : s->id    ? xasprintf("'%s' in this %s silences nothing: no finding of it is there", shown, s->marker)
+                         : xasprintf("this %s silences nothing: no finding is there", s->marker);
+  diag *d = diag_add(u->out, "unused-suppression", SEV_WARNING, at, msg);
+  if (s->ncut) {
+    diag_fix *f = diag_fix_add(d, s->whole ? xasprintf("remove the %s", s->marker) : xasprintf("remove '%s' from the list", shown), true);
+    for (unsigned k = 0; k < s->ncut; k++) {
+      ir_loc cut = {u->file, s->cut[k].line, s->cut[k].col, s->cut[k].end_line, s->cut[k].end_col};
+      diag_fix_edit(f, cut, "");
+    }
+  }
+  free(shown);
+}
+
+/* unused-suppression: the markers of every reported file (the findings' and each
+ * unit's own) that silenced nothing of a rule that ran there. */
+static void report_unused_suppressions(run_state *r, void *vcache, diag_list *diags) {
+  VEC(file_suppressions) *cache = vcache;
+  config_cli cli = cli_of(&r->opt);
+  for (size_t i = 0; i < r->jobs.len; i++) {
+    const char *file = r->jobs.items[i].file;
+    if (r->stdin_path && strcmp(file, r->stdin_path) != 0) continue;
+    if (r->context_run && !strmap_get(r->named, file, NULL)) continue;
+    bool seen = false;
+    for (size_t k = 0; k < cache->len && !seen; k++) seen = strcmp(cache->items[k].path, file) == 0;
+    diag_severity sev = SEV_WARNING;
+    lint_config *c = config_for(r, file);
+    if (seen || config_excluded(c, file) || !config_finding(c, &cli, file, "unused-suppression", false, &sev)) continue;
+    file_suppressions fs = {xstrdup(file), suppressions_parse(source_text(file)), file};
+    VEC_PUSH(*cache, fs);
+  }
+  for (size_t k = 0; k < cache->len; k++) {
+    const char *file = cache->items[k].file;
+    lint_config *c = config_for(r, file);
+    diag_severity sev = SEV_WARNING;
+    if (!config_finding(c, &cli, file, "unused-suppression", false, &sev)) continue;
+    unused_ctx u = {c, cli, file, r->cwd, diags};
+    size_t from = diags->len;
+    suppressions_each_unused(cache->items[k].s, "unused-suppression", known_rule_pattern, rule_ran, add_unused, &u);
+    for (size_t j = from; j < diags->len; j++) diags->items[j].severity = sev;
+  }
 }
 
 /* Marks suppressed findings and drops those the run does not report. A NOLINT that
@@ -627,13 +695,14 @@ static void filter_findings(run_state *r, diag_list *diags) {
       free(text);
       unknown_ctx u = {d->loc.file, r->cwd, &unknown};
       suppressions_each_unknown(s, known_rule_pattern, note_unknown_rule, &u);
-      file_suppressions fs = {xstrdup(d->loc.file), s};
+      file_suppressions fs = {xstrdup(d->loc.file), s, d->loc.file};
       VEC_PUSH(cache, fs);
     }
-    d->suppressed = s && suppressions_match(s, d->loc.line, d->rule);
+    d->suppressed = s && suppressions_use(s, d->loc.line, d->rule);
     diags->items[out++] = *d;
   }
   diags->len = out;
+  report_unused_suppressions(r, &cache, diags);
   for (size_t k = 0; k < cache.len; k++) {
     free(cache.items[k].path);
     suppressions_free(cache.items[k].s);

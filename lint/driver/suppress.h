@@ -20,4 +20,36 @@ bool suppressions_match(const suppressions *s, unsigned line, const char *rule);
 void suppressions_each_unknown(const suppressions *s, bool (*known)(const char *id),
                                void (*fn)(unsigned line, const char *id, void *ctx), void *ctx);
 
+/* Whether a finding of `rule` on `line` is silenced, as suppressions_match, and notes
+ * which marker and which of its rule ids silenced it, for suppressions_each_unused. */
+bool suppressions_use(suppressions *s, unsigned line, const char *rule);
+
+/* A text span to delete: 1-based line:col to end_line:end_col (just past it). */
+typedef struct {
+  unsigned line, col, end_line, end_col;
+} suppression_span;
+
+/* A suppression that silences nothing (Ruff's RUF100): a whole marker, or one rule id
+ * of its list. */
+typedef struct {
+  unsigned line, col, end_col; /* the marker, from "NOLINT" through its ')' */
+  const char *marker;          /* "NOLINT", "NOLINTNEXTLINE" or "NOLINTBEGIN" */
+  const char *id;              /* the rule id or glob at fault; NULL: the whole marker */
+  bool unknown;                /* `id` names no rule */
+  const char *list;            /* the marker's list without blanks, or NULL (every rule) */
+  suppression_span cut[2];     /* what removing it deletes: the comment (or the line it
+                                  is alone on), or the id and its comma; BEGIN and END */
+  unsigned ncut;               /* 0: no exact removal (the comment says more than it) */
+  bool whole;                  /* the cuts remove the marker, not just `id` */
+} suppression_unused;
+
+/* Calls fn for each suppression that silenced nothing since the parse, in marker
+ * order: a whole marker when none of its ids silenced anything, else each id that
+ * did not. `known` says whether an id names a rule (or a glob matches one); `ran`
+ * whether some rule it names ran on the file: an id whose rules did not run is not
+ * judged, nor one naming `self` (the rule that reports these). */
+void suppressions_each_unused(const suppressions *s, const char *self, bool (*known)(const char *id),
+                              bool (*ran)(const char *id, void *ctx), void (*fn)(const suppression_unused *u, void *ctx),
+                              void *ctx);
+
 #endif

@@ -106,10 +106,21 @@ static int count_findings(cJSON *j) { return j ? cJSON_GetArraySize(cJSON_GetObj
 /* The fixture's rule: the directory name in "rule/file.c". */
 static char *rule_of(const char *rel) { return strndup(rel, (size_t)(strchr(rel, '/') - rel)); }
 
+/* The rules a fixture names on a "fix-enable:" line (malloc'd), or NULL: the defaults. */
+static char *fix_enable(const char *text) {
+  const char *at = strstr(text, "fix-enable:");
+  if (!at) return NULL;
+  at += strlen("fix-enable:");
+  while (*at == ' ') at++;
+  return strndup(at, strcspn(at, " \n"));
+}
+
 static void check_fixture(const char *rel) {
   char *rule = rule_of(rel);
   char *before = copy_fixture(rel, "fixme.c");
   bool unsafe = strstr(before, "fix-unsafe") != NULL;
+  char *enable = fix_enable(before), *enable_opt = NULL;
+  if (asprintf(&enable_opt, "%s%s", enable ? "--enable " : "", enable ? enable : "") < 0) abort();
 
   /* every finding of the rule offers a fix, with edits */
   cJSON *j = lint_json("fixme.c", rule);
@@ -133,14 +144,16 @@ static void check_fixture(const char *rel) {
   char *cmd;
   if (unsafe) {
     /* plain --fix leaves an unsafe fix alone */
-    if (asprintf(&cmd, "'%s' --fix -j1 fixme.c -- %s", calm_lint, flags) < 0) abort();
+    if (asprintf(&cmd, "'%s' --fix -j1 %s fixme.c -- %s", calm_lint, enable_opt, flags) < 0) abort();
     CU_ASSERT_EQUAL(run(cmd, NULL), 1);
     free(cmd);
     char *after = scratch_text("fixme.c");
     CU_ASSERT_STRING_EQUAL(after, before);
     free(after);
   }
-  if (asprintf(&cmd, "'%s' --fix %s -j1 fixme.c -- %s", calm_lint, unsafe ? "--unsafe-fixes" : "", flags) < 0) abort();
+  if (asprintf(&cmd, "'%s' --fix %s -j1 %s fixme.c -- %s", calm_lint, unsafe ? "--unsafe-fixes" : "", enable_opt,
+               flags) < 0)
+    abort();
   int rc = run(cmd, NULL);
   free(cmd);
   if (rc != 0) show_err();
@@ -149,8 +162,8 @@ static void check_fixture(const char *rel) {
   char *after = scratch_text("fixme.c");
   CU_ASSERT(after && strcmp(after, before) != 0);
   free(after);
-  /* a re-lint with every default rule: the fix brings no other finding */
-  j = lint_json("fixme.c", NULL);
+  /* a re-lint with every default rule (or the fixture's): the fix brings no other finding */
+  j = lint_json("fixme.c", enable);
   CU_ASSERT_EQUAL(count_findings(j), 0);
   if (count_findings(j) > 0) fprintf(stderr, "%s after --fix: %s\n", rel, cJSON_Print(j));
   cJSON_Delete(j);
@@ -162,6 +175,8 @@ static void check_fixture(const char *rel) {
   free(cmd);
   free(before);
   free(rule);
+  free(enable);
+  free(enable_opt);
 }
 
 #define FIXTURE_TEST(fn, rel) \
@@ -170,11 +185,13 @@ FIXTURE_TEST(test_fix_missing_timeout, "missing-timeout/fix_forever.c")
 FIXTURE_TEST(test_fix_swallowed_cancel, "swallowed-cancel/fix_return_status.c")
 FIXTURE_TEST(test_fix_blocking_in_loop, "blocking-in-loop/fix_sleep.c")
 FIXTURE_TEST(test_fix_unawaited_task, "unawaited-task/fix_detach.c")
+FIXTURE_TEST(test_fix_unused_suppression, "unused-suppression/fix_unused.c")
 
 /* Every fix_*.c fixture has its test above: a new one cannot be left out. */
 static void test_every_fix_fixture_listed(void) {
   static const char *const listed[] = {"missing-timeout/fix_forever.c", "swallowed-cancel/fix_return_status.c",
-                                       "blocking-in-loop/fix_sleep.c", "unawaited-task/fix_detach.c"};
+                                       "blocking-in-loop/fix_sleep.c", "unawaited-task/fix_detach.c",
+                                       "unused-suppression/fix_unused.c"};
   char *root;
   if (asprintf(&root, "%s/tests/fixtures", source_dir) < 0) abort();
   DIR *top = opendir(root);
@@ -303,6 +320,95 @@ static void test_text_hint(void) {
   free(out);
 }
 
+/* ---- unused-suppression ---- */
+
+static const char unused_src[] =
+    "#include <calm.h>\n"
+    "#include <stddef.h>\n"
+    "#include <unistd.h>\n"
+    "static int task(void *arg)\n"
+    "{\n"
+    "    (void)arg;\n"
+    "    sleep(1); // NOLINT(blocking-in-loop)\n"                    /* 7: used */
+    "    int a = 1; // NOLINT(blocking-in-loop)\n"                   /* 8: unused */
+    "    // NOLINTNEXTLINE(missing-timeout, blocking-in-loop)\n"     /* 9: missing-timeout unused */
+    "    sleep(2);\n"
+    "    /* NOLINTBEGIN(blocking-in-loop) */\n"                      /* 11: unused region */
+    "    a++;\n"
+    "    /* NOLINTEND(blocking-in-loop) */\n"
+    "    int b = 2; // NOLINT\n"                                     /* 14: unused, every rule */
+    "    return a + b;\n"
+    "}\n"
+    "void start(calm_loop *loop) { calm_detach(calm_spawn(loop, task, NULL)); }\n";
+
+static void write_scratch(const char *name, const char *text) {
+  char *path;
+  if (asprintf(&path, "%s/%s", scratch, name) < 0) abort();
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+  free(path);
+}
+
+/* The lines of the unused-suppression findings, as "8 9 11 " (at most 16). */
+static void unused_lines(cJSON *j, char *buf, size_t n) {
+  buf[0] = '\0';
+  cJSON *d;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(j, "diagnostics")) {
+    if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d, "rule")), "unused-suppression") != 0) continue;
+    size_t len = strlen(buf);
+    snprintf(buf + len, n - len, "%d ", cJSON_GetObjectItem(d, "line")->valueint);
+  }
+}
+
+/* Off by default; judged only against rules that ran: with blocking-in-loop off, its
+ * markers are not reported, and a bare NOLINT is judged by whatever else ran. */
+static void test_unused_needs_its_rules(void) {
+  write_scratch("unused.c", unused_src);
+  char lines[64];
+  cJSON *j = lint_json("unused.c", NULL);
+  unused_lines(j, lines, sizeof lines);
+  CU_ASSERT_STRING_EQUAL(lines, ""); /* off by default */
+  cJSON_Delete(j);
+  j = lint_json("unused.c", "unused-suppression");
+  unused_lines(j, lines, sizeof lines);
+  CU_ASSERT_STRING_EQUAL(lines, ""); /* no rule it could judge against ran */
+  cJSON_Delete(j);
+  j = lint_json("unused.c", "unused-suppression,blocking-in-loop");
+  unused_lines(j, lines, sizeof lines);
+  CU_ASSERT_STRING_EQUAL(lines, "8 11 14 "); /* missing-timeout did not run: line 9 is fine */
+  cJSON_Delete(j);
+  j = lint_json("unused.c", "unused-suppression,blocking-in-loop,missing-timeout");
+  unused_lines(j, lines, sizeof lines);
+  CU_ASSERT_STRING_EQUAL(lines, "8 9 11 14 ");
+  cJSON_Delete(j);
+}
+
+/* --fix takes out each unused marker (the line it is alone on, the region's two
+ * comments, one id of a list) and what remains lints clean and compiles. */
+static void test_unused_fix(void) {
+  write_scratch("unused.c", unused_src);
+  char *cmd;
+  const char *rules = "unused-suppression,blocking-in-loop,missing-timeout";
+  if (asprintf(&cmd, "'%s' --fix -j1 --enable %s unused.c -- %s", calm_lint, rules, flags) < 0) abort();
+  int rc = run(cmd, NULL);
+  if (rc != 0) show_err();
+  CU_ASSERT_EQUAL(rc, 0);
+  free(cmd);
+  char *after = scratch_text("unused.c");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(after);
+  CU_ASSERT_PTR_NOT_NULL(strstr(after, "    sleep(1); // NOLINT(blocking-in-loop)\n    int a = 1;\n"
+                                       "    // NOLINTNEXTLINE(blocking-in-loop)\n    sleep(2);\n    a++;\n"
+                                       "    int b = 2;\n    return a + b;\n"));
+  free(after);
+  cJSON *j = lint_json("unused.c", rules);
+  CU_ASSERT_EQUAL(count_findings(j), 0);
+  cJSON_Delete(j);
+  if (asprintf(&cmd, "cc -fsyntax-only %s unused.c", flags) < 0) abort();
+  CU_ASSERT_EQUAL(run(cmd, NULL), 0);
+  free(cmd);
+}
+
 /* --unsafe-fixes alone is a usage error. */
 static void test_unsafe_needs_fix(void) {
   char *cmd;
@@ -365,7 +471,10 @@ int main(int argc, char **argv) {
   CU_add_test(s, "swallowed-cancel fixes apply and re-lint clean", test_fix_swallowed_cancel);
   CU_add_test(s, "blocking-in-loop fixes apply and re-lint clean", test_fix_blocking_in_loop);
   CU_add_test(s, "unawaited-task fixes need --unsafe-fixes", test_fix_unawaited_task);
+  CU_add_test(s, "unused-suppression fixes apply and re-lint clean", test_fix_unused_suppression);
   CU_add_test(s, "every fix fixture is tested", test_every_fix_fixture_listed);
+  CU_add_test(s, "unused-suppression is judged by the rules that ran", test_unused_needs_its_rules);
+  CU_add_test(s, "unused-suppression fixes remove markers and ids", test_unused_fix);
   CU_add_test(s, "no fix where it is not exact", test_no_fix_where_not_exact);
   CU_add_test(s, "json edit range", test_json_edit_range);
   CU_add_test(s, "sarif fix columns", test_sarif_fix);
