@@ -28,6 +28,29 @@ function CalmNvimTest()
   end
   ok = vim.wait(30000, function() return #vim.diagnostic.get(0) == 0 end, 50)
   dump(out, ok and "changed" or "changed-timeout")
+  -- typed back in after a multi-byte comment (incremental sync, UTF-16 columns), then
+  -- silenced with the server's NOLINT quick fix, applied as Neovim applies any
+  if line > 0 then
+    vim.api.nvim_buf_set_lines(0, line - 1, line, false, { "  /* \u{e9} */ sleep(1);" })
+    ok = vim.wait(30000, function() return #vim.diagnostic.get(0) > 0 end, 50)
+    dump(out, ok and "retyped" or "retyped-timeout")
+    vim.api.nvim_win_set_cursor(0, { line, 12 })
+    local params = vim.lsp.util.make_range_params()
+    params.context = { diagnostics = {} }
+    local applied = 0
+    for _, r in pairs(vim.lsp.buf_request_sync(0, "textDocument/codeAction", params, 10000) or {}) do
+      for _, a in ipairs(r.result or {}) do
+        out:write("action " .. a.title .. "\n")
+        if a.title == "suppress with NOLINT(blocking-in-loop)" and a.edit then
+          vim.lsp.util.apply_workspace_edit(a.edit, "utf-16")
+          applied = applied + 1
+        end
+      end
+    end
+    ok = applied == 1 and vim.wait(30000, function() return #vim.diagnostic.get(0) == 0 end, 50)
+    dump(out, ok and "nolint" or "nolint-timeout")
+    out:write("line " .. vim.api.nvim_buf_get_lines(0, line - 1, line, false)[1] .. "\n")
+  end
   out:close()
   for _, client in pairs(vim.lsp.get_active_clients()) do client.stop() end
   vim.wait(5000, function() return #vim.lsp.get_active_clients() == 0 end, 50)

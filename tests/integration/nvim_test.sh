@@ -2,6 +2,7 @@
 # The README's Neovim recipes, as written, in the Neovim Debian ships, headless:
 # - built-in LSP client against calm-lint --lsp: opening a file shows calm-lint's
 #   diagnostic (with its cross-file trace), and editing the blocking call away clears it;
+#   typed back in it returns, and the server's NOLINT quick fix silences it;
 # - nvim-lint on --stdin-filename (the plugin is not packaged: nvim_init.lua stands in
 #   for its try_lint): a scratch file with no compile database shows its finding.
 # usage: nvim_test.sh CALM_LINT SOURCE_DIR
@@ -53,6 +54,11 @@ if cat "$work/diagnostics.txt" 2>/dev/null; then
     "$work/diagnostics.txt" || { echo "FAIL: calm-lint's diagnostic did not appear on open"; fail=1; }
   grep -q "related=2" "$work/diagnostics.txt" || { echo "FAIL: the trace is not related information"; fail=1; }
   grep -q "^changed count=0" "$work/diagnostics.txt" || { echo "FAIL: the edit did not clear the diagnostic"; fail=1; }
+  grep -q "^retyped 3:12 calm-lint \[blocking-in-loop\]" "$work/diagnostics.txt" ||
+    { echo "FAIL: the call typed back in after a multi-byte character is not found where it is"; fail=1; }
+  grep -q "^nolint count=0" "$work/diagnostics.txt" || { echo "FAIL: the NOLINT quick fix did not silence it"; fail=1; }
+  grep -q "^line   /\* é \*/ sleep(1);  // NOLINT(blocking-in-loop)$" "$work/diagnostics.txt" ||
+    { echo "FAIL: the NOLINT quick fix did not end the line with its comment"; fail=1; }
 else
   echo "FAIL: none written; nvim exited $rc"; cat "$work/nvim.log"; fail=1
 fi
