@@ -59,13 +59,14 @@ struct calm__threadpool {
  * another CPU. On a machine with more runnable threads than CPUs it does not:
  * the watcher spends the CPU the other thread needs, and the scheduler then
  * favours the threads that slept. So each watch has a budget that adapts: it
- * grows (to a maximum) when what was watched for came, halves when it did not,
- * and drops to nothing when the watch itself lost its CPU (a gap in the
+ * is the whole watch again when what was watched for came, halves when it did
+ * not, and drops to nothing when the watch itself lost its CPU (a gap in the
  * clock while spinning). With no budget, one watch in CALM__PROBE_EVERY is a
- * short probe, so that watching resumes once the machine is free again. */
+ * whole one, so that watching resumes once the machine is free again (a
+ * shorter probe would not: the loop's watch only pays while a worker watches
+ * too, and a worker's only while the loop is awake to hand it the next job). */
 #define CALM__SPIN_US 50       /* an idle worker, for the next job */
 #define CALM__WATCH_US 20      /* the loop, for jobs in flight to complete */
-#define CALM__PROBE_US 4       /* a probe after the budget ran out */
 #define CALM__PROBE_EVERY 32   /* watches skipped between probes */
 #define CALM__PREEMPTED_US 30  /* a gap this long while spinning: the CPU was lost */
 
@@ -81,21 +82,20 @@ static inline void calm__cpu_relax(void)
 }
 
 /* How long the next watch may last, 0 for none. */
-static unsigned calm__spin_budget(calm__spin *s)
+static unsigned calm__spin_budget(calm__spin *s, unsigned max_us)
 {
     if (s->budget_us > 0)
         return s->budget_us;
     if (++s->skipped < CALM__PROBE_EVERY)
         return 0;
     s->skipped = 0;
-    return CALM__PROBE_US;
+    return max_us;
 }
 
 static void calm__spin_learn(calm__spin *s, int outcome, unsigned max_us)
 {
     if (outcome == CALM__CAME)
-        s->budget_us = s->budget_us == 0 ? CALM__PROBE_US
-                       : s->budget_us * 2 > max_us ? max_us : s->budget_us * 2;
+        s->budget_us = max_us;
     else if (outcome == CALM__PREEMPTED)
         s->budget_us = 0;
     else
@@ -138,7 +138,7 @@ static void *calm__worker(void *arg)
             /* one worker at a time watches instead of sleeping; the others sleep */
             unsigned budget;
             if (tp->watch && !watched && !atomic_load(&tp->spinning) &&
-                (budget = calm__spin_budget(&tp->worker_spin)) > 0) {
+                (budget = calm__spin_budget(&tp->worker_spin, CALM__SPIN_US)) > 0) {
                 int outcome;
                 atomic_store(&tp->spinning, 1);
                 pthread_mutex_unlock(&tp->lock);
@@ -303,7 +303,7 @@ int calm__threadpool_watch(calm_loop *loop)
 
     if (tp == NULL || tp->inflight == 0 || !tp->watch)
         return 0;
-    if ((budget = calm__spin_budget(&tp->loop_spin)) == 0)
+    if ((budget = calm__spin_budget(&tp->loop_spin, CALM__WATCH_US)) == 0)
         return 0;
     /* workers skip the eventfd write while this is set: the loop is awake */
     if (atomic_exchange(&loop->wake_pending, 1))
