@@ -34,6 +34,7 @@ typedef struct {
   long long due; /* monotonic ms when to lint; 0: nothing pending */
   bool out_of_sync; /* an edit could not be applied: no lint until the whole text comes again */
   cJSON *diags;     /* as last published: for code actions and the files their traces name */
+  bool edited;      /* since `diags` were made: their positions are not the text's */
 } document;
 
 typedef struct {
@@ -78,6 +79,7 @@ static void log_message(int type, const char *text) {
 static void publish(document *d, cJSON *diagnostics) {
   cJSON_Delete(d->diags);
   d->diags = cJSON_Duplicate(diagnostics, 1);
+  d->edited = false;
   cJSON *p = cJSON_CreateObject();
   cJSON_AddStringToObject(p, "uri", d->uri);
   cJSON_AddNumberToObject(p, "version", d->version);
@@ -223,7 +225,7 @@ static void open_doc(server *s, const cJSON *td) {
   if (!path) return; /* not a file on disk: nothing calm-lint can give flags for */
   document *d = find_doc(s, uri);
   if (!d) {
-    document nd = {xstrdup(uri), path, NULL, 0, 0, false, NULL};
+    document nd = {xstrdup(uri), path, NULL, 0, 0, false, NULL, false};
     VEC_PUSH(s->docs, nd);
     d = &s->docs.items[s->docs.len - 1];
   } else {
@@ -232,6 +234,7 @@ static void open_doc(server *s, const cJSON *td) {
   free(d->text);
   d->text = xstrdup(text);
   d->out_of_sync = false;
+  d->edited = true;
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(td, "version");
   d->version = cJSON_IsNumber(v) ? v->valueint : 0;
   d->due = now_ms();
@@ -263,6 +266,7 @@ static void change_doc(server *s, const cJSON *params) {
   if (!d) return;
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(td, "version");
   if (cJSON_IsNumber(v)) d->version = v->valueint;
+  d->edited = true;
   /* in order: each edit's range is in the text the ones before it left */
   const cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(params, "contentChanges")) {
@@ -308,11 +312,12 @@ static void save_doc(server *s, const cJSON *params) {
   document *d = jstr(td, "uri") ? find_doc(s, jstr(td, "uri")) : NULL;
   if (!d) return;
   const char *text = jstr(params, "text");
-  if (text) {
+  if (text && strcmp(text, d->text) != 0) {
     free(d->text);
     d->text = xstrdup(text);
-    d->out_of_sync = false;
+    d->edited = true;
   }
+  if (text) d->out_of_sync = false;
   d->due = now_ms();
   file_changed(s, d->path); /* the others that depend on it */
 }
@@ -386,12 +391,27 @@ static void refresh(server *s) {
   s->changed.len = 0;
 }
 
+/* Whether the client's `only` list (none: every kind) takes quick fixes. */
+static bool wants_quickfix(const cJSON *context) {
+  const cJSON *only = cJSON_GetObjectItemCaseSensitive(context, "only");
+  if (!cJSON_IsArray(only)) return true;
+  const cJSON *k;
+  cJSON_ArrayForEach(k, only) {
+    if (cJSON_IsString(k) && (strcmp(k->valuestring, "quickfix") == 0 || k->valuestring[0] == '\0')) return true;
+  }
+  return false;
+}
+
+/* The quick fixes of the findings on the lines asked about. None while the text has
+ * changed since the lint: the findings' lines and the fixes' ranges are those of an
+ * older text, and the lint of the new one is at most a debounce away. */
 static void code_action(server *s, const cJSON *id, const cJSON *params) {
   const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
   document *d = jstr(td, "uri") ? find_doc(s, jstr(td, "uri")) : NULL;
   const cJSON *range = cJSON_GetObjectItemCaseSensitive(params, "range");
   unsigned first = 0, last = 0;
-  if (!d || d->out_of_sync || !get_uint(cJSON_GetObjectItemCaseSensitive(range, "start"), "line", &first) ||
+  if (!d || d->out_of_sync || d->edited || !wants_quickfix(cJSON_GetObjectItemCaseSensitive(params, "context")) ||
+      !get_uint(cJSON_GetObjectItemCaseSensitive(range, "start"), "line", &first) ||
       !get_uint(cJSON_GetObjectItemCaseSensitive(range, "end"), "line", &last)) {
     rpc_write(1, rpc_response(id, cJSON_CreateArray()));
     return;

@@ -298,6 +298,23 @@ spawn_acts = actions(c, task_uri, line_of(task_text, "calm_spawn(loop, poller"))
 detach = [a for a in spawn_acts if "calm_detach" in a["title"]]
 check(len(detach) == 1 and not detach[0].get("isPreferred"),
       "an unsafe fix is offered, not preferred (%s)" % [a["title"] for a in spawn_acts])
+# the client asks for other kinds only: no quick fixes
+rid = c.request("textDocument/codeAction", {"textDocument": {"uri": task_uri}, "range": {
+    "start": {"line": 0, "character": 0}, "end": {"line": 20, "character": 0}},
+    "context": {"diagnostics": [], "only": ["refactor"]}})
+m, _ = c.wait_for(lambda m: m.get("id") == rid, 10)
+check(m is not None and m.get("result") == [], "context.only without quickfix gets none")
+# typed since the lint: the findings' lines are an older text's, so nothing is offered
+# until the lint of the new text (a debounce away)
+spawn_line = line_of(task_text, "calm_spawn(loop, poller")
+version += 1
+c.notify("textDocument/didChange", {"textDocument": {"uri": task_uri, "version": version}, "contentChanges": [
+    {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "\n"}]})
+stale = actions(c, task_uri, spawn_line)
+check(stale == [], "no actions from findings older than the text (%s)" % [a["title"] for a in stale or []])
+publish_of(c, task_uri)
+fresh = actions(c, task_uri, spawn_line + 1) or []
+check(any("calm_detach" in a["title"] for a in fresh), "after the lint they are offered again, on the moved line")
 check(c.close() == 0, "shutdown and exit")
 shutil.rmtree(solo)
 
