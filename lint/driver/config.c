@@ -462,9 +462,10 @@ static const char *duplicate_key(const cJSON *object) {
   return dup;
 }
 
-/* One file's text into a layer; NULL with *error set. */
-static layer *read_layer(const char *text, size_t len, const char *path, char **error) {
-  reader rd = {text, len, path, error};
+/* One file's text into a layer; NULL with *error set. `name`: `path` as errors
+ * show it. */
+static layer *read_layer(const char *text, size_t len, const char *path, const char *name, char **error) {
+  reader rd = {text, len, name, error};
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
   if (!root) {
@@ -475,7 +476,7 @@ static layer *read_layer(const char *text, size_t len, const char *path, char **
     return NULL;
   }
   layer *l = xcalloc(1, sizeof *l);
-  l->path = xstrdup(path);
+  l->path = xstrdup(name);
   char *abs = path_absolute(path, NULL);
   l->dir = path_dirname(abs);
   char *real = realpath(abs, NULL);
@@ -566,6 +567,14 @@ static layer *read_layer(const char *text, size_t len, const char *path, char **
 typedef VEC(layer *) layer_list;
 typedef VEC(char *) name_list;
 
+/* A path as messages show it: escaped when it holds a control character (an
+ * "extends" value may hold anything), so an error stays one line. */
+static char *shown_name(const char *path) {
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+    if (*p < 0x20 || *p == 0x7f) return text_escape(path, 4096);
+  return xstrdup(path);
+}
+
 static bool have_layer(const layer_list *out, const char *real) {
   for (size_t i = 0; i < out->len; i++)
     if (strcmp(out->items[i]->real, real) == 0) return true;
@@ -581,43 +590,39 @@ static int read_chain(const char *text, size_t len, const char *path, const char
   char *real = realpath(abs, NULL);
   if (!real) real = xstrdup(abs);
   free(abs);
+  char *name = shown_name(path);
+  int rc = -1;
   for (size_t i = 0; i < stack->len; i++) {
     if (strcmp(stack->items[i], real) != 0) continue;
     strbuf sb = {0};
     for (size_t k = i; k < shown->len; k++) sb_printf(&sb, "%s -> ", shown->items[k]);
-    sb_append(&sb, path);
+    sb_append(&sb, name);
     *error = xasprintf("%s: configuration files extend each other in a cycle: %s", named_at, sb.data);
     sb_free(&sb);
-    free(real);
-    return -1;
+    goto out;
   }
   if (stack->len >= MAX_DEPTH) {
     *error = xasprintf("%s: configuration files extend each other more than %d deep", named_at, MAX_DEPTH);
-    free(real);
-    return -1;
+    goto out;
   }
   char *owned = NULL;
   if (!text) {
     char *why = NULL;
     owned = file_read_limited(path, FILE_LIMIT_CONFIG, &len, &why);
     if (!owned) {
-      *error = named_at ? xasprintf("%s: cannot read configuration %s: %s", named_at, path, why)
-                        : xasprintf("cannot read configuration %s: %s", path, why);
+      *error = named_at ? xasprintf("%s: cannot read configuration %s: %s", named_at, name, why)
+                        : xasprintf("cannot read configuration %s: %s", name, why);
       free(why);
-      free(real);
-      return -1;
+      goto out;
     }
     text = owned;
   }
-  layer *l = read_layer(text, len, path, error);
+  layer *l = read_layer(text, len, path, name, error);
   free(owned);
-  if (!l) {
-    free(real);
-    return -1;
-  }
+  if (!l) goto out;
   VEC_PUSH(*stack, real);
   VEC_PUSH(*shown, l->path);
-  int rc = 0;
+  rc = 0;
   if (l->inherit && strcmp(l->dir, "/") != 0) {
     char *up = path_dirname(l->dir);
     char *parent = path_find_upward(up, CONFIG_NAME);
@@ -628,9 +633,11 @@ static int read_chain(const char *text, size_t len, const char *path, const char
   if (rc == 0 && l->extends) rc = read_chain(NULL, 0, l->extends, l->extends_at, stack, shown, out, error);
   stack->len--;
   shown->len--;
-  free(real);
   if (rc == 0 && !have_layer(out, l->real)) VEC_PUSH(*out, l);
   else layer_free(l);
+out:
+  free(real);
+  free(name);
   return rc;
 }
 

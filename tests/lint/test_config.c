@@ -193,6 +193,11 @@ static void test_extends(void) {
   err = load_error("ext/proj/.calm-lint.json");
   CU_ASSERT(strstr(err, "core.json:3:4: cannot read configuration ") && strstr(err, "gone.json"));
   free(err);
+  /* a name with a newline in it: the error is still one line */
+  free(unit_write("ext/nl.json", "{\"extends\": \"bad\\nname.json\"}"));
+  err = load_error("ext/nl.json");
+  CU_ASSERT(strstr(err, "nl.json:1:2: cannot read configuration ") && strstr(err, "bad\\nname.json"));
+  free(err);
   /* an error inside a parent names the parent, with its line and column */
   free(unit_write("ext/base/core.json", "{\n  \"severity\": {\"missing-timeout\": \"loud\"}}"));
   err = load_error("ext/proj/.calm-lint.json");
