@@ -195,6 +195,7 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
     goto done;
   }
   lower_unit(tu, sum, argv, argc);
+  if (pch && !sum->failed) pch_refused(job); /* clean without it: its other units would fail on it too */
   clang_disposeTranslationUnit(tu);
 done:
   flags_args_free(&fa);

@@ -310,3 +310,8 @@ const pch_ready *pch_acquire(const compile_job *job, const char **argv, int argc
   free(lock);
   return e->state > 0 ? &e->ready : NULL;
 }
+
+void pch_refused(const compile_job *job) {
+  void *v = NULL;
+  if (plan.dir && strmap_get(plan.by_file, job->file, &v)) plan.entries[(uintptr_t)v - 1].state = -1;
+}

@@ -37,6 +37,11 @@ char *pch_leading_directives(const char *text, size_t len);
  * it could not be built, or while another worker builds it. */
 const pch_ready *pch_acquire(const compile_job *job, const char **argv, int argc, pch_lower_fn lower);
 
+/* Says that `job` has errors on its PCH and none without: the PCH is to blame (a header
+ * without an include guard is read twice), and no later unit of this process is
+ * parsed on it. */
+void pch_refused(const compile_job *job);
+
 /* The index for units parsed on a PCH: it leaves out the PCH's declarations when a
  * unit's cursors are visited (they are in pch_ready.summary, lowered once). */
 CXIndex pch_index(void);
