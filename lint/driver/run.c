@@ -694,7 +694,9 @@ static void filter_findings(run_state *r, diag_list *diags) {
       s = suppressions_parse(is_stdin ? r->stdin_text : text);
       free(text);
       unknown_ctx u = {d->loc.file, r->cwd, &unknown};
-      suppressions_each_unknown(s, known_rule_pattern, note_unknown_rule, &u);
+      diag_severity sev = SEV_WARNING; /* unused-suppression, when on, reports them instead */
+      if (!config_finding(c, &cli, d->loc.file, "unused-suppression", false, &sev))
+        suppressions_each_unknown(s, known_rule_pattern, note_unknown_rule, &u);
       file_suppressions fs = {xstrdup(d->loc.file), s, d->loc.file};
       VEC_PUSH(cache, fs);
     }

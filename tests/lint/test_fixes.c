@@ -384,6 +384,28 @@ static void test_unused_needs_its_rules(void) {
   cJSON_Delete(j);
 }
 
+/* A typo in a NOLINT is said once: as a finding when unused-suppression is on, else
+ * (as before it existed) as a warning on stderr. */
+static void test_unknown_said_once(void) {
+  write_scratch("typo.c", "#include <calm.h>\n#include <stddef.h>\n#include <unistd.h>\n"
+                          "static int t(void *a) { (void)a; sleep(1); return 0; } // NOLINT(blockin-in-loop)\n"
+                          "void s(calm_loop *l) { calm_detach(calm_spawn(l, t, NULL)); }\n");
+  const char *enables[] = {"blocking-in-loop", "blocking-in-loop,unused-suppression"};
+  for (int i = 0; i < 2; i++) {
+    char *cmd;
+    if (asprintf(&cmd, "'%s' -j1 --enable %s typo.c -- %s", calm_lint, enables[i], flags) < 0) abort();
+    CU_ASSERT_EQUAL(run(cmd, NULL), 1);
+    free(cmd);
+    char *err = scratch_text("err.txt"), *out = scratch_text("out.txt");
+    bool warned = err && strstr(err, "NOLINT names 'blockin-in-loop'");
+    bool found = out && strstr(out, "[unused-suppression]");
+    CU_ASSERT_EQUAL(warned, i == 0);
+    CU_ASSERT_EQUAL(found, i == 1);
+    free(err);
+    free(out);
+  }
+}
+
 /* --fix takes out each unused marker (the line it is alone on, the region's two
  * comments, one id of a list) and what remains lints clean and compiles. */
 static void test_unused_fix(void) {
@@ -475,6 +497,7 @@ int main(int argc, char **argv) {
   CU_add_test(s, "every fix fixture is tested", test_every_fix_fixture_listed);
   CU_add_test(s, "unused-suppression is judged by the rules that ran", test_unused_needs_its_rules);
   CU_add_test(s, "unused-suppression fixes remove markers and ids", test_unused_fix);
+  CU_add_test(s, "an unknown rule in a NOLINT is said once", test_unknown_said_once);
   CU_add_test(s, "no fix where it is not exact", test_no_fix_where_not_exact);
   CU_add_test(s, "json edit range", test_json_edit_range);
   CU_add_test(s, "sarif fix columns", test_sarif_fix);
