@@ -77,6 +77,24 @@ bool config_rule_enabled(const lint_config *c, const char *const *cli_enable, si
 bool config_finding(const lint_config *c, const config_cli *cli, const char *file, const char *rule, bool rarely,
                     diag_severity *sev);
 
+/* What the configuration and the command line make of rule `rule` (its index in
+ * lint_rules) for a finding at severity `sev` in `file` (absolute; NULL: no path
+ * applies), each part with where it was decided: "default", "path:line:col" or
+ * "command line (...)" (pointers into `c` or static). `c`, `cli` may be NULL. */
+typedef struct {
+  bool on;                /* the rule runs (before per-file-ignores) */
+  const char *on_at;
+  const char *ignored_at; /* the per-file-ignores entry that drops the finding, or NULL */
+  diag_severity sev;
+  const char *sev_at;
+} config_verdict;
+config_verdict config_decide(const lint_config *c, const config_cli *cli, const char *file, unsigned rule, bool rarely,
+                             diag_severity sev);
+
+/* Whether the path glob of entry `e` (exclude, per-file-ignores) names `file`
+ * (absolute, normalized). */
+bool config_entry_matches(const config_entry *e, const char *file);
+
 /* The "exclude" entry that leaves `file` (absolute) out, or NULL. `c` may be NULL. */
 const config_entry *config_excluded(const lint_config *c, const char *file);
 
