@@ -528,7 +528,7 @@ static bool named_input(run_state *r, const char *file) {
  * not counted. A file named on the command line is left out too, and that is said
  * once, so the user does not wonder why it has no findings. */
 static void exclude_jobs(run_state *r) {
-  size_t out = 0;
+  size_t out = 0, named = 0;
   for (size_t i = 0; i < r->jobs.len; i++) {
     compile_job *j = &r->jobs.items[i];
     const config_entry *e = r->status == 0 ? config_excluded(config_for(r, j->file), j->file) : NULL;
@@ -536,7 +536,9 @@ static void exclude_jobs(run_state *r) {
       r->jobs.items[out++] = *j;
       continue;
     }
-    if (named_input(r, j->file) && !r->opt.quiet) {
+    bool is_named = named_input(r, j->file);
+    named += is_named;
+    if (is_named && !r->opt.quiet) {
       char *shown = report_display_path(j->file, r->cwd), *at = report_display_path(e->origin, r->cwd);
       fprintf(stderr, "calm-lint: note: %s is not linted: \"%s\" at %s excludes it\n", shown, e->text, at);
       free(shown);
@@ -544,6 +546,10 @@ static void exclude_jobs(run_state *r) {
     }
     compile_job_clear(j);
   }
+  /* a directory whose every unit is excluded would otherwise end in silence */
+  if (out == 0 && r->jobs.len > named && !r->opt.quiet)
+    fprintf(stderr, "calm-lint: note: the configuration excludes all %zu translation units of the inputs: nothing is "
+                    "linted\n", r->jobs.len);
   r->jobs.len = out;
 }
 

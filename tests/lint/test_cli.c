@@ -484,6 +484,11 @@ static void test_config_exclude(void) {
   CU_ASSERT_EQUAL(occurrences(err_text, "calm-lint: note: cx/vendor/v.c is not linted: \"vendor/**\" at "
                                         "cx/.calm-lint.json:1:14 excludes it\n"), 1);
   CU_ASSERT_EQUAL(lines(err_text), 1);
+  CU_ASSERT_EQUAL(lint("cx/vendor --"), 0); /* a directory all excluded: not silence */
+  CU_ASSERT_STRING_EQUAL(out_text, "");
+  CU_ASSERT(strstr(err_text, "calm-lint: note: the configuration excludes all 2 translation units of the inputs: "
+                             "nothing is linted\n") != NULL);
+  CU_ASSERT_EQUAL(lines(err_text), 1);
   CU_ASSERT_EQUAL(lint("--quiet cx/vendor/v.c --"), 0);
   CU_ASSERT_STRING_EQUAL(err_text, "");
   CU_ASSERT_EQUAL(lint("--stdin-filename cx/vendor/w.c -- < cx/vendor/w.c"), 0);
