@@ -151,6 +151,7 @@ static cJSON *rule_descriptor(const lint_rule *rule) {
   }
   cJSON *conf = cJSON_AddObjectToObject(o, "defaultConfiguration");
   cJSON_AddStringToObject(conf, "level", sarif_level(rule->severity));
+  if (rule->off_by_default) cJSON_AddBoolToObject(conf, "enabled", false); /* runs only when enabled */
   cJSON *props = cJSON_AddObjectToObject(o, "properties");
   cJSON *tags = cJSON_AddArrayToObject(props, "tags");
   cJSON_AddItemToArray(tags, cJSON_CreateString("correctness"));

@@ -286,6 +286,17 @@ static void test_sarif_fix(void) {
   CU_ASSERT_EQUAL(cJSON_GetObjectItem(region, "endColumn")->valueint, 81);
   CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "insertedContent"), "text")),
                          "calm_after(30000)");
+  /* the rules: unused-suppression says it is off by default, the others say nothing */
+  cJSON *rule;
+  int off = 0;
+  cJSON_ArrayForEach(rule, cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(runv, "tool"), "driver"), "rules")) {
+    cJSON *enabled = cJSON_GetObjectItem(cJSON_GetObjectItem(rule, "defaultConfiguration"), "enabled");
+    if (!enabled) continue;
+    CU_ASSERT(cJSON_IsFalse(enabled));
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(rule, "id")), "unused-suppression");
+    off++;
+  }
+  CU_ASSERT_EQUAL(off, 1);
   cJSON_Delete(j);
   free(out);
 }
