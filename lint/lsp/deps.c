@@ -23,6 +23,9 @@ struct deps_graph {
   strmap *definers; /* symbol -> index_list * of the units defining it */
   strmap *by_file;  /* main file -> unit index + 1 */
   strmap *texts;    /* path -> text (NULL: unreadable), open documents' first */
+  const char *const *changed; /* deps_graph_set_changed's, and the units they touch */
+  size_t nchanged;
+  bool *hit;
 };
 
 static void define(deps_graph *g, const char *sym, size_t u) {
@@ -140,6 +143,7 @@ void deps_graph_free(deps_graph *g) {
   strmap_free(g->by_file);
   strmap_each(g->texts, free_text, NULL);
   strmap_free(g->texts);
+  free(g->hit);
   free(g);
 }
 
@@ -164,8 +168,20 @@ static bool names_target(const char *name, size_t n, const char *target) {
   return n > 0 && t > n && target[t - n - 1] == '/' && strncmp(target + t - n, name, n) == 0;
 }
 
-static bool includes(deps_graph *g, const char *path, const char *text, const char *target, strmap *seen,
-                     int depth) {
+static bool names_any(const char *name, size_t n, const char *const *targets, size_t nt) {
+  for (size_t i = 0; i < nt; i++)
+    if (names_target(name, n, targets[i])) return true;
+  return false;
+}
+
+static bool is_any(const char *path, const char *const *targets, size_t nt) {
+  for (size_t i = 0; i < nt; i++)
+    if (strcmp(path, targets[i]) == 0) return true;
+  return false;
+}
+
+static bool includes(deps_graph *g, const char *path, const char *text, const char *const *targets, size_t nt,
+                     strmap *seen, int depth) {
   if (!text || depth > 32) return false;
   char *dir = path_dirname(path);
   bool hit = false;
@@ -184,7 +200,7 @@ static bool includes(deps_graph *g, const char *path, const char *text, const ch
         const char *end = close ? memchr(q + 1, close, (size_t)(eol - q - 1)) : NULL;
         if (end) {
           size_t n = (size_t)(end - q - 1);
-          if (names_target(q + 1, n, target)) {
+          if (names_any(q + 1, n, targets, nt)) {
             hit = true;
           } else {
             char *name = xstrndup(q + 1, n);
@@ -192,7 +208,8 @@ static bool includes(deps_graph *g, const char *path, const char *text, const ch
             char *header = path_normalize(joined);
             if (!strmap_get(seen, header, NULL)) {
               strmap_put(seen, header, NULL);
-              hit = strcmp(header, target) == 0 || includes(g, header, text_of(g, header), target, seen, depth + 1);
+              hit = is_any(header, targets, nt) ||
+                    includes(g, header, text_of(g, header), targets, nt, seen, depth + 1);
             }
             free(header);
             free(joined);
@@ -207,14 +224,15 @@ static bool includes(deps_graph *g, const char *path, const char *text, const ch
   return hit;
 }
 
-bool deps_includes(deps_graph *g, const char *path, const char *text, const char *target) {
+bool deps_includes(deps_graph *g, const char *path, const char *text, const char *const *targets, size_t n) {
   strmap *seen = strmap_new();
-  bool hit = includes(g, path, text ? text : text_of(g, path), target, seen, 0);
+  bool hit = includes(g, path, text ? text : text_of(g, path), targets, n, seen, 0);
   strmap_free(seen);
   return hit;
 }
 
-/* Whether a walk from unit `from` along callees (or callers) meets a unit of `hit`. */
+/* Whether a walk from unit `from` along callees (or callers) meets a unit of `hit`
+ * other than `from` itself. */
 static bool reaches(const deps_graph *g, size_t from, const bool *hit, bool down) {
   bool *seen = xcalloc(g->units.len, sizeof *seen);
   index_list todo = {0};
@@ -223,7 +241,7 @@ static bool reaches(const deps_graph *g, size_t from, const bool *hit, bool down
   bool found = false;
   while (todo.len && !found) {
     size_t u = todo.items[--todo.len];
-    found = hit[u];
+    found = u != from && hit[u];
     const index_list *next = down ? &g->units.items[u].callees : &g->units.items[u].callers;
     for (size_t i = 0; i < next->len; i++)
       if (!seen[next->items[i]]) {
@@ -236,19 +254,29 @@ static bool reaches(const deps_graph *g, size_t from, const bool *hit, bool down
   return found;
 }
 
-bool deps_graph_depends(deps_graph *g, const char *doc, const char *changed) {
-  if (deps_includes(g, doc, NULL, changed)) return true;
-  void *v;
-  if (!strmap_get(g->by_file, doc, &v)) return false;
-  size_t self = (size_t)v - 1;
-  bool *hit = xcalloc(g->units.len + 1, sizeof *hit);
-  bool any = false;
+void deps_graph_set_changed(deps_graph *g, const char *const *changed, size_t n) {
+  g->changed = changed;
+  g->nchanged = n;
+  free(g->hit);
+  g->hit = xcalloc(g->units.len + 1, sizeof *g->hit);
   for (size_t u = 0; u < g->units.len; u++) {
     const char *main_file = g->units.items[u].main_file;
-    hit[u] = strcmp(main_file, changed) == 0 || (u != self && deps_includes(g, main_file, NULL, changed));
-    any |= hit[u];
+    g->hit[u] = is_any(main_file, changed, n) || deps_includes(g, main_file, NULL, changed, n);
   }
-  bool dep = any && (reaches(g, self, hit, true) || reaches(g, self, hit, false));
-  free(hit);
-  return dep;
+}
+
+bool deps_graph_depends(deps_graph *g, const char *doc) {
+  if (!g->nchanged) return false;
+  /* the document's own file is left out of what it may include (a changed copy of
+   * it on disk is not its text) */
+  const char **others = xcalloc(g->nchanged, sizeof *others);
+  size_t k = 0;
+  for (size_t i = 0; i < g->nchanged; i++)
+    if (strcmp(g->changed[i], doc) != 0) others[k++] = g->changed[i];
+  bool dep = k && deps_includes(g, doc, NULL, others, k);
+  free(others);
+  void *v;
+  if (dep || !strmap_get(g->by_file, doc, &v)) return dep;
+  size_t self = (size_t)v - 1;
+  return reaches(g, self, g->hit, true) || reaches(g, self, g->hit, false);
 }

@@ -374,15 +374,16 @@ static void refresh(server *s) {
     g = deps_graph_new(dump);
     free(dump);
     for (size_t i = 0; i < s->docs.len; i++) deps_graph_set_text(g, s->docs.items[i].path, s->docs.items[i].text);
+    deps_graph_set_changed(g, (const char *const *)s->changed.items, s->changed.len);
   }
   long long t = now_ms();
   for (size_t i = 0; i < s->docs.len; i++) {
     document *d = &s->docs.items[i];
-    bool dep = all;
+    bool dep = all || (g && deps_graph_depends(g, d->path));
     for (size_t k = 0; k < s->changed.len && !dep; k++) {
       const char *f = s->changed.items[k];
       if (strcmp(f, d->path) == 0) continue; /* the buffer, not the disk, is its text */
-      dep = traced_through(d, f) || (g && deps_graph_depends(g, d->path, f));
+      dep = traced_through(d, f);
     }
     if (dep && !d->out_of_sync && (!d->due || d->due > t)) d->due = t;
   }

@@ -205,12 +205,15 @@ static void test_lsp_includes(void) {
   fclose(f);
   deps_graph *g = deps_graph_new(NULL);
   const char *text = "#include <stdio.h>\n#include \"a.h\"\n";
-  CU_ASSERT(deps_includes(g, main_c, text, a));
-  CU_ASSERT(deps_includes(g, main_c, text, c)); /* through a.h and sub/b.h */
-  CU_ASSERT(!deps_includes(g, main_c, text, other));
-  CU_ASSERT(deps_includes(g, main_c, "#include <sub/c.h>\n", c)); /* by its name below an include path */
-  CU_ASSERT(!deps_includes(g, main_c, "// #include \"a.h\"\n", a));
-  CU_ASSERT(!deps_graph_depends(g, main_c, other));
+  const char *targets[] = {other, a, c};
+  CU_ASSERT(deps_includes(g, main_c, text, targets + 1, 1));
+  CU_ASSERT(deps_includes(g, main_c, text, targets + 2, 1)); /* through a.h and sub/b.h */
+  CU_ASSERT(!deps_includes(g, main_c, text, targets, 1));
+  CU_ASSERT(deps_includes(g, main_c, text, targets, 3));
+  CU_ASSERT(deps_includes(g, main_c, "#include <sub/c.h>\n", targets + 2, 1)); /* below an include path */
+  CU_ASSERT(!deps_includes(g, main_c, "// #include \"a.h\"\n", targets + 1, 1));
+  deps_graph_set_changed(g, targets, 1);
+  CU_ASSERT(!deps_graph_depends(g, main_c));
   deps_graph_free(g);
   /* the call graph: u1 calls f (u2), u2 calls h (u3); u4 stands apart */
   const char *dump =
@@ -220,11 +223,19 @@ static void test_lsp_includes(void) {
       "{\"main_file\":\"/p/u3.c\",\"functions\":[{\"usr\":\"c:@F@h\",\"calls\":[]}]}\n"
       "{\"main_file\":\"/p/u4.c\",\"functions\":[{\"usr\":\"c:@F@k\",\"calls\":[{\"usr\":\"c:@F@e2\"}]}]}\n";
   g = deps_graph_new(dump);
-  CU_ASSERT(deps_graph_depends(g, "/p/u3.c", "/p/u1.c")); /* a caller's caller */
-  CU_ASSERT(deps_graph_depends(g, "/p/u1.c", "/p/u3.c")); /* a callee's callee */
-  CU_ASSERT(!deps_graph_depends(g, "/p/u4.c", "/p/u1.c"));
-  CU_ASSERT(!deps_graph_depends(g, "/p/u1.c", "/p/u4.c"));
-  CU_ASSERT(!deps_graph_depends(g, "/p/none.c", "/p/u1.c"));
+  const char *u1[] = {"/p/u1.c"}, *u3[] = {"/p/u3.c"}, *u4[] = {"/p/u4.c"}, *u1_u4[] = {"/p/u4.c", "/p/u1.c"};
+  deps_graph_set_changed(g, u1, 1);
+  CU_ASSERT(deps_graph_depends(g, "/p/u3.c")); /* a caller's caller */
+  CU_ASSERT(!deps_graph_depends(g, "/p/u4.c"));
+  CU_ASSERT(!deps_graph_depends(g, "/p/u1.c")); /* its own file on disk is not its text */
+  CU_ASSERT(!deps_graph_depends(g, "/p/none.c"));
+  deps_graph_set_changed(g, u3, 1);
+  CU_ASSERT(deps_graph_depends(g, "/p/u1.c")); /* a callee's callee */
+  deps_graph_set_changed(g, u4, 1);
+  CU_ASSERT(!deps_graph_depends(g, "/p/u1.c"));
+  CU_ASSERT(!deps_graph_depends(g, "/p/u2.c"));
+  deps_graph_set_changed(g, u1_u4, 2);
+  CU_ASSERT(deps_graph_depends(g, "/p/u2.c"));
   deps_graph_free(g);
   free(a), free(b), free(c), free(main_c), free(other), free(d);
 }
