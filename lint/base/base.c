@@ -128,6 +128,20 @@ uint64_t hash_bytes(const void *data, size_t n, uint64_t seed) {
   return h;
 }
 
+uint64_t hash_fast(const void *data, size_t n, uint64_t seed) {
+  const unsigned char *p = data;
+  uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  uint64_t w = 0;
+  memcpy(&w, p, n);
+  return hash_mix(h ^ w);
+}
+
 typedef struct {
   char *key;
   size_t keylen;
@@ -173,7 +187,7 @@ static void map_rehash(strmap *m) {
 }
 
 static map_slot *map_lookup_n(const strmap *m, const char *key, size_t n) {
-  map_slot *s = map_find(m, key, n, hash_bytes(key, n, 0));
+  map_slot *s = map_find(m, key, n, hash_fast(key, n, 0));
   return s->key ? s : NULL;
 }
 
@@ -186,7 +200,7 @@ bool strmap_get(const strmap *m, const char *key, void **value) {
 
 static map_slot *map_insert_n(strmap *m, const char *key, size_t n, bool *fresh) {
   if ((m->len + 1) * 4 > m->cap * 3) map_rehash(m);
-  uint64_t h = hash_bytes(key, n, 0);
+  uint64_t h = hash_fast(key, n, 0);
   map_slot *s = map_find(m, key, n, h);
   *fresh = !s->key;
   if (*fresh) {
@@ -220,6 +234,58 @@ void strmap_free(strmap *m) {
   for (size_t i = 0; i < m->cap; i++) free(m->slots[i].key);
   free(m->slots);
   VEC_FREE(m->order);
+  free(m);
+}
+
+typedef struct {
+  const void *key; /* NULL: empty */
+  void *value;
+} ptr_slot;
+
+struct ptrmap {
+  ptr_slot *slots; /* capacity is a power of two */
+  size_t cap, len;
+};
+
+ptrmap *ptrmap_new(void) {
+  ptrmap *m = xcalloc(1, sizeof *m);
+  m->cap = 16;
+  m->slots = xcalloc(m->cap, sizeof *m->slots);
+  return m;
+}
+
+static ptr_slot *ptr_find(const ptrmap *m, const void *key) {
+  size_t mask = m->cap - 1;
+  for (size_t i = hash_mix((uint64_t)(uintptr_t)key) & mask;; i = (i + 1) & mask)
+    if (m->slots[i].key == key || !m->slots[i].key) return &m->slots[i];
+}
+
+bool ptrmap_get(const ptrmap *m, const void *key, void **value) {
+  const ptr_slot *s = ptr_find(m, key);
+  if (!s->key) return false;
+  if (value) *value = s->value;
+  return true;
+}
+
+void ptrmap_put(ptrmap *m, const void *key, void *value) {
+  if ((m->len + 1) * 2 > m->cap) {
+    ptr_slot *old = m->slots;
+    size_t oldcap = m->cap;
+    m->cap *= 2;
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    for (size_t i = 0; i < oldcap; i++)
+      if (old[i].key) *ptr_find(m, old[i].key) = old[i];
+    free(old);
+  }
+  ptr_slot *s = ptr_find(m, key);
+  if (!s->key) m->len++;
+  s->key = key;
+  s->value = value;
+}
+
+void ptrmap_free(ptrmap *m) {
+  if (!m) return;
+  free(m->slots);
   free(m);
 }
 

@@ -65,11 +65,28 @@ size_t strmap_len(const strmap *m);
 void strmap_each(const strmap *m, bool (*fn)(const char *key, void *value, void *ctx), void *ctx);
 void strmap_free(strmap *m);
 
+/* A map from addresses (not copied, never NULL) to pointer-sized values: a memo of
+ * what was looked up for an interned string, found without reading the string. */
+typedef struct ptrmap ptrmap;
+ptrmap *ptrmap_new(void);
+bool ptrmap_get(const ptrmap *m, const void *key, void **value);
+void ptrmap_put(ptrmap *m, const void *key, void *value); /* replaces */
+void ptrmap_free(ptrmap *m);
+
 /* The first string of `s` that also appears earlier, or NULL (JSON objects with a
  * key given twice, which a parser keeps as two members). */
 const char *first_duplicate(const char *const *s, size_t n);
 
 uint64_t hash_bytes(const void *data, size_t n, uint64_t seed); /* FNV-1a, 64 bit */
+/* A hash for in-memory tables only (word at a time, several times faster than
+ * hash_bytes on long keys); never store it: it may change between builds. */
+uint64_t hash_fast(const void *data, size_t n, uint64_t seed);
+/* Mixes one 64-bit value into a well-spread one (splitmix64's finaliser). */
+static inline uint64_t hash_mix(uint64_t h) {
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
 
 /* Paths. Returned strings are malloc'd. */
 char *path_join(const char *dir, const char *name);

@@ -7,10 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lookups by USR and by callee name are memoised by the string's address: the IR's
+ * strings are interned and live as long as the program, and the same few are asked
+ * for from every call of every rule. */
 int program_find(const program *p, const char *usr) {
   void *v;
-  if (!usr || !strmap_get(p->by_usr, usr, &v)) return -1;
-  return (int)(intptr_t)v - 1;
+  if (!usr) return -1;
+  if (ptrmap_get(p->find_memo, usr, &v)) return (int)(intptr_t)v - 1;
+  int f = strmap_get(p->by_usr, usr, &v) ? (int)(intptr_t)v - 1 : -1;
+  ptrmap_put(p->find_memo, usr, (void *)(intptr_t)(f + 1));
+  return f;
 }
 
 int program_callee(const program *p, const ir_call *call) { return program_find(p, call->callee_usr); }
@@ -73,7 +79,12 @@ unsigned program_runs_later(const program *p, int f, int call, int *out, unsigne
 }
 
 const model_fn *program_model(const program *p, const ir_call *call) {
-  return call->callee_usr ? model_db_lookup(p->models, call->callee_name) : NULL;
+  if (!call->callee_usr || !call->callee_name) return NULL;
+  void *m;
+  if (ptrmap_get(p->model_memo, call->callee_name, &m)) return m;
+  const model_fn *found = model_db_lookup(p->models, call->callee_name);
+  ptrmap_put(p->model_memo, call->callee_name, (void *)found);
+  return found;
 }
 
 bool program_call_noreturn(const program *p, const ir_call *call) {
@@ -432,15 +443,37 @@ bool program_call_in_child(const program *p, int f, int call) {
  * keeps only the first copy (in unit order), so each finding is reported once and the
  * graph does not grow with the number of includers. */
 
+/* A summary's strings are interned, so one pointer is one text: each string's hash is
+ * remembered by address (a header's path is in every location of its functions, in
+ * every copy), and a digest mixes words, not bytes. */
+#define STR_MEMO 4096
+
+typedef struct {
+  const char *s;
+  uint64_t h;
+} str_memo;
+
 typedef struct {
   uint64_t h;
+  str_memo *memo; /* STR_MEMO entries, direct-mapped by address */
 } hasher;
 
-static void h_int(hasher *h, int64_t v) { h->h = hash_bytes(&v, sizeof v, h->h); }
+static void h_int(hasher *h, int64_t v) {
+  uint64_t x = (h->h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ULL;
+  h->h = (x ^ (x >> 32)) + 0x632be59bd9b4e019ULL;
+}
 
 static void h_str(hasher *h, const char *s) {
-  if (!s) h_int(h, -1);
-  else h->h = hash_bytes(s, strlen(s) + 1, h->h);
+  if (!s) {
+    h_int(h, -1);
+    return;
+  }
+  str_memo *m = &h->memo[((uintptr_t)s >> 3) & (STR_MEMO - 1)];
+  if (m->s != s) {
+    m->s = s;
+    m->h = hash_fast(s, strlen(s), 0);
+  }
+  h_int(h, (int64_t)m->h);
 }
 
 static void h_loc(hasher *h, const ir_loc *l) {
@@ -469,8 +502,8 @@ static void h_value(hasher *h, const ir_value *v) {
 }
 
 /* A digest of everything the rules can read of `f`. */
-static uint64_t function_digest(const ir_function *f) {
-  hasher h = {0};
+static uint64_t function_digest(const ir_function *f, str_memo *memo) {
+  hasher h = {0, memo};
   h_str(&h, f->usr);
   h_str(&h, f->name);
   h_loc(&h, &f->loc);
@@ -581,18 +614,29 @@ static void note_user(const char *usr, void *data) {
 
 /* Marks in `drop` every definition that is an identical copy of an earlier one whose
  * references resolve alike from every unit (see above). */
-static void find_copies(const definition *all, unsigned n, const strmap *by_usr, bool *drop) {
+static void find_copies(const definition *all, unsigned n, bool *drop) {
   strmap *multi = strmap_new();
   VEC(multi_def) defs = {0};
+  /* the first definition of each USR is the one no other definition leads to */
+  bool *later = xcalloc(n + 1, sizeof *later);
+  for (unsigned i = 0; i < n; i++)
+    if (all[i].next >= 0) later[all[i].next] = true;
+  /* digests in definition order, which is unit order: a unit's strings are hashed once
+     for all of its functions while they are in the memo */
+  uint64_t *digest = xcalloc(n + 1, sizeof *digest);
+  str_memo *memo = xcalloc(STR_MEMO, sizeof *memo);
+  for (unsigned i = 0; i < n; i++)
+    if (all[i].next >= 0 || later[i]) digest[i] = function_digest(all[i].fn, memo);
+  free(memo);
   for (unsigned i = 0; i < n; i++) {
-    void *v;
-    if (all[i].next < 0 || !strmap_get(by_usr, all[i].fn->usr, &v) || (intptr_t)v - 1 != (intptr_t)i) continue;
+    if (all[i].next < 0 || later[i]) continue;
     multi_def m = {(int)i, true, {0}};
-    uint64_t d = function_digest(all[i].fn);
-    for (int k = all[i].next; k >= 0 && m.merged; k = all[k].next) m.merged = function_digest(all[k].fn) == d;
+    for (int k = all[i].next; k >= 0 && m.merged; k = all[k].next) m.merged = digest[k] == digest[i];
     VEC_PUSH(defs, m);
     strmap_put(multi, all[i].fn->usr, (void *)(intptr_t)defs.len);
   }
+  free(digest);
+  free(later);
   refs_ctx rc = {multi, defs.items, 0};
   for (size_t m = 0; m < defs.len; m++) {
     rc.self = (int)m;
@@ -628,47 +672,54 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   p->ntus = ntus;
   p->models = models;
   p->by_usr = strmap_new();
+  p->find_memo = ptrmap_new();
+  p->model_memo = ptrmap_new();
   VEC(definition) all = {0};
+  /* per first definition of a USR, its last one: a header's function has a copy in
+     every unit, and walking the chain to append would be quadratic in the units */
+  VEC(int) last = {0};
   for (unsigned t = 0; t < ntus; t++) {
     for (unsigned i = 0; i < tus[t]->nfuncs; i++) {
       definition d = {&tus[t]->funcs[i], tus[t], -1};
       VEC_PUSH(all, d);
+      VEC_PUSH(last, (int)all.len - 1);
       void *first;
       if (!strmap_get(p->by_usr, d.fn->usr, &first)) {
         strmap_put(p->by_usr, d.fn->usr, (void *)(intptr_t)all.len);
       } else {
         int k = (int)(intptr_t)first - 1;
-        while (all.items[k].next >= 0) k = all.items[k].next;
-        all.items[k].next = (int)all.len - 1;
+        all.items[last.items[k]].next = (int)all.len - 1;
+        last.items[k] = (int)all.len - 1;
       }
     }
   }
   bool *drop = xcalloc(all.len + 1, sizeof *drop);
-  find_copies(all.items, (unsigned)all.len, p->by_usr, drop);
+  find_copies(all.items, (unsigned)all.len, drop);
   strmap_free(p->by_usr);
   p->by_usr = strmap_new();
   VEC(prog_fn) fns = {0};
+  last.len = 0;
   for (size_t a = 0; a < all.len; a++) {
     if (drop[a]) continue;
-    {
-      const ir_function *f = all.items[a].fn;
-      prog_fn pf;
-      memset(&pf, 0, sizeof pf);
-      pf.fn = f;
-      pf.tu = all.items[a].tu;
-      pf.loop.root = pf.worker.root = -1;
-      pf.next_same_usr = -1;
-      VEC_PUSH(fns, pf);
-      void *first;
-      if (!strmap_get(p->by_usr, f->usr, &first)) {
-        strmap_put(p->by_usr, f->usr, (void *)(intptr_t)fns.len);
-      } else {
-        int d = (int)(intptr_t)first - 1;
-        while (fns.items[d].next_same_usr >= 0) d = fns.items[d].next_same_usr;
-        fns.items[d].next_same_usr = (int)fns.len - 1;
-      }
+    const ir_function *f = all.items[a].fn;
+    prog_fn pf;
+    memset(&pf, 0, sizeof pf);
+    pf.fn = f;
+    pf.tu = all.items[a].tu;
+    pf.loop.root = pf.worker.root = -1;
+    pf.next_same_usr = -1;
+    VEC_PUSH(fns, pf);
+    VEC_PUSH(last, (int)fns.len - 1);
+    void *first;
+    if (!strmap_get(p->by_usr, f->usr, &first)) {
+      strmap_put(p->by_usr, f->usr, (void *)(intptr_t)fns.len);
+    } else {
+      int d = (int)(intptr_t)first - 1;
+      fns.items[last.items[d]].next_same_usr = (int)fns.len - 1;
+      last.items[d] = (int)fns.len - 1;
     }
   }
+  VEC_FREE(last);
   free(drop);
   VEC_FREE(all);
   p->fns = fns.items;
@@ -733,6 +784,8 @@ void program_free(program *p) {
   strmap_each(p->later, free_later, NULL);
   strmap_free(p->later);
   strmap_free(p->by_usr);
+  ptrmap_free(p->find_memo);
+  ptrmap_free(p->model_memo);
   free(p);
 }
 

@@ -53,6 +53,8 @@ typedef struct program {
   prog_fn *fns;
   unsigned nfns;
   strmap *by_usr; /* usr -> 1 + index into fns */
+  ptrmap *find_memo;  /* usr (by address) -> 1 + index into fns, or 0: none */
+  ptrmap *model_memo; /* callee name (by address) -> its model_fn, or NULL */
   model_db *models;
   root_info *roots;
   unsigned nroots;
@@ -68,7 +70,8 @@ typedef struct program {
 program *program_link(ir_summary **tus, unsigned ntus, model_db *models);
 void program_free(program *p);
 
-/* Index of the (first) function with this USR, or -1. */
+/* Index of the (first) function with this USR, or -1. `usr` is a string of the IR
+ * (memoised by address: it must live as long as the program). */
 int program_find(const program *p, const char *usr);
 
 /* The called function's (first) definition in the program, or -1. */
