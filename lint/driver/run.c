@@ -51,7 +51,7 @@ typedef struct {
   strmap *configs;     /* config path -> lint_config* ; "" key unused */
   strmap *config_of;   /* directory -> lint_config* that governs it (NULL: none) */
   model_db *models;
-  strmap *job_ids;     /* device:inode of each job's file: a file reached twice is one job */
+  strmap *job_ids;     /* path and device:inode of each job's file: a file reached twice is one job */
   bool context_run;    /* a header is an input: the whole database is parsed for context */
   strmap *named;       /* context_run: the files whose findings are reported */
   strmap *model_notes; /* model name -> its description (malloc'd), for --list-models */
@@ -80,6 +80,9 @@ static bool is_source(const char *name) { return has_ext(name, ".c"); }
 static bool is_header(const char *name) { return has_ext(name, ".h"); }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_job(const void *a, const void *b) {
+  return strcmp(((const compile_job *)a)->file, ((const compile_job *)b)->file);
+}
 
 /* A file's identity, "device:inode": the same file reached by two paths (a symlink,
  * a loop of them) is one file. NULL when it cannot be stat'ed. */
@@ -130,11 +133,12 @@ static void list_sources(const char *dir, path_list *out, strmap *seen) {
   VEC_FREE(names);
 }
 
-/* Whether `file` is already a job, by path or, for a file that exists, by identity
- * (which it is then recorded under). */
+/* Whether `file` is already a job, by path or, for a file that exists, by identity;
+ * when not, it is recorded under both (by path in the same map: a path is absolute,
+ * an identity is not). */
 static bool have_job(run_state *r, const char *file) {
-  for (size_t i = 0; i < r->jobs.len; i++)
-    if (strcmp(r->jobs.items[i].file, file) == 0) return true;
+  if (strmap_get(r->job_ids, file, NULL)) return true;
+  strmap_put(r->job_ids, file, NULL);
   char *id = file_id(file, NULL);
   if (!id) return false;
   bool seen = strmap_get(r->job_ids, id, NULL);
@@ -312,18 +316,8 @@ static void gather_jobs(run_state *r) {
   } else if (r->opt.ninputs == 0) {
     fail(r, "no input files (name files or directories to lint)");
   }
-  if (r->jobs.len > 1) {
-    /* a stable order: results do not depend on the database's order */
-    for (size_t i = 1; i < r->jobs.len; i++) {
-      compile_job j = r->jobs.items[i];
-      size_t k = i;
-      while (k > 0 && strcmp(r->jobs.items[k - 1].file, j.file) > 0) {
-        r->jobs.items[k] = r->jobs.items[k - 1];
-        k--;
-      }
-      r->jobs.items[k] = j;
-    }
-  }
+  /* a stable order: results do not depend on the database's order (paths are unique) */
+  if (r->jobs.len > 1) qsort(r->jobs.items, r->jobs.len, sizeof *r->jobs.items, cmp_job);
 }
 
 /* ---- configuration ---- */

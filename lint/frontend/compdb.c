@@ -302,6 +302,16 @@ static void free_argv(char **argv, size_t n) {
   free(argv);
 }
 
+/* Records `job` as the first entry under each directory of its path ("/", "/src/",
+ * "/src/net/"), for compdb_infer. */
+static void index_dirs(compdb *db, const compile_job *job) {
+  for (const char *p = job->file; (p = strchr(p, '/')) != NULL; p++) {
+    char *dir = xstrndup(job->file, (size_t)(p - job->file) + 1);
+    if (!strmap_get(db->dirs, dir, NULL)) strmap_put(db->dirs, dir, (void *)job);
+    free(dir);
+  }
+}
+
 /* Adds one entry; false if it lacks "directory", "file" or a command. */
 static bool add_entry(compdb *out, const cJSON *e, const char *db_dir) {
   const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "directory");
@@ -333,6 +343,7 @@ static bool add_entry(compdb *out, const cJSON *e, const char *db_dir) {
     compile_job *job = &out->jobs[out->njobs++];
     compile_job_init(job, file, directory, args, nargs);
     strmap_put(out->index, job->file, job);
+    index_dirs(out, job);
   } else {
     free_argv(args, nargs);
   }
@@ -367,6 +378,7 @@ int compdb_load(const char *dir, compdb *out, char **error) {
   out->path = path;
   out->jobs = xcalloc(n ? n : 1, sizeof *out->jobs); /* never moves: the index points into it */
   out->index = strmap_new();
+  out->dirs = strmap_new();
   bool ok = cJSON_IsArray(root);
   char *db_dir = path_absolute(dir, NULL); /* what a relative "directory" is relative to */
   for (const cJSON *e = ok ? root->child : NULL; ok && e; e = e->next)
@@ -386,6 +398,7 @@ void compdb_free(compdb *db) {
   free(db->jobs);
   free(db->path);
   strmap_free(db->index);
+  strmap_free(db->dirs);
   memset(db, 0, sizeof *db);
 }
 
@@ -394,25 +407,24 @@ const compile_job *compdb_find(const compdb *db, const char *file) {
   return db->index && strmap_get(db->index, file, &job) ? job : NULL;
 }
 
-static size_t common_prefix_dirs(const char *a, const char *b) {
-  size_t n = 0, last = 0;
-  while (a[n] && a[n] == b[n]) {
-    if (a[n] == '/') last = n;
-    n++;
-  }
-  return last;
-}
-
+/* The entry whose source shares the longest run of directories with `file`, the
+ * first in the database among equals: the first entry under the deepest directory of
+ * `file` that holds one (an index, not a scan: a directory of new files asks once per
+ * file). */
 compile_job *compdb_infer(const compdb *db, const char *file) {
-  const compile_job *best = NULL;
-  size_t best_len = 0;
-  for (size_t i = 0; i < db->njobs; i++) {
-    size_t len = common_prefix_dirs(db->jobs[i].file, file);
-    if (!best || len > best_len) {
-      best = &db->jobs[i];
-      best_len = len;
+  const compile_job *best = db->njobs ? &db->jobs[0] : NULL;
+  size_t n = strlen(file);
+  char *dir = xstrdup(file);
+  for (size_t i = n; db->dirs && i-- > 0;) {
+    if (dir[i] != '/') continue;
+    dir[i + 1] = 0;
+    void *job;
+    if (strmap_get(db->dirs, dir, &job)) {
+      best = job;
+      break;
     }
   }
+  free(dir);
   if (!best) return NULL;
   compile_job *job = compile_job_copy(best);
   free(job->file);

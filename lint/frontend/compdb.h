@@ -17,6 +17,7 @@ typedef struct {
   compile_job *jobs;
   size_t njobs;
   struct strmap *index; /* file -> its job, so a lookup costs the same for any size */
+  struct strmap *dirs;  /* "/dir/" -> the first job whose file is under it (compdb_infer) */
 } compdb;
 
 /* Loads `dir/compile_commands.json` as clang's tooling reads it ("arguments", else

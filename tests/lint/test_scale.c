@@ -1,0 +1,135 @@
+/* The steps around the parse grow linearly with the program: each test does, on a large
+ * input, what a quadratic step once did, and fails when it takes seconds. Times are CPU
+ * seconds of this process or of calm-lint, so a busy machine does not fail them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "../../lint/frontend/compdb.h"
+#include "../../lint/graph/program.h"
+#include "unit.h"
+
+static double cpu_now(void) { return (double)clock() / CLOCKS_PER_SEC; }
+
+static double children_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_CHILDREN, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
+/* A header's function defined in every unit: 60 000 definitions of one USR (each at
+ * another line, so none is a copy of another), linked. Appending each to the chain of
+ * its USR by walking the chain took seconds. */
+static void test_many_definitions(void) {
+  enum { N = 60000 };
+  ir_summary *s = ir_summary_new("/s/many.c");
+  for (unsigned i = 0; i < N; i++) {
+    ir_function f = {0};
+    f.usr = strpool_intern(s->pool, "c:h.h@F@helper");
+    f.name = strpool_intern(s->pool, "helper");
+    f.loc = (ir_loc){strpool_intern(s->pool, "/s/h.h"), i + 1, 1, i + 1, 7};
+    f.end = f.loc;
+    f.is_static = true;
+    ir_summary_add_function(s, &f);
+  }
+  model_db *db = model_db_new();
+  double t0 = cpu_now();
+  program *p = program_link(&s, 1, db);
+  double took = cpu_now() - t0;
+  CU_ASSERT_EQUAL(p->nfns, N);
+  int out[2];
+  CU_ASSERT_EQUAL(program_resolve_in(p, NULL, "c:h.h@F@helper", out, 2), N);
+  if (took >= 1.0) fprintf(stderr, "\n  linking %d definitions of one function took %.2f s\n", N, took);
+  CU_ASSERT(took < 1.0);
+  program_free(p);
+  model_db_free(db);
+  ir_summary_free(s);
+}
+
+/* Flags for 30 000 files a database does not list, each from the entry in its own
+ * directory: a scan of the database per file took seconds. */
+static void test_infer_many(void) {
+  enum { N = 30000 };
+  const char *dir = unit_scratch();
+  char *db_path = xasprintf("%s/compile_commands.json", dir);
+  FILE *f = fopen(db_path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("[\n", f);
+  for (unsigned i = 0; i < N; i++)
+    fprintf(f, "%s{\"directory\": \"/w/d%u\", \"file\": \"/w/d%u/a.c\", \"arguments\": [\"cc\", \"-DN=%u\", \"-c\", \"a.c\"]}\n",
+            i ? "," : "", i, i, i);
+  fputs("]\n", f);
+  fclose(f);
+  compdb db;
+  char *err = NULL;
+  CU_ASSERT_EQUAL_FATAL(compdb_load(dir, &db, &err), 0);
+  double t0 = cpu_now();
+  unsigned right = 0;
+  for (unsigned i = 0; i < N; i++) {
+    char *file = xasprintf("/w/d%u/new.h", i), *want = xasprintf("/w/d%u", i);
+    compile_job *job = compdb_infer(&db, file);
+    right += job && strcmp(job->directory, want) == 0;
+    compile_job_free(job);
+    free(file);
+    free(want);
+  }
+  double took = cpu_now() - t0;
+  CU_ASSERT_EQUAL(right, N);
+  /* among equally near entries the first: /w/x.h shares only /w/ with every one */
+  compile_job *job = compdb_infer(&db, "/w/x.h");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(job);
+  CU_ASSERT_STRING_EQUAL(job->directory, "/w/d0");
+  compile_job_free(job);
+  if (took >= 1.0) fprintf(stderr, "\n  inferring flags for %d files took %.2f s\n", N, took);
+  CU_ASSERT(took < 1.0);
+  compdb_free(&db);
+  free(db_path);
+}
+
+/* A database of 30 000 units, listed in reverse order, gathered into jobs (one shard of
+ * one unit is parsed): a linear search per job for a duplicate, and an insertion sort
+ * of the jobs, each took seconds. */
+static void test_gather_many(void) {
+  enum { N = 30000 };
+  char *db_dir = xasprintf("%s/many", unit_scratch());
+  char *mk = xasprintf("mkdir -p '%s/src'", db_dir);
+  CU_ASSERT_EQUAL_FATAL(system(mk), 0);
+  free(mk);
+  char *db_path = xasprintf("%s/compile_commands.json", db_dir);
+  FILE *f = fopen(db_path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("[\n", f);
+  for (unsigned i = N; i-- > 0;)
+    fprintf(f, "%s{\"directory\": \"%s\", \"file\": \"src/unit%05u.c\", \"arguments\": [\"cc\", \"-c\", \"src/unit%05u.c\"]}\n",
+            i + 1 < N ? "," : "", db_dir, i, i);
+  fputs("]\n", f);
+  fclose(f);
+  char *src = xasprintf("%s/src/unit00000.c", db_dir);
+  f = fopen(src, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("int unit0(void) { return 0; }\n", f);
+  fclose(f);
+  char *args = xasprintf("-p many --no-cache --quiet --emit-summaries many/sums --shard 1/%d", N);
+  char *out = NULL, *err = NULL;
+  double t0 = children_cpu();
+  CU_ASSERT_EQUAL(unit_run_lint("", args, &out, &err), 0);
+  double took = children_cpu() - t0;
+  if (took >= 3.0) fprintf(stderr, "\n  gathering %d units took %.2f s\n", N, took);
+  CU_ASSERT(took < 3.0);
+  free(out);
+  free(err);
+  free(args);
+  free(src);
+  free(db_path);
+  free(db_dir);
+}
+
+void unit_register_scale(void) {
+  CU_pSuite s = CU_add_suite("scale", NULL, NULL);
+  CU_add_test(s, "many definitions of one function link in linear time", test_many_definitions);
+  CU_add_test(s, "flags inferred for many unlisted files", test_infer_many);
+  CU_add_test(s, "a large database gathered into jobs", test_gather_many);
+}
