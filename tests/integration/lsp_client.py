@@ -5,11 +5,13 @@ unknown requests, and the exit status after shutdown/exit.
 usage: lsp_client.py CALM_LINT SOURCE_DIR"""
 import json
 import os
-import select
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lsp_rpc import Client, is_publish, uri  # noqa: E402
 
 calm_lint, source_dir = sys.argv[1], sys.argv[2]
 failures = []
@@ -19,67 +21,6 @@ def check(cond, what):
     print(("ok:   " if cond else "FAIL: ") + what)
     if not cond:
         failures.append(what)
-
-
-class Client:
-    def __init__(self, args, cwd):
-        self.p = subprocess.Popen([calm_lint, "--lsp"] + args, cwd=cwd, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.buf = b""
-        self.next_id = 1
-
-    def send(self, msg):
-        body = json.dumps(msg).encode()
-        self.p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.p.stdin.flush()
-
-    def request(self, method, params):
-        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
-        self.next_id += 1
-        return self.next_id - 1
-
-    def notify(self, method, params):
-        self.send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    def read(self, timeout):
-        """The next message, or None after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            head, sep, rest = self.buf.partition(b"\r\n\r\n")
-            if sep:
-                length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
-                             .split(b":")[1])
-                if len(rest) >= length:
-                    self.buf = rest[length:]
-                    return json.loads(rest[:length])
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.p.stdout], [], [], left)[0]:
-                return None
-            chunk = os.read(self.p.stdout.fileno(), 65536)
-            if not chunk:
-                return None
-            self.buf += chunk
-
-    def wait_for(self, pred, timeout=30):
-        """Messages until one satisfies pred; returns (it, the ones before)."""
-        seen = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = self.read(deadline - time.monotonic())
-            if m is None:
-                break
-            if pred(m):
-                return m, seen
-            seen.append(m)
-        return None, seen
-
-
-def uri(path):
-    return "file://" + path
-
-
-def is_publish(m, u):
-    return m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == u
 
 
 work = tempfile.mkdtemp(prefix="calm-lsp-")
@@ -97,7 +38,7 @@ with open(work + "/build/compile_commands.json", "w") as f:
     json.dump([{"directory": work, "file": n, "arguments": ["cc", "-c", n]} for n in ("main.c", "helper.c")], f)
 helper_uri = uri(work + "/helper.c")
 
-c = Client(["-p", "build"], work)
+c = Client(calm_lint, ["-p", "build"], work)
 rid = c.request("initialize", {"processId": os.getpid(), "rootUri": uri(work), "capabilities": {}})
 m, _ = c.wait_for(lambda m: m.get("id") == rid)
 check(m is not None and m["result"]["capabilities"]["textDocumentSync"]["openClose"] is True,
@@ -172,7 +113,7 @@ except subprocess.TimeoutExpired:
 check(rc == 0, "exit after shutdown ends the server with status 0 (got %s)" % rc)
 
 # exit without shutdown: status 1, as the protocol says
-c2 = Client([], work)
+c2 = Client(calm_lint, [], work)
 rid = c2.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
 c2.wait_for(lambda m: m.get("id") == rid)
 c2.notify("exit", None)
@@ -185,7 +126,7 @@ check(rc == 1, "exit without shutdown gives status 1 (got %s)" % rc)
 
 # a file with no compile database anywhere is linted alone
 with tempfile.TemporaryDirectory(prefix="calm-lsp-nodb-") as lone:
-    c3 = Client([], lone)
+    c3 = Client(calm_lint, [], lone)
     rid = c3.request("initialize", {"processId": None, "rootUri": uri(lone), "capabilities": {}})
     c3.wait_for(lambda m: m.get("id") == rid)
     u = uri(lone + "/solo.c")
