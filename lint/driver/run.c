@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../rules/rule.h"
@@ -56,7 +57,16 @@ typedef struct {
   strmap *named;       /* context_run: the files whose findings are reported */
   strmap *model_notes; /* model name -> its description (malloc'd), for --list-models */
   int status;
+  double cpu_read, cpu_link, cpu_rules; /* --statistics: CPU seconds after the parse */
 } run_state;
+
+/* CPU seconds of this process (the parse workers are processes of their own), for
+ * --statistics: the steps after the parse, each on its own. */
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void fail(run_state *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(run_state *r, const char *fmt, ...) {
@@ -1012,10 +1022,14 @@ static void emit_one(run_state *r) {
 /* Links sums[], runs the rules and keeps the findings the run reports. */
 static program *find(run_state *r, ir_summary **sums, diag_list *diags) {
   source_override(r->stdin_path, r->stdin_text); /* fixes read the buffer, not its file */
+  double t0 = cpu_seconds();
   program *prog = program_link(sums, (unsigned)r->jobs.len, r->models);
+  double t1 = cpu_seconds();
   for (unsigned i = 0; i < lint_rule_count; i++) lint_rules[i]->run(prog, diags);
   filter_findings(r, diags);
   diag_list_normalize(diags);
+  r->cpu_link += t1 - t0;
+  r->cpu_rules += cpu_seconds() - t1;
   return prog;
 }
 
@@ -1061,6 +1075,8 @@ static void lint(run_state *r, ir_summary **sums) {
   diag_list diags = {0};
   program *prog = find(r, sums, &diags);
   long fixed = r->opt.fix ? fix_rounds(r, sums, &diags, &prog) : 0;
+  double t_report = cpu_seconds();
+  unsigned nfns = prog->nfns;
 
   VEC(report_error) errors = {0};
   bool parse_failed = false;
@@ -1104,6 +1120,13 @@ static void lint(run_state *r, ir_summary **sums) {
   source_reset();
   for (size_t i = 0; i < r->jobs.len; i++) ir_summary_free(sums[i]);
   free(sums);
+  /* what the steps after the parse cost, which should grow linearly with the program */
+  if (r->opt.statistics) {
+    fprintf(stderr, "calm-lint: after the parse, CPU seconds: ");
+    if (r->opt.link) fprintf(stderr, "%.3f reading summaries, ", r->cpu_read);
+    fprintf(stderr, "%.3f linking, %.3f rules, %.3f report (%u functions)\n", r->cpu_link, r->cpu_rules,
+            cpu_seconds() - t_report, nfns);
+  }
 }
 
 int calm_lint_main(int argc, char **argv) {
@@ -1193,7 +1216,9 @@ int calm_lint_main(int argc, char **argv) {
   } else if (r.status == 0 && r.opt.emit_summary) {
     emit_one(&r);
   } else if (r.status == 0 && r.opt.link) {
+    double t0 = cpu_seconds();
     sums = read_summaries(&r);
+    r.cpu_read = cpu_seconds() - t0;
   } else if (r.status == 0 && !r.opt.list_models) {
     gather_jobs(&r);
     if (r.status == 0) exclude_jobs(&r);
