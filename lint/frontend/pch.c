@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* mkdtemp, O_CLOEXEC */
 #include "pch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -196,17 +197,20 @@ void frontend_pch_begin(const compile_job *jobs, size_t n) {
 
 static char *entry_file(size_t k, const char *ext) { return xasprintf("%s/%zu.%s", plan.dir, k, ext); }
 
-static const char *const entry_exts[] = {"pch", "new.pch", "bad", "lock"};
-
 void frontend_pch_end(void) {
   if (!plan.dir) return;
+  /* everything in the directory is the run's: also what a worker killed while saving
+   * left behind (clang's temporary beside the PCH) */
+  DIR *d = opendir(plan.dir);
+  for (struct dirent *de; d && (de = readdir(d));) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    char *f = xasprintf("%s/%s", plan.dir, de->d_name);
+    unlink(f);
+    free(f);
+  }
+  if (d) closedir(d);
   for (size_t k = 0; k < plan.n; k++) {
     entry *e = &plan.entries[k];
-    for (size_t x = 0; x < sizeof entry_exts / sizeof *entry_exts; x++) {
-      char *f = entry_file(k, entry_exts[x]);
-      unlink(f);
-      free(f);
-    }
     free(e->dir);
     free(e->flags);
     free(e->prefix);
