@@ -4,7 +4,8 @@ incremental document sync in UTF-16 positions (multi-byte characters, CRLF, edit
 across lines, a range past the end), $/progress while the summaries are first built,
 watched files and saves of other files re-linting the open buffers that depend on
 them, and NOLINT code actions that re-lint clean.
-usage: lsp_features.py CALM_LINT"""
+usage: lsp_features.py CALM_LINT [SOURCE_DIR]  (with SOURCE_DIR: every rule fixture's fixes, too)"""
+import glob
 import json
 import os
 import re
@@ -15,9 +16,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lsp_rpc import Client, apply_edits, is_publish, position, uri  # noqa: E402
+from lsp_rpc import Client, apply_edits, is_publish, offset, position, uri  # noqa: E402
 
 calm_lint = sys.argv[1]
+source_dir = sys.argv[2] if len(sys.argv) > 2 else None
 failures = []
 
 
@@ -399,6 +401,70 @@ check(len(got.get(helper_uri) or []) == 1 and main_uri in got and lonely_uri not
       "saving a caller re-lints the open callee, not the unrelated buffer (%s)" %
       {k[len(uri(work)):]: len(v) for k, v in got.items()})
 check(c.close() == 0, "shutdown and exit")
+
+# ---- 5. every rule that offers fixes: its quick fixes, applied as an editor does,
+# re-lint clean and compile (tests/fixtures/<rule>/fix_*.c, as --fix is tested) ----
+
+
+def quick_fixes(c, u, diags):
+    """Each finding's first rule fix, as its code action carries it."""
+    out = []
+    for d in diags:
+        line = d["range"]["start"]["line"]
+        for a in actions(c, u, line) or []:
+            if a["title"].startswith("suppress with NOLINT(") or a["diagnostics"][0]["range"] != d["range"] or \
+                    a["diagnostics"][0]["code"] != d["code"]:
+                continue
+            out.append(a)
+            break
+    return out
+
+
+for fixture in sorted(glob.glob(os.path.join(source_dir, "tests/fixtures/*/fix_*.c")) if source_dir else []):
+    rule = os.path.basename(os.path.dirname(fixture))
+    name = rule + "/" + os.path.basename(fixture)
+    original = open(fixture).read()
+    enable = re.search(r"fix-enable:\s*(\S+)", original)
+    d = tempfile.mkdtemp(prefix="calm-lsp-fix-")
+    os.makedirs(d + "/build")
+    flags = ["-std=c11", "-D_GNU_SOURCE", "-I" + source_dir + "/runtime/include"]
+    put(d + "/fixme.c", original)
+    put(d + "/build/compile_commands.json", json.dumps([{"directory": d, "file": "fixme.c",
+                                                         "arguments": ["cc"] + flags + ["-c", "fixme.c"]}]))
+    fc = Client(calm_lint, ["-p", "build"] + (["--enable", enable.group(1)] if enable else []), d)
+    fc.initialize(uri(d), {})
+    u = uri(d + "/fixme.c")
+    text = original
+    open_doc(fc, u, text)
+    diags, _ = publish_of(fc, u)
+    check(bool(diags), "%s: the fixture has findings (%d)" % (name, len(diags or [])))
+    for _ in range(4):  # as --fix: apply, re-lint, until nothing is left to fix
+        acts = quick_fixes(fc, u, diags or [])
+        if not acts:
+            break
+        edits = []
+        for a in acts:
+            for e in a["edit"]["changes"].get(u, []):
+                if e not in edits:
+                    edits.append(e)
+        spans = sorted((offset(text, e["range"]["start"]), offset(text, e["range"]["end"])) for e in edits)
+        keep = edits
+        if any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1)):
+            keep = edits[:1]  # overlapping fixes: one now, the rest after the re-lint
+        text = apply_edits(text, keep)
+        version += 1
+        fc.notify("textDocument/didChange", {"textDocument": {"uri": u, "version": version},
+                                              "contentChanges": [{"text": text}]})
+        diags, _ = publish_of(fc, u)
+    check(diags == [], "%s: after its quick fixes the re-lint is clean (%s)" %
+          (name, [(x["code"], x["range"]["start"]["line"]) for x in diags or []]))
+    check(text != original, "%s: the fixes changed the text" % name)
+    put(d + "/fixme.c", text)
+    r = subprocess.run(["cc", "-fsyntax-only", "-Wall", "-Werror"] + flags + ["fixme.c"], cwd=d,
+                       capture_output=True)
+    check(r.returncode == 0, "%s: the fixed file compiles (%s)" % (name, r.stderr.decode()[:300]))
+    check(fc.close() == 0, "%s: shutdown and exit" % name)
+    shutil.rmtree(d)
 
 shutil.rmtree(work)
 print("lsp features: %s" % ("all checks passed" if not failures else "%d checks failed" % len(failures)))
