@@ -47,6 +47,9 @@ const char options_usage[] =
     "                         and report as one run over their units\n"
     "  --emit-summary OUT     parse the one unit whose compile command follows `--` into\n"
     "                         OUT (a build action); -MF FILE writes a depfile\n"
+    "  --path-map OLD=NEW     summaries read by --link (or written by --emit-summaries,\n"
+    "                         --emit-summary) name files under directory OLD as under\n"
+    "                         NEW: a checkout at another place; repeatable, last match wins\n"
     "  --exit-zero            exit 0 even if there are findings (errors still exit 2)\n"
     "  --warnings-as-errors[=IDS]\n"
     "                         report the warnings of these rules (ids or globs, comma\n"
@@ -185,6 +188,13 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
     } else if (strcmp(a, "--link") == 0) o->link = true;
     else if (take_value(argc, argv, &i, "--emit-summary", &v, error)) o->emit_summary = v;
     else if (take_value(argc, argv, &i, "-MF", &v, error)) o->depfile = v;
+    else if (take_value(argc, argv, &i, "--path-map", &v, error)) {
+      if (!v) break;
+      const char *eq = strchr(v, '=');
+      if (!eq || eq == v || !eq[1]) *error = xasprintf("--path-map needs OLD=NEW, two directories, not '%s'", v);
+      o->path_maps = xrealloc(o->path_maps, (o->npath_maps + 1) * sizeof *o->path_maps);
+      o->path_maps[o->npath_maps++] = v;
+    }
     else if (strcmp(a, "--exit-zero") == 0) o->exit_zero = true;
     else if (strcmp(a, "--warnings-as-errors") == 0) o->warnings_as_errors = true;
     else if (strncmp(a, "--warnings-as-errors=", 21) == 0) {
@@ -226,6 +236,8 @@ int options_parse(int argc, char **argv, cli_options *o, char **error) {
   if (!*error && (o->emit_summary || o->emit_summaries) && o->link)
     *error = xasprintf("--link reads summaries: it cannot also emit them");
   if (!*error && o->link && o->ninputs == 0) *error = xasprintf("--link needs summary files or directories");
+  if (!*error && o->npath_maps && !o->link && !o->emit_summaries && !o->emit_summary)
+    *error = xasprintf("--path-map rewrites the paths of summaries: give --link, --emit-summaries or --emit-summary");
   return *error ? -1 : 0;
 }
 
@@ -238,5 +250,6 @@ void options_free(cli_options *o) {
   free(o->wae);
   free(o->inputs);
   free(o->flags);
+  free(o->path_maps);
   memset(o, 0, sizeof *o);
 }

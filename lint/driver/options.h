@@ -40,6 +40,8 @@ typedef struct {
   bool link;                  /* --link: the inputs are summary files or directories of them */
   const char *emit_summary;   /* --emit-summary OUT: one unit, its compile command after -- */
   const char *depfile;        /* -MF FILE, with --emit-summary */
+  const char **path_maps;     /* --path-map OLD=NEW (repeatable): summaries' paths rewritten */
+  size_t npath_maps;
   bool exit_zero;             /* --exit-zero: findings do not make the status 1 */
   bool warnings_as_errors;    /* --warnings-as-errors[=GLOBS]: those warnings are errors */
   const char **wae;           /* its GLOBS (none: every rule) */

@@ -58,6 +58,8 @@ typedef struct {
   strmap *model_notes; /* model name -> its description (malloc'd), for --list-models */
   int status;
   double cpu_read, cpu_link, cpu_rules; /* --statistics: CPU seconds after the parse */
+  path_map *maps;                       /* --path-map, made absolute (strings malloc'd) */
+  size_t nmaps;
 } run_state;
 
 /* CPU seconds of this process (the parse workers are processes of their own), for
@@ -867,7 +869,9 @@ static void emit_shard(run_state *r) {
   ir_summary **sums = xcalloc(mine.len + 1, sizeof *sums);
   parse_jobs(r, mine.items, mine.len, sums);
   for (size_t i = 0; i < mine.len; i++) {
-    char *path = summary_name(dir, mine.items[i].file), *why = NULL;
+    if (r->nmaps && sums[i]) program_map_paths(sums[i], r->maps, r->nmaps);
+    /* named by the path it is linked under, so either checkout's shard replaces it */
+    char *path = summary_name(dir, r->nmaps && sums[i] ? sums[i]->main_file : mine.items[i].file), *why = NULL;
     if (r->status == 0 && summary_file_write(path, sums[i], &why) != 0) {
       fail(r, "%s", why);
       free(why);
@@ -888,6 +892,7 @@ static void add_summary_file(run_state *r, const char *path, summary_list *list)
     free(why);
     return;
   }
+  program_map_paths(s, r->maps, r->nmaps);
   VEC_PUSH(*list, s);
 }
 
@@ -987,6 +992,7 @@ static void emit_one(run_state *r) {
   ir_summary *s = NULL;
   r->opt.no_cache |= !r->opt.cache_dir; /* the build system is the cache here */
   parse_jobs(r, &job, 1, &s);
+  if (s) program_map_paths(s, r->maps, r->nmaps); /* the depfile reads `includes`, which stay */
   char *out = path_absolute(r->opt.emit_summary, r->cwd), *why = NULL;
   if (summary_file_write(out, s, &why) != 0) {
     fail(r, "%s", why);
@@ -1183,6 +1189,18 @@ int calm_lint_main(int argc, char **argv) {
   r.cwd = getcwd(NULL, 0);
   if (!r.cwd) r.cwd = xstrdup("/");
   r.srcroot = r.opt.srcroot ? path_absolute(r.opt.srcroot, r.cwd) : xstrdup(r.cwd);
+  if (r.opt.npath_maps) r.maps = xcalloc(r.opt.npath_maps, sizeof *r.maps);
+  for (size_t i = 0; i < r.opt.npath_maps; i++) {
+    const char *m = r.opt.path_maps[i], *eq = strchr(m, '=');
+    char *from = xstrndup(m, (size_t)(eq - m));
+    char *sides[2] = {path_absolute(from, r.cwd), path_absolute(eq + 1, r.cwd)};
+    free(from);
+    r.maps[i].from = path_normalize(sides[0]);
+    r.maps[i].to = path_normalize(sides[1]);
+    free(sides[0]);
+    free(sides[1]);
+  }
+  r.nmaps = r.opt.npath_maps;
   /* libclang may change the process's directory while parsing (-working-directory):
    * every path used after the parse is made absolute first */
   char *baseline = r.opt.baseline ? path_absolute(r.opt.baseline, r.cwd) : NULL;
@@ -1258,6 +1276,11 @@ int calm_lint_main(int argc, char **argv) {
   free(r.stdin_text);
   free(r.stdin_path);
   free(r.srcroot);
+  for (size_t i = 0; i < r.nmaps; i++) {
+    free((char *)r.maps[i].from);
+    free((char *)r.maps[i].to);
+  }
+  free(r.maps);
   free(baseline);
   free(write_baseline);
   free(output);

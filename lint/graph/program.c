@@ -814,3 +814,53 @@ unsigned program_chain(const program *p, int f, calm_context ctx, chain_step **s
   }
   return n;
 }
+
+/* ---- path maps ---- */
+
+typedef struct {
+  strpool *pool;
+  const path_map *maps;
+  size_t n;
+  ptrmap *done; /* path (by address) -> its mapped form */
+} path_mapper;
+
+static const char *mapped(path_mapper *m, const char *path) {
+  void *v;
+  if (!path) return NULL;
+  if (ptrmap_get(m->done, path, &v)) return v;
+  const char *out = path;
+  for (size_t i = m->n; i-- > 0;) {
+    const path_map *pm = &m->maps[i];
+    size_t k = strcmp(pm->from, "/") == 0 ? 0 : strlen(pm->from); /* the root: every path */
+    if (strncmp(path, pm->from, k) != 0 || (path[k] != '/' && path[k] != 0)) continue;
+    char *joined = xasprintf("%s%s", pm->to, path + k + (path[k] == '/' && pm->to[strlen(pm->to) - 1] == '/'));
+    out = strpool_intern(m->pool, joined);
+    free(joined);
+    break;
+  }
+  ptrmap_put(m->done, path, (void *)out);
+  return out;
+}
+
+static void map_loc(path_mapper *m, ir_loc *l) { l->file = mapped(m, l->file); }
+
+void program_map_paths(ir_summary *s, const path_map *maps, size_t n) {
+  if (!n) return;
+  path_mapper m = {s->pool, maps, n, ptrmap_new()};
+  s->main_file = mapped(&m, s->main_file);
+  for (unsigned i = 0; i < s->nfuncs; i++) {
+    ir_function *f = &s->funcs[i];
+    map_loc(&m, &f->loc);
+    map_loc(&m, &f->end);
+    for (unsigned k = 0; k < f->nvars; k++) map_loc(&m, &f->vars[k].loc);
+    for (unsigned k = 0; k < f->ncalls; k++) map_loc(&m, &f->calls[k].loc);
+    for (unsigned b = 0; b < f->nblocks; b++) {
+      map_loc(&m, &f->blocks[b].term_loc);
+      for (unsigned k = 0; k < f->blocks[b].nops; k++) map_loc(&m, &f->blocks[b].ops[k].loc);
+    }
+    for (unsigned k = 0; k < f->nstores; k++) map_loc(&m, &f->stores[k].loc);
+  }
+  for (unsigned i = 0; i < s->nstores; i++) map_loc(&m, &s->stores[i].loc);
+  for (unsigned i = 0; i < s->nerrors; i++) map_loc(&m, &s->errors[i].loc);
+  ptrmap_free(m.done);
+}

@@ -119,4 +119,15 @@ typedef struct {
 } chain_step;
 unsigned program_chain(const program *p, int f, calm_context ctx, chain_step **steps, int *root);
 
+/* A directory of one checkout and where it is in another: absolute and normalised. */
+typedef struct {
+  const char *from, *to;
+} path_map;
+
+/* Rewrites the paths of `s` (its main file and every location; not `includes`, which
+ * name the files this machine read) that are a map's `from` or lie under it, by the
+ * last map that matches, as clang's -fdebug-prefix-map does: summaries emitted in a
+ * checkout at /a link as if emitted at /b. Called before linking. */
+void program_map_paths(ir_summary *s, const path_map *maps, size_t n);
+
 #endif

@@ -1,6 +1,8 @@
-/* The steps around the parse grow linearly with the program: each test does, on a large
- * input, what a quadratic step once did, and fails when it takes seconds. Times are CPU
- * seconds of this process or of calm-lint, so a busy machine does not fail them. */
+/* calm-lint at scale. The steps around the parse grow linearly with the program: each
+ * timed test does, on a large input, what a quadratic step once did, and fails when it
+ * takes seconds (CPU seconds of this process or of calm-lint, so a busy machine does not
+ * fail them). And shards emitted in two checkouts at different places link, with
+ * --path-map, to the bytes of one run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,9 +129,119 @@ static void test_gather_many(void) {
   free(db_dir);
 }
 
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* One copy of a small project (a loop callback in one unit reaching a blocking call in
+ * another, through a header's static inline) under scratch/pm/<copy>/proj. */
+static char *make_copy(const char *copy) {
+  char *root = xasprintf("%s/pm/%s/proj", unit_scratch(), copy);
+  char *mk = xasprintf("mkdir -p '%s/src'", root);
+  CU_ASSERT_EQUAL(system(mk), 0);
+  free(mk);
+  static const char *const files[][2] = {
+      {"src/util.h", "unsigned int sleep(unsigned int seconds);\n"
+                     "static inline void nap(int n) { if (n) sleep(1); }\n"},
+      {"src/loop.c", "#include \"util.h\"\n"
+                     "typedef struct calm_loop calm_loop;\n"
+                     "int calm_call_soon(calm_loop *loop, void (*cb)(calm_loop *, void *), void *arg);\n"
+                     "void work(int n);\n"
+                     "static void on_ready(calm_loop *loop, void *arg) { (void)loop; (void)arg; work(1); nap(1); }\n"
+                     "void start(calm_loop *loop) { calm_call_soon(loop, on_ready, 0); }\n"},
+      {"src/work.c", "#include \"util.h\"\n"
+                     "void work(int n) { nap(n); sleep(2); }\n"},
+  };
+  strbuf db = {0};
+  sb_append(&db, "[");
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    char *path = xasprintf("%s/%s", root, files[i][0]);
+    write_file(path, files[i][1]);
+    if (strstr(path, ".c"))
+      sb_printf(&db, "%s{\"directory\": \"%s\", \"file\": \"%s\", \"arguments\": [\"cc\", \"-c\", \"%s\"]}\n",
+                db.len > 1 ? "," : "", root, path, path);
+    free(path);
+  }
+  sb_append(&db, "]\n");
+  char *db_path = xasprintf("%s/compile_commands.json", root);
+  write_file(db_path, db.data);
+  free(db_path);
+  sb_free(&db);
+  return root;
+}
+
+/* Runs calm-lint in the scratch directory with `args`, where %C stands for copy's
+ * directory (pm/<copy>/proj); returns what it printed. */
+static char *run_in(const char *copy, const char *args, int *status) {
+  strbuf sb = {0};
+  for (const char *p = args; *p; p++) {
+    if (p[0] == '%' && p[1] == 'C') {
+      sb_printf(&sb, "pm/%s/proj", copy);
+      p++;
+    } else {
+      sb_appendc(&sb, *p);
+    }
+  }
+  char *out = NULL, *err = NULL;
+  *status = unit_run_lint("", sb.data, &out, &err);
+  sb_free(&sb);
+  free(err);
+  return out;
+}
+
+static void test_path_map(void) {
+  char *a = make_copy("a"), *b = make_copy("b");
+  int st;
+  char *plain = run_in("b", "-p %C --no-cache --format json", &st);
+  CU_ASSERT_EQUAL(st, 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(plain, "\"pm/b/proj/src/work.c\""));
+  /* one shard from each checkout, linked at /b with /a mapped there */
+  free(run_in("a", "-p %C --no-cache --emit-summaries sums --shard 1/2", &st));
+  CU_ASSERT_EQUAL(st, 0);
+  free(run_in("b", "-p %C --no-cache --emit-summaries sums --shard 2/2", &st));
+  CU_ASSERT_EQUAL(st, 0);
+  char *args = xasprintf("--link sums --format json --path-map %s=%s", a, b);
+  char *linked = run_in("b", args, &st);
+  CU_ASSERT_EQUAL(st, 1);
+  CU_ASSERT_STRING_EQUAL(linked, plain);
+  free(args);
+  free(linked);
+  /* unmapped, the unit from /a is another file: the output is not the run's */
+  char *unmapped = run_in("b", "--link sums --format json", &st);
+  CU_ASSERT(strcmp(unmapped, plain) != 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(unmapped, "pm/a/proj/src/"));
+  free(unmapped);
+  /* mapped where the shard is written instead; a map that matches nothing changes nothing */
+  args = xasprintf("-p %%C --no-cache --emit-summaries sums2 --shard 1/2 --path-map %s/=%s/ --path-map /nowhere=/x", a, b);
+  free(run_in("a", args, &st));
+  CU_ASSERT_EQUAL(st, 0);
+  free(args);
+  free(run_in("b", "-p %C --no-cache --emit-summaries sums2 --shard 2/2", &st));
+  linked = run_in("b", "--link sums2 --format json", &st);
+  CU_ASSERT_STRING_EQUAL(linked, plain);
+  free(linked);
+  /* the last matching map wins, and a map needs both sides and a summary to act on */
+  args = xasprintf("--link sums --format json --path-map %s=/elsewhere --path-map %s=%s", a, a, b);
+  linked = run_in("b", args, &st);
+  CU_ASSERT_STRING_EQUAL(linked, plain);
+  free(linked);
+  free(args);
+  free(run_in("b", "--link sums --path-map /a", &st));
+  CU_ASSERT_EQUAL(st, 2);
+  free(run_in("b", "-p %C --path-map /a=/b", &st));
+  CU_ASSERT_EQUAL(st, 2);
+  free(plain);
+  free(a);
+  free(b);
+}
+
 void unit_register_scale(void) {
   CU_pSuite s = CU_add_suite("scale", NULL, NULL);
   CU_add_test(s, "many definitions of one function link in linear time", test_many_definitions);
   CU_add_test(s, "flags inferred for many unlisted files", test_infer_many);
   CU_add_test(s, "a large database gathered into jobs", test_gather_many);
+  CU_add_test(s, "shards of two checkouts linked with --path-map", test_path_map);
 }
