@@ -1,6 +1,6 @@
 /* threadpool.c -- calm_to_thread(_detached): a fixed pool of threads started on
- * first use. Jobs go in under a mutex; finished jobs come back on a list and the
- * loop's eventfd wakes the loop, which resumes the waiting task or, for work its
+ * first use. Jobs go in under a mutex; finished jobs come back on a lock-free
+ * stack and the loop's eventfd wakes the loop, which resumes the waiting task or, for work its
  * caller abandoned, calls the completion callback that owns the argument.
  * A round trip of a short job costs no system call while a CPU is free: one
  * idle worker watches for the next job instead of sleeping, and the loop,
@@ -23,7 +23,8 @@ typedef struct calm__spin {
 } calm__spin;
 
 typedef struct calm__job {
-    calm__list node;                      /* in pending or done (under the lock) */
+    calm__list node;                      /* in pending (under the lock) */
+    struct calm__job *next_done;          /* in the done stack */
     calm_work_fn fn;
     void *arg;
     int result;                           /* fn's return, written by the worker */
@@ -40,9 +41,11 @@ struct calm__threadpool {
     pthread_mutex_t lock;
     pthread_cond_t cond;                  /* idle workers sleep here */
     calm__list pending;                   /* not yet started */
-    calm__list done;                      /* finished, not yet seen by the loop */
+    /* finished, not yet seen by the loop: a stack pushed without the lock, so
+     * a worker handing back a job never waits for the loop taking the others */
+    _Atomic(calm__job *) done;
     atomic_uint queued;                   /* jobs on pending (changed under the lock) */
-    atomic_uint ndone;                    /* jobs on done (changed under the lock) */
+    atomic_uint ndone;                    /* pushes on done since the loop last took it */
     unsigned inflight;                    /* loop side: jobs submitted, not yet completed */
     atomic_int spinning;                  /* a worker watches for the next job (under the lock) */
     calm__spin worker_spin;               /* the watching worker's budget (under the lock) */
@@ -54,6 +57,34 @@ struct calm__threadpool {
     pthread_t *threads;
     int watch;                            /* more than one CPU: watching can pay off */
 };
+
+/* Any thread: hands a finished (or refused) job back to the loop. */
+static void calm__done_push(calm__threadpool *tp, calm__job *job)
+{
+    calm__job *head = atomic_load_explicit(&tp->done, memory_order_relaxed);
+
+    do
+        job->next_done = head;
+    while (!atomic_compare_exchange_weak_explicit(&tp->done, &head, job, memory_order_release,
+                                                  memory_order_relaxed));
+    atomic_fetch_add(&tp->ndone, 1);     /* seq_cst: ordered before the wake-up check (calm__loop_wake) */
+}
+
+/* Loop side: takes every job handed back, oldest first. */
+static calm__job *calm__done_take(calm__threadpool *tp)
+{
+    calm__job *job, *fifo = NULL;
+
+    atomic_store(&tp->ndone, 0);
+    job = atomic_exchange_explicit(&tp->done, NULL, memory_order_acquire);
+    while (job != NULL) {
+        calm__job *next = job->next_done;
+        job->next_done = fifo;
+        fifo = job;
+        job = next;
+    }
+    return fifo;
+}
 
 /* Watching instead of sleeping pays only while the thread watched for runs on
  * another CPU. On a machine with more runnable threads than CPUs it does not:
@@ -163,10 +194,7 @@ static void *calm__worker(void *arg)
         pthread_mutex_unlock(&tp->lock);
         job->result = job->fn(job->arg);
         job->ran = 1;
-        pthread_mutex_lock(&tp->lock);
-        calm__list_push(&tp->done, &job->node);
-        atomic_fetch_add_explicit(&tp->ndone, 1, memory_order_release);
-        pthread_mutex_unlock(&tp->lock);
+        calm__done_push(tp, job);
         calm__loop_wake(tp->loop);        /* no write while the loop watches (calm__threadpool_watch) */
         pthread_mutex_lock(&tp->lock);
     }
@@ -202,8 +230,17 @@ static void calm__jobs_release(calm_loop *loop, calm__list *list)
 /* Frees the pool's memory; its threads have exited or never started. */
 static void calm__pool_release(calm__threadpool *tp)
 {
+    calm__job *job = calm__done_take(tp);
+
     calm__jobs_release(tp->loop, &tp->pending);
-    calm__jobs_release(tp->loop, &tp->done);
+    while (job != NULL) {
+        calm__job *next = job->next_done;
+        if (job->on_done != NULL)
+            calm__job_done(tp->loop, job);
+        else
+            calm__free(job);
+        job = next;
+    }
     pthread_cond_destroy(&tp->cond);
     pthread_mutex_destroy(&tp->lock);
     calm__free(tp->threads);
@@ -236,7 +273,7 @@ static int calm__pool_start(calm_loop *loop)
     }
     pthread_cond_init(&tp->cond, NULL);
     calm__list_init(&tp->pending);
-    calm__list_init(&tp->done);
+    atomic_init(&tp->done, NULL);
     tp->loop = loop;
     /* on one CPU a watching thread only keeps the one it waits for off it */
     tp->watch = sysconf(_SC_NPROCESSORS_ONLN) > 1;
@@ -262,24 +299,13 @@ static int calm__pool_start(calm_loop *loop)
 void calm__threadpool_complete(calm_loop *loop)
 {
     calm__threadpool *tp = loop->threads;
-    calm__list done;
+    calm__job *job;
 
     if (tp == NULL)
         return;
-    calm__list_init(&done);
-    pthread_mutex_lock(&tp->lock);
-    atomic_store_explicit(&tp->ndone, 0, memory_order_relaxed);
-    if (!calm__list_empty(&tp->done)) {
-        done.next = tp->done.next;
-        done.prev = tp->done.prev;
-        done.next->prev = &done;
-        done.prev->next = &done;
-        calm__list_init(&tp->done);
-    }
-    pthread_mutex_unlock(&tp->lock);
-    while (!calm__list_empty(&done)) {
-        calm__job *job = calm__container_of(done.next, calm__job, node);
-        calm__list_remove(&job->node);
+    job = calm__done_take(tp);
+    while (job != NULL) {
+        calm__job *next = job->next_done;
         job->completed = 1;
         tp->inflight--;
         if (job->task != NULL) {
@@ -288,6 +314,7 @@ void calm__threadpool_complete(calm_loop *loop)
             loop->refs--;               /* abandoned: the callback owns arg now */
             calm__job_done(loop, job);
         }
+        job = next;
     }
 }
 
@@ -378,9 +405,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
         /* detached and refused at once: the callback still gets arg, from the loop */
         t->loop->refs++;
         tp->inflight++;
-        pthread_mutex_lock(&tp->lock);
-        calm__list_push(&tp->done, &job->node);
-        pthread_mutex_unlock(&tp->lock);
+        calm__done_push(tp, job);
         calm__loop_wake(t->loop);
         return early;
     }
@@ -407,14 +432,14 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
             calm__list_remove(&job->node);      /* dropped: fn never sees arg */
             atomic_fetch_sub_explicit(&tp->queued, 1, memory_order_relaxed);
         }
-        if (abandon && !started)
-            calm__list_push(&tp->done, &job->node);
         if (abandon)
             job->task = NULL;                   /* its completion calls on_done */
         pthread_mutex_unlock(&tp->lock);
         if (abandon) {
-            if (!started)
+            if (!started) {
+                calm__done_push(tp, job);
                 calm__loop_wake(t->loop);
+            }
             return rc;                          /* the job keeps its loop reference */
         }
         if (!started) {
@@ -429,9 +454,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
         job->task = NULL;
         job->completed = 0;
         tp->inflight++;
-        pthread_mutex_lock(&tp->lock);
-        calm__list_push(&tp->done, &job->node);
-        pthread_mutex_unlock(&tp->lock);
+        calm__done_push(tp, job);
         calm__loop_wake(t->loop);
         return rc;
     }
