@@ -24,6 +24,13 @@
 
 enum { C_FUNCS, C_VARS, C_CALLS, C_ARGS, C_BLOCKS, C_OPS, C_STORES, C_FREFS, C_ERRORS, C_SREFS, C_N };
 
+/* The reader puts arrays of these one after another in one block: each size must keep
+ * the next array aligned. */
+#define ALIGNED(T) (sizeof(T) % _Alignof(void *) == 0 && _Alignof(T) <= _Alignof(void *))
+_Static_assert(ALIGNED(ir_function) && ALIGNED(ir_var) && ALIGNED(ir_call) && ALIGNED(ir_value) &&
+                   ALIGNED(ir_block) && ALIGNED(ir_op) && ALIGNED(ir_store) && ALIGNED(ir_error) && ALIGNED(ir_ref),
+               "an IR array would misalign the next one in a read summary's block");
+
 /* ---- writing ---- */
 
 typedef struct {
@@ -553,8 +560,9 @@ ir_summary *ir_summary_from_bin(const void *data, size_t len, const char *build_
   r.p = r.end - body_len;
   r.nstrs = get_u(&r);
   uint64_t nbytes = get_u(&r);
-  /* every count is at most the bytes left, since each element takes at least one:
-   * a corrupt count cannot make the block below large */
+  /* the block below is sized by the counts, so they are held to the bytes left: each
+   * element takes at least its fewest bytes of its own, and a corrupt count cannot
+   * make the block more than a small multiple of the input */
   uint64_t left = (uint64_t)(r.end - r.p);
   if (r.nstrs > left || nbytes > left) bad(&r, "string table");
   static const size_t sizes[C_N] = {sizeof(ir_function), sizeof(ir_var), sizeof(ir_call), sizeof(ir_value),
@@ -567,10 +575,14 @@ ir_summary *ir_summary_from_bin(const void *data, size_t len, const char *build_
     if (n > (uint64_t)(r.end - r.p)) bad(&r, "string length");
     else r.p += n;
   }
-  uint64_t typed = 0;
+  /* a function: names, two locations, eight small integers; a variable: two names, flags,
+   * a location; ... (the writer's fields that are always there) */
+  static const uint64_t fewest[C_N] = {20, 8, 13, 3, 10, 6, 11, 1, 6, 2};
+  uint64_t typed = 0, least = 0;
   for (int i = 0; i < C_N && !r.error; i++) {
     r.budget[i] = get_u(&r);
-    if (r.budget[i] > left) bad(&r, "element count");
+    least += r.budget[i] > left ? left + 1 : r.budget[i] * fewest[i];
+    if (least > left) bad(&r, "element count");
     else typed += r.budget[i] * sizes[i];
   }
   if (r.error) {

@@ -141,6 +141,13 @@ static void test_refused(void) {
   memcpy(copy, bin, n);
   copy[n] = 0;
   expect_refused(copy, n + 1, NULL, "truncated"); /* the body's length says otherwise */
+  /* counts that a body this short cannot hold (30 functions in 40 bytes) are refused
+   * before a block is sized by them */
+  unsigned char big[17 + 40] = "CLMS";
+  big[4] = IR_SUMMARY_FORMAT;
+  big[9] = 40;                          /* the body's length; no build id */
+  big[17 + 2] = 30;                     /* no strings, then the function count */
+  expect_refused(big, sizeof big, NULL, "element count");
   /* every cut is refused, never read past */
   for (size_t cut = 0; cut < n; cut++) {
     unsigned char *part = malloc(cut ? cut : 1);
