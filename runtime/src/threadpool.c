@@ -381,7 +381,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
     calm_task *t;
     calm__threadpool *tp;
     calm__job *job;
-    int rc = calm__enter(&t), early, abandon;
+    int rc = calm__enter(&t), early, abandon, wake;
 
     if (rc == CALM_ENOTASK || (rc != 0 && on_done == NULL))
         return rc;
@@ -415,9 +415,11 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
     calm__list_push(&tp->pending, &job->node);
     atomic_fetch_add_explicit(&tp->queued, 1, memory_order_relaxed);
     /* a watching worker takes it without being woken */
-    if (!atomic_load(&tp->spinning) && tp->sleeping > 0)
-        pthread_cond_signal(&tp->cond);
+    wake = !atomic_load(&tp->spinning) && tp->sleeping > 0;
     pthread_mutex_unlock(&tp->lock);
+    /* after the unlock: a worker woken under the lock would at once block on it */
+    if (wake)
+        pthread_cond_signal(&tp->cond);
 
     t->loop->refs++;
     rc = calm__suspend(t, deadline, CALM_ETIMEDOUT);
