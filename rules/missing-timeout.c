@@ -8,9 +8,6 @@
 #include "rule.h"
 
 #define NO_DEADLINE (-1) /* CALM_FOREVER, and -1 for every deadline argument of the models */
-/* The deadline the fix writes: long enough not to cut a healthy wait short, short
- * enough that a hung one gives its permit, slot or handle back */
-#define FIX_TIMEOUT_MS 30000
 
 static bool arg_is_forever(const ir_value *v) { return v->kind == IR_VAL_INT && v->ival == NO_DEADLINE; }
 
@@ -72,7 +69,9 @@ static char *where(const program *p, int f, calm_context ctx) {
 static void offer_deadline(diag *d, const ir_call *call) {
   ir_loc at;
   if (!source_find_once(call->loc, "CALM_FOREVER", &at)) return;
-  char *with = xasprintf("calm_after(%d)", FIX_TIMEOUT_MS);
+  /* RULE_FIX_DEADLINE_MS unless configured: long enough not to cut a healthy wait short,
+     short enough that a hung one gives its permit, slot or handle back */
+  char *with = xasprintf("calm_after(%lld)", rule_settings_for(call->loc.file).fix_deadline_ms);
   diag_fix *fix = diag_fix_add(d, xasprintf("replace 'CALM_FOREVER' with '%s'", with), true);
   diag_fix_edit(fix, at, with);
   free(with);

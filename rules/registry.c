@@ -33,6 +33,20 @@ const char *lint_rule_doc(const char *id) {
   return NULL;
 }
 
+static void (*settings_get)(const char *file, rule_settings *out, void *ctx);
+static void *settings_ctx;
+
+void rule_settings_provide(void (*get)(const char *file, rule_settings *out, void *ctx), void *ctx) {
+  settings_get = get;
+  settings_ctx = ctx;
+}
+
+rule_settings rule_settings_for(const char *file) {
+  rule_settings s = {RULE_FIX_DEADLINE_MS};
+  if (settings_get) settings_get(file, &s, settings_ctx);
+  return s;
+}
+
 /* A root registered through an API that starts a task (calm_spawn, calm_group_spawn). */
 static bool root_starts_task(const program *p, const root_info *root) {
   const model_fn *m = root->via ? model_db_lookup(p->models, root->via) : NULL;

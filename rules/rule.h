@@ -24,6 +24,17 @@ const lint_rule *lint_rule_find(const char *id);
 /* The rule's documentation (rules/<id>.md, compiled in), or NULL. */
 const char *lint_rule_doc(const char *id);
 
+/* What the configuration of a file says to the rules (the driver provides it). */
+#define RULE_FIX_DEADLINE_MS 30000 /* the default deadline a fix writes for CALM_FOREVER */
+typedef struct {
+  long long fix_deadline_ms; /* "fix_deadline_ms" */
+} rule_settings;
+
+/* The settings for `file`: the provider's, else the defaults. */
+rule_settings rule_settings_for(const char *file);
+/* Installs the provider (NULL: the defaults); it fills *out for `file`. */
+void rule_settings_provide(void (*get)(const char *file, rule_settings *out, void *ctx), void *ctx);
+
 /* Helpers shared by rules: a readable name for the role of a loop-context root. */
 const char *rule_root_role(const program *p, const root_info *root);
 

@@ -27,7 +27,7 @@ static const char *const config_keys[] = {"enable",           "disable",
                                           "extend-per-file-ignores", "extends",
                                           "inherit",          "models",
                                           "cold_roots",       "functions",
-                                          "model_files"};
+                                          "model_files",      "fix_deadline_ms"};
 #define NKEYS (sizeof config_keys / sizeof *config_keys)
 
 /* ---- names: typos and globs ---- */
@@ -170,6 +170,8 @@ typedef struct {
   cJSON *functions;
   bool cold_warning;
   char *cold_at;
+  long long fix_deadline_ms; /* "fix_deadline_ms", or 0 when not given */
+  char *fix_deadline_at;
 } layer;
 
 static void entry_free(config_entry *e) {
@@ -206,6 +208,7 @@ static void layer_free(layer *l) {
   free(l->enable_at);
   free(l->disable_at);
   free(l->cold_at);
+  free(l->fix_deadline_at);
   entry_list *lists[] = {&l->enable,  &l->extend_enable,  &l->disable, &l->extend_disable,
                          &l->severity, &l->exclude,       &l->extend_exclude, &l->ignores,
                          &l->extend_ignores, &l->models_disable, &l->model_files, &l->function_names};
@@ -539,6 +542,15 @@ static layer *read_layer(const char *text, size_t len, const char *path, const c
         bad(&rd, key, "'cold_roots' must be \"note\" or \"warning\"%s",
             maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
       }
+    } else if (strcmp(k, "fix_deadline_ms") == 0) {
+      /* at most a day: a longer deadline is CALM_FOREVER by another name */
+      if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long long)it->valuedouble || it->valuedouble < 1 ||
+          it->valuedouble > 86400000)
+        bad(&rd, key, "'fix_deadline_ms' must be a whole number of milliseconds from 1 to 86400000");
+      else
+        l->fix_deadline_ms = (long long)it->valuedouble;
+      free(l->fix_deadline_at);
+      l->fix_deadline_at = where(&rd, key);
     } else if (strcmp(k, "functions") == 0) {
       read_functions(&rd, it, key, l);
     } else if (strcmp(k, "model_files") == 0) {
@@ -709,6 +721,11 @@ static void merge_layer(lint_config *c, selection *s, const layer *l) {
     free(c->cold_origin);
     c->cold_origin = xstrdup(l->cold_at);
   }
+  if (l->fix_deadline_ms) {
+    c->fix_deadline_ms = l->fix_deadline_ms;
+    free(c->fix_deadline_origin);
+    c->fix_deadline_origin = xstrdup(l->fix_deadline_at);
+  }
   if (l->has_exclude) add_entries(&c->exclude, &c->nexclude, &l->exclude, true);
   add_entries(&c->exclude, &c->nexclude, &l->extend_exclude, false);
   if (l->has_ignores) add_entries(&c->ignores, &c->nignores, &l->ignores, true);
@@ -819,6 +836,7 @@ void config_free(lint_config *c) {
   free(c->severity);
   free(c->severity_origin);
   free(c->cold_origin);
+  free(c->fix_deadline_origin);
   entries_array_free(c->exclude, c->nexclude);
   entries_array_free(c->ignores, c->nignores);
   entries_array_free(c->models_disable, c->nmodels_disable);

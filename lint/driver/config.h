@@ -31,6 +31,8 @@ typedef struct {
   char **severity_origin;
   bool cold_warning;            /* "cold_roots": "warning": what only cold roots reach is a warning */
   char *cold_origin;
+  long long fix_deadline_ms;    /* "fix_deadline_ms": the deadline fixes write for CALM_FOREVER; 0: the default */
+  char *fix_deadline_origin;
   config_entry *exclude;        /* path globs of files not linted */
   size_t nexclude;
   config_entry *ignores;        /* "per-file-ignores": a path glob and its rules */

@@ -54,6 +54,10 @@ static cJSON *show_json(const lint_config *c, const config_cli *cli, const char 
   bool cold = c && c->cold_warning;
   cJSON_AddItemToObject(root, "cold_roots", setting(cJSON_CreateString(cold ? "warning" : "note"),
                                                     c && c->cold_origin ? c->cold_origin : AT_DEFAULT, cwd));
+  cJSON_AddItemToObject(root, "fix_deadline_ms",
+                        setting(cJSON_CreateNumber((double)(c && c->fix_deadline_ms ? c->fix_deadline_ms
+                                                                                    : RULE_FIX_DEADLINE_MS)),
+                                c && c->fix_deadline_origin ? c->fix_deadline_origin : AT_DEFAULT, cwd));
   cJSON *rules = cJSON_AddArrayToObject(root, "rules");
   for (unsigned r = 0; r < lint_rule_count; r++) {
     config_verdict v = config_decide(c, cli, file, r, false, lint_rules[r]->severity);
@@ -125,6 +129,9 @@ char *config_show(const lint_config *c, const config_cli *cli, const char *file,
             origin_of(root, "excluded"));
   show_line(&sb, "cold_roots", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "cold_roots"), "value")->valuestring,
             origin_of(root, "cold_roots"));
+  char *ms = xasprintf("%.0f", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix_deadline_ms"), "value")->valuedouble);
+  show_line(&sb, "fix_deadline_ms", ms, origin_of(root, "fix_deadline_ms"));
+  free(ms);
   cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "rules")) {
     const char *id = cJSON_GetObjectItem(it, "rule")->valuestring;
     bool on = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(it, "enabled"), "value"));

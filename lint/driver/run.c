@@ -1025,9 +1025,16 @@ static void emit_one(run_state *r) {
   free(file);
 }
 
+/* The rules' settings for a file, from its configuration. */
+static void settings_of(const char *file, rule_settings *out, void *ctx) {
+  lint_config *c = config_for(ctx, file);
+  if (c && c->fix_deadline_ms) out->fix_deadline_ms = c->fix_deadline_ms;
+}
+
 /* Links sums[], runs the rules and keeps the findings the run reports. */
 static program *find(run_state *r, ir_summary **sums, diag_list *diags) {
   source_override(r->stdin_path, r->stdin_text); /* fixes read the buffer, not its file */
+  rule_settings_provide(settings_of, r);
   double t0 = cpu_seconds();
   program *prog = program_link(sums, (unsigned)r->jobs.len, r->models);
   double t1 = cpu_seconds();

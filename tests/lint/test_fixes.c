@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,6 +101,8 @@ static cJSON *lint_json(const char *file, const char *enable) {
   CU_ASSERT_PTR_NOT_NULL(j);
   return j;
 }
+
+static void write_scratch(const char *name, const char *text);
 
 static int count_findings(cJSON *j) { return j ? cJSON_GetArraySize(cJSON_GetObjectItem(j, "diagnostics")) : -1; }
 
@@ -299,6 +302,43 @@ static void test_sarif_fix(void) {
   CU_ASSERT_EQUAL(off, 1);
   cJSON_Delete(j);
   free(out);
+}
+
+/* "fix_deadline_ms" in .calm-lint.json sets the deadline the missing-timeout fix
+ * writes, --show-config says where it came from, and a value that is no deadline is a
+ * configuration error at its line. */
+static void test_fix_deadline_configured(void) {
+  char *dir;
+  if (asprintf(&dir, "%s/cfg", scratch) < 0) abort();
+  mkdir(dir, 0755);
+  free(dir);
+  free(copy_fixture("missing-timeout/fix_forever.c", "cfg/waits.c"));
+  write_scratch("cfg/.calm-lint.json", "{\n  \"fix_deadline_ms\": 2500\n}\n");
+  cJSON *j = lint_json("cfg/waits.c", "missing-timeout");
+  cJSON *d;
+  int n = 0;
+  cJSON_ArrayForEach(d, cJSON_GetObjectItem(j, "diagnostics")) {
+    cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "fixes"), 0), "edits"), 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(e, "text")), "calm_after(2500)");
+    n++;
+  }
+  CU_ASSERT_EQUAL(n, 2);
+  cJSON_Delete(j);
+  char *cmd, *out = NULL;
+  if (asprintf(&cmd, "'%s' --show-config cfg/waits.c", calm_lint) < 0) abort();
+  CU_ASSERT_EQUAL(run(cmd, &out), 0);
+  free(cmd);
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "fix_deadline_ms = 2500"));
+  CU_ASSERT_PTR_NOT_NULL(out && strstr(out, ".calm-lint.json:2:"));
+  free(out);
+  write_scratch("cfg/.calm-lint.json", "{\n  \"fix_deadline_ms\": -1\n}\n");
+  if (asprintf(&cmd, "'%s' cfg/waits.c -- %s", calm_lint, flags) < 0) abort();
+  CU_ASSERT_EQUAL(run(cmd, NULL), 2);
+  free(cmd);
+  char *err = scratch_text("err.txt");
+  CU_ASSERT_PTR_NOT_NULL(err && strstr(err, ".calm-lint.json:2:"));
+  CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "'fix_deadline_ms' must be"));
+  free(err);
 }
 
 /* --fix with --stdin-filename: the fixed buffer on stdout, the file untouched. */
@@ -513,6 +553,7 @@ int main(int argc, char **argv) {
   CU_add_test(s, "json edit range", test_json_edit_range);
   CU_add_test(s, "sarif fix columns", test_sarif_fix);
   CU_add_test(s, "--fix on stdin", test_fix_stdin);
+  CU_add_test(s, "fix_deadline_ms sets the deadline a fix writes", test_fix_deadline_configured);
   CU_add_test(s, "text hint", test_text_hint);
   CU_add_test(s, "--unsafe-fixes needs --fix", test_unsafe_needs_fix);
   CU_add_test(s, "overlapping edits", test_overlapping_edits);
