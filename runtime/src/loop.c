@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "sched.h"
+#include "switching.h"
 
 __thread calm_loop *calm__tls_loop;
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "sched.h"
+#include "switching.h"
 
 calm_task *calm__current(void)
 {

@@ -1,8 +1,8 @@
-/* sched.h -- the scheduler's switching core, shared by task.c and the loop's
+/* switching.h -- the scheduler's switching core, shared by task.c and the loop's
  * run function (loop.c), which has the batch loop inline (see calm__run_batch).
  * Static inline: each includer gets its own copy of what it uses. */
-#ifndef CALM_SCHED_H
-#define CALM_SCHED_H
+#ifndef CALM_SWITCHING_H
+#define CALM_SWITCHING_H
 
 #include <stdlib.h>
 
@@ -192,4 +192,4 @@ static inline __attribute__((always_inline)) void calm__run_batch(calm_loop *loo
     loop->batch_open = 0;
 }
 
-#endif /* CALM_SCHED_H */
+#endif /* CALM_SWITCHING_H */
