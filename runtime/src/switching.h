@@ -105,7 +105,8 @@ static inline void calm__asan_finish(calm_loop *loop, void *fake, int from_loop)
 #endif
 
 /* Loop -> task; returns when the batch's last task switches back. */
-static inline __attribute__((always_inline)) void calm__switch_from_loop(calm_loop *loop, calm_task *t)
+static inline __attribute__((always_inline)) void calm__switch_from_loop(calm_loop *loop,
+                                                                        calm_task *t)
 {
 #ifdef CALM__ASAN
     void *fake = NULL;

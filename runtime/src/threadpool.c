@@ -1,7 +1,8 @@
 /* threadpool.c -- calm_to_thread(_detached): a fixed pool of threads started on
  * first use. Jobs go in under a mutex; finished jobs come back on a lock-free
- * stack and the loop's eventfd wakes the loop, which resumes the waiting task or, for work its
- * caller abandoned, calls the completion callback that owns the argument.
+ * stack and the loop's eventfd wakes the loop, which resumes the waiting task
+ * or, for work its caller abandoned, calls the completion callback that owns
+ * the argument.
  * A round trip of a short job costs no system call while a CPU is free: one
  * idle worker watches for the next job instead of sleeping, and the loop,
  * before it would sleep with jobs in flight, watches for their completion (no
@@ -67,7 +68,8 @@ static void calm__done_push(calm__threadpool *tp, calm__job *job)
         job->next_done = head;
     while (!atomic_compare_exchange_weak_explicit(&tp->done, &head, job, memory_order_release,
                                                   memory_order_relaxed));
-    atomic_fetch_add(&tp->ndone, 1);     /* seq_cst: ordered before the wake-up check (calm__loop_wake) */
+    /* seq_cst: ordered before the wake-up check that follows (calm__loop_wake) */
+    atomic_fetch_add(&tp->ndone, 1);
 }
 
 /* Loop side: takes every job handed back, oldest first. */
