@@ -679,6 +679,7 @@ static void report_unused_suppressions(run_state *r, void *vcache, diag_list *di
  * finding the user meant to silence shows. */
 static void filter_findings(run_state *r, diag_list *diags) {
   VEC(file_suppressions) cache = {0};
+  strmap *cached = strmap_new(); /* path -> 1 + its index in cache: one look-up a finding */
   path_list unknown = {0};
   size_t out = 0;
   for (size_t i = 0; i < diags->len; i++) {
@@ -698,8 +699,8 @@ static void filter_findings(run_state *r, diag_list *diags) {
       continue;
     }
     suppressions *s = NULL;
-    for (size_t k = 0; k < cache.len && d->loc.file; k++)
-      if (strcmp(cache.items[k].path, d->loc.file) == 0) s = cache.items[k].s;
+    void *at;
+    if (d->loc.file && strmap_get(cached, d->loc.file, &at)) s = cache.items[(intptr_t)at - 1].s;
     if (!s && d->loc.file) {
       bool is_stdin = r->stdin_path && strcmp(r->stdin_path, d->loc.file) == 0;
       char *text = is_stdin ? NULL : file_read(d->loc.file, NULL);
@@ -711,6 +712,7 @@ static void filter_findings(run_state *r, diag_list *diags) {
         suppressions_each_unknown(s, known_rule_pattern, note_unknown_rule, &u);
       file_suppressions fs = {xstrdup(d->loc.file), s, d->loc.file};
       VEC_PUSH(cache, fs);
+      strmap_put(cached, d->loc.file, (void *)(intptr_t)cache.len);
     }
     d->suppressed = s && suppressions_use(s, d->loc.line, d->rule);
     diags->items[out++] = *d;
@@ -722,6 +724,7 @@ static void filter_findings(run_state *r, diag_list *diags) {
     suppressions_free(cache.items[k].s);
   }
   VEC_FREE(cache);
+  strmap_free(cached);
   if (unknown.len) qsort(unknown.items, unknown.len, sizeof *unknown.items, cmp_str);
   for (size_t k = 0; k < unknown.len; k++) {
     fprintf(stderr, "%s\n", unknown.items[k]);

@@ -272,20 +272,28 @@ static int cmp_root_order(const root_info *a, const root_info *b) {
   return 0;
 }
 
-/* Roots sorted by site, so chains and reports do not depend on link order. */
+/* Roots sorted by site, so chains and reports do not depend on link order: a stable
+ * merge sort (equal sites keep their order), not an insertion sort, which is quadratic
+ * when a program's roots come far from their order. */
 static void sort_roots(root_info *roots, int *fns, unsigned n) {
-  for (unsigned i = 1; i < n; i++) {
-    root_info r = roots[i];
-    int f = fns[i];
-    unsigned j = i;
-    while (j > 0 && cmp_root_order(&roots[j - 1], &r) > 0) {
-      roots[j] = roots[j - 1];
-      fns[j] = fns[j - 1];
-      j--;
+  if (n < 2) return;
+  root_info *tr = xmalloc(n * sizeof *tr);
+  int *tf = xmalloc(n * sizeof *tf);
+  for (unsigned width = 1; width < n; width *= 2) {
+    for (unsigned lo = 0; lo < n; lo += 2 * width) {
+      unsigned mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+      unsigned i = lo, j = mid, k = lo;
+      while (i < mid || j < hi) {
+        unsigned take = j >= hi || (i < mid && cmp_root_order(&roots[j], &roots[i]) >= 0) ? i++ : j++;
+        tr[k] = roots[take];
+        tf[k++] = fns[take];
+      }
     }
-    roots[j] = r;
-    fns[j] = f;
+    memcpy(roots, tr, n * sizeof *tr);
+    memcpy(fns, tf, n * sizeof *tf);
   }
+  free(tr);
+  free(tf);
 }
 
 static reach *reach_of(prog_fn *f, calm_context ctx) { return ctx == CTX_LOOP ? &f->loop : &f->worker; }

@@ -51,6 +51,39 @@ static void test_many_definitions(void) {
   ir_summary_free(s);
 }
 
+/* 60 000 loop roots (CALM_ASYNC functions) defined in the reverse of their sites'
+ * order: an insertion sort of the roots took seconds. */
+static void test_many_roots(void) {
+  enum { N = 60000 };
+  ir_summary *s = ir_summary_new("/s/roots.c");
+  for (unsigned i = 0; i < N; i++) {
+    ir_function f = {0};
+    char usr[32], name[32];
+    snprintf(usr, sizeof usr, "c:@F@root%u", i);
+    snprintf(name, sizeof name, "root%u", i);
+    f.usr = strpool_intern(s->pool, usr);
+    f.name = strpool_intern(s->pool, name);
+    f.loc = (ir_loc){strpool_intern(s->pool, "/s/roots.c"), N - i, 1, N - i, 5};
+    f.end = f.loc;
+    f.attrs = IR_ATTR_ASYNC;
+    ir_summary_add_function(s, &f);
+  }
+  model_db *db = model_db_new();
+  double t0 = cpu_now();
+  program *p = program_link(&s, 1, db);
+  double took = cpu_now() - t0;
+  CU_ASSERT_EQUAL(p->nroots, N);
+  bool sorted = true;
+  for (unsigned r = 1; r < p->nroots; r++) sorted &= p->roots[r - 1].site.line < p->roots[r].site.line;
+  CU_ASSERT(sorted);
+  CU_ASSERT(p->fns[N - 1].loop.reached && p->fns[N - 1].loop.root == 0);
+  if (took >= 1.0) fprintf(stderr, "\n  linking %d roots took %.2f s\n", N, took);
+  CU_ASSERT(took < 1.0);
+  program_free(p);
+  model_db_free(db);
+  ir_summary_free(s);
+}
+
 /* Flags for 30 000 files a database does not list, each from the entry in its own
  * directory: a scan of the database per file took seconds. */
 static void test_infer_many(void) {
@@ -241,6 +274,7 @@ static void test_path_map(void) {
 void unit_register_scale(void) {
   CU_pSuite s = CU_add_suite("scale", NULL, NULL);
   CU_add_test(s, "many definitions of one function link in linear time", test_many_definitions);
+  CU_add_test(s, "many roots out of order", test_many_roots);
   CU_add_test(s, "flags inferred for many unlisted files", test_infer_many);
   CU_add_test(s, "a large database gathered into jobs", test_gather_many);
   CU_add_test(s, "shards of two checkouts linked with --path-map", test_path_map);
