@@ -27,6 +27,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../frontend/frontend.h"
 #include "../graph/models.h"
 #include "../ir/summary_bin.h"
 
@@ -41,12 +42,28 @@
 
 /* ---- identity ---- */
 
+/* Folds the running executable's bytes into `h`: a calm-lint rebuilt from changed
+ * sources lowers differently under the same version number, and its entries must not
+ * be taken for the old one's. Unreadable (no /proc): the version stands alone. */
+static uint64_t hash_executable(uint64_t h) {
+  int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return h;
+  static unsigned char buf[1 << 16];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) h = hash_bytes(buf, (size_t)n, h);
+  close(fd);
+  return h;
+}
+
 const char *cache_build_id(void) {
   static char id[17];
   if (!id[0]) {
     int format = IR_SUMMARY_FORMAT;
     uint64_t h = hash_bytes(CALM_VERSION, sizeof CALM_VERSION, 0);
     h = hash_bytes(&format, sizeof format, h);
+    const char *clang = frontend_version();
+    h = hash_bytes(clang, strlen(clang) + 1, h);
+    h = hash_executable(h);
     for (unsigned i = 0; i < calm_builtin_model_count; i++)
       h = hash_bytes(calm_builtin_model_texts[i], strlen(calm_builtin_model_texts[i]) + 1, h);
     snprintf(id, sizeof id, "%016llx", (unsigned long long)h);

@@ -23,4 +23,8 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
 void frontend_pch_begin(const compile_job *jobs, size_t n);
 void frontend_pch_end(void);
 
+/* The version of the libclang that parses ("Debian clang version 14.0.6"), which
+ * decides summaries as much as calm-lint's own code does. Static storage. */
+const char *frontend_version(void);
+
 #endif

@@ -1,4 +1,5 @@
 /* Parsing a translation unit and walking its function definitions. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,4 +201,15 @@ ir_summary *frontend_parse(CXIndex index, const compile_job *job, const char *un
 done:
   flags_args_free(&fa);
   return sum;
+}
+
+const char *frontend_version(void) {
+  static char version[160];
+  if (!version[0]) {
+    CXString v = clang_getClangVersion();
+    const char *text = clang_getCString(v);
+    snprintf(version, sizeof version, "%s", text && text[0] ? text : "libclang");
+    clang_disposeString(v);
+  }
+  return version;
 }

@@ -104,6 +104,16 @@ run
 check "an entry of another calm-lint build is a miss" parsed 3 0
 run
 check "and is replaced" parsed 0 3
+# a rebuilt calm-lint of the same version (other bytes: here one appended) lowers
+# what its sources now say: the old build's entries are not its own
+cp "$LINT" rebuilt-calm-lint && printf '\0' >>rebuilt-calm-lint
+rebuilt() { ./rebuilt-calm-lint -p build --statistics >stats.out 2>stats.err; }
+rebuilt
+check "entries of another build of the same version are misses" parsed 3 0
+rebuilt
+check "  and that build then hits its own" parsed 0 3
+run
+check "  while the first build still finds its own beside them" parsed 0 3
 
 "$LINT" -p build --cache-dir "$T/elsewhere" >/dev/null 2>&1
 check "--cache-dir puts the entries there" test "$(ls elsewhere/*.calm | wc -l)" -eq 3
