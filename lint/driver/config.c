@@ -27,8 +27,20 @@ static const char *const config_keys[] = {"enable",           "disable",
                                           "extend-per-file-ignores", "extends",
                                           "inherit",          "models",
                                           "cold_roots",       "functions",
-                                          "model_files",      "fix_deadline_ms"};
+                                          "model_files",      "fix_deadline_ms",
+                                          "docs_url",         "home_url"};
 #define NKEYS (sizeof config_keys / sizeof *config_keys)
+
+/* Whether `s` starts with a URI scheme and a colon (RFC 3986: a letter, then letters,
+ * digits, '+', '-' or '.'), as SARIF's helpUri and informationUri must. */
+static bool absolute_uri(const char *s) {
+  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
+  const char *p = s + 1;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+         *p == '-' || *p == '.')
+    p++;
+  return *p == ':' && p[1] != '\0';
+}
 
 /* ---- names: typos and globs ---- */
 
@@ -172,6 +184,8 @@ typedef struct {
   char *cold_at;
   long long fix_deadline_ms; /* "fix_deadline_ms", or 0 when not given */
   char *fix_deadline_at;
+  char *docs_url, *docs_url_at; /* "docs_url": a rule's page, "{rule}" standing for its id */
+  char *home_url, *home_url_at; /* "home_url": the tool's page */
 } layer;
 
 static void entry_free(config_entry *e) {
@@ -209,6 +223,10 @@ static void layer_free(layer *l) {
   free(l->disable_at);
   free(l->cold_at);
   free(l->fix_deadline_at);
+  free(l->docs_url);
+  free(l->docs_url_at);
+  free(l->home_url);
+  free(l->home_url_at);
   entry_list *lists[] = {&l->enable,  &l->extend_enable,  &l->disable, &l->extend_disable,
                          &l->severity, &l->exclude,       &l->extend_exclude, &l->ignores,
                          &l->extend_ignores, &l->models_disable, &l->model_files, &l->function_names};
@@ -551,6 +569,18 @@ static layer *read_layer(const char *text, size_t len, const char *path, const c
         l->fix_deadline_ms = (long long)it->valuedouble;
       free(l->fix_deadline_at);
       l->fix_deadline_at = where(&rd, key);
+    } else if (strcmp(k, "docs_url") == 0 || strcmp(k, "home_url") == 0) {
+      bool docs = k[0] == 'd';
+      if (!cJSON_IsString(it) || !absolute_uri(it->valuestring))
+        bad(&rd, key, "'%s' must be an absolute URL (scheme:...)%s", k,
+            docs ? ", with {rule} where the rule id goes" : "");
+      else if (docs && !strstr(it->valuestring, "{rule}"))
+        bad(&rd, key, "'docs_url' needs {rule} where the rule id goes, or every rule links to one page");
+      char **value = docs ? &l->docs_url : &l->home_url, **at = docs ? &l->docs_url_at : &l->home_url_at;
+      free(*value);
+      free(*at);
+      *value = cJSON_IsString(it) ? xstrdup(it->valuestring) : NULL;
+      *at = where(&rd, key);
     } else if (strcmp(k, "functions") == 0) {
       read_functions(&rd, it, key, l);
     } else if (strcmp(k, "model_files") == 0) {
@@ -724,7 +754,23 @@ static void merge_layer(lint_config *c, selection *s, const layer *l) {
   if (l->fix_deadline_ms) {
     c->fix_deadline_ms = l->fix_deadline_ms;
     free(c->fix_deadline_origin);
+  free(c->docs_url);
+  free(c->docs_url_origin);
+  free(c->home_url);
+  free(c->home_url_origin);
     c->fix_deadline_origin = xstrdup(l->fix_deadline_at);
+  }
+  if (l->docs_url) {
+    free(c->docs_url);
+    free(c->docs_url_origin);
+    c->docs_url = xstrdup(l->docs_url);
+    c->docs_url_origin = xstrdup(l->docs_url_at);
+  }
+  if (l->home_url) {
+    free(c->home_url);
+    free(c->home_url_origin);
+    c->home_url = xstrdup(l->home_url);
+    c->home_url_origin = xstrdup(l->home_url_at);
   }
   if (l->has_exclude) add_entries(&c->exclude, &c->nexclude, &l->exclude, true);
   add_entries(&c->exclude, &c->nexclude, &l->extend_exclude, false);

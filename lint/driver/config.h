@@ -33,6 +33,10 @@ typedef struct {
   char *cold_origin;
   long long fix_deadline_ms;    /* "fix_deadline_ms": the deadline fixes write for CALM_FOREVER; 0: the default */
   char *fix_deadline_origin;
+  char *docs_url;               /* "docs_url": a rule's page, "{rule}" standing for its id; NULL: none */
+  char *docs_url_origin;
+  char *home_url;               /* "home_url": the tool's page (SARIF informationUri); NULL: none */
+  char *home_url_origin;
   config_entry *exclude;        /* path globs of files not linted */
   size_t nexclude;
   config_entry *ignores;        /* "per-file-ignores": a path glob and its rules */

@@ -58,6 +58,12 @@ static cJSON *show_json(const lint_config *c, const config_cli *cli, const char 
                         setting(cJSON_CreateNumber((double)(c && c->fix_deadline_ms ? c->fix_deadline_ms
                                                                                     : RULE_FIX_DEADLINE_MS)),
                                 c && c->fix_deadline_origin ? c->fix_deadline_origin : AT_DEFAULT, cwd));
+  cJSON_AddItemToObject(root, "docs_url",
+                        setting(c && c->docs_url ? cJSON_CreateString(c->docs_url) : cJSON_CreateNull(),
+                                c && c->docs_url_origin ? c->docs_url_origin : AT_DEFAULT, cwd));
+  cJSON_AddItemToObject(root, "home_url",
+                        setting(c && c->home_url ? cJSON_CreateString(c->home_url) : cJSON_CreateNull(),
+                                c && c->home_url_origin ? c->home_url_origin : AT_DEFAULT, cwd));
   cJSON *rules = cJSON_AddArrayToObject(root, "rules");
   for (unsigned r = 0; r < lint_rule_count; r++) {
     config_verdict v = config_decide(c, cli, file, r, false, lint_rules[r]->severity);
@@ -132,6 +138,11 @@ char *config_show(const lint_config *c, const config_cli *cli, const char *file,
   char *ms = xasprintf("%.0f", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix_deadline_ms"), "value")->valuedouble);
   show_line(&sb, "fix_deadline_ms", ms, origin_of(root, "fix_deadline_ms"));
   free(ms);
+  static const char *const urls[] = {"docs_url", "home_url"};
+  for (int u = 0; u < 2; u++) {
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(root, urls[u]), "value");
+    show_line(&sb, urls[u], cJSON_IsString(v) ? v->valuestring : "none", origin_of(root, urls[u]));
+  }
   cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "rules")) {
     const char *id = cJSON_GetObjectItem(it, "rule")->valuestring;
     bool on = cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(it, "enabled"), "value"));

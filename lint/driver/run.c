@@ -1115,7 +1115,15 @@ static void lint(run_state *r, ir_summary **sums) {
 
   indirect_stats ist = indirect_get_stats(prog->ind);
   report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false,
-                     r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets};
+                     r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets, NULL, NULL};
+  /* the links a report carries are the run's, not a file's: those of the configuration
+   * governing the working directory, else the first unit's */
+  char *here = xasprintf("%s/.", r->cwd);
+  const lint_config *links = config_for(r, here);
+  free(here);
+  if (!links && r->jobs.len) links = config_for(r, r->jobs.items[0].file);
+  in.docs_url = links ? links->docs_url : NULL;
+  in.home_url = links ? links->home_url : NULL;
   if (r->opt.fix && !r->opt.quiet) fprintf(stderr, "calm-lint: applied %ld fix%s\n", fixed, fixed == 1 ? "" : "es");
   if (r->status == 2) {
     /* a file --fix could not write: said above */

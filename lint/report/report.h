@@ -29,6 +29,8 @@ typedef struct {
   unsigned indirect_calls;    /* calls through function pointers in the program */
   unsigned indirect_resolved; /* of which resolved to at least one function */
   unsigned long indirect_targets; /* functions over the resolved ones */
+  const char *docs_url; /* SARIF helpUri of each rule, "{rule}" standing for its id; NULL: none */
+  const char *home_url; /* SARIF informationUri; NULL: none */
 } report_input;
 
 /* The path to show for `file`: relative to `cwd` when under it. Malloc'd. */

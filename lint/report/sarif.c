@@ -129,12 +129,31 @@ static char *camel_name(const char *id) {
   return sb_take(&sb);
 }
 
-static cJSON *rule_descriptor(const lint_rule *rule) {
+/* `docs_url` with each "{rule}" replaced by `id`. Malloc'd. */
+static char *rule_url(const char *docs_url, const char *id) {
+  strbuf sb = {0};
+  for (const char *p = docs_url; *p;) {
+    if (strncmp(p, "{rule}", 6) == 0) {
+      sb_printf(&sb, "%s", id);
+      p += 6;
+    } else {
+      sb_appendc(&sb, *p++);
+    }
+  }
+  return sb_take(&sb);
+}
+
+static cJSON *rule_descriptor(const lint_rule *rule, const char *docs_url) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "id", rule->id);
   char *name = camel_name(rule->id);
   cJSON_AddStringToObject(o, "name", name);
   free(name);
+  if (docs_url) {
+    char *url = rule_url(docs_url, rule->id);
+    cJSON_AddStringToObject(o, "helpUri", url);
+    free(url);
+  }
   cJSON_AddItemToObject(o, "shortDescription", message(rule->summary));
   const char *doc = lint_rule_doc(rule->id);
   char *full = doc_first_paragraph(doc);
@@ -276,8 +295,10 @@ char *report_sarif(const report_input *r) {
   cJSON_AddStringToObject(driver, "name", "calm-lint");
   cJSON_AddStringToObject(driver, "version", CALM_VERSION);
   cJSON_AddStringToObject(driver, "semanticVersion", CALM_VERSION);
+  if (r->home_url) cJSON_AddStringToObject(driver, "informationUri", r->home_url);
   cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
-  for (unsigned i = 0; i < lint_rule_count; i++) cJSON_AddItemToArray(rules, rule_descriptor(lint_rules[i]));
+  for (unsigned i = 0; i < lint_rule_count; i++)
+    cJSON_AddItemToArray(rules, rule_descriptor(lint_rules[i], r->docs_url));
 
   if (srcroot) {
     /* The base must be an absolute URI ending in '/'. */

@@ -546,6 +546,31 @@ static void test_config_severity(void) {
   CU_ASSERT_EQUAL(lint("--warnings-as-errors= bad.c --"), 2);
 }
 
+/* SARIF links a rule to its page and the tool to its home only where a configuration
+ * says where they are; a URL that is no absolute URI, or a rule page without {rule},
+ * is an error at its place. */
+static void test_sarif_links(void) {
+  mkdirs("su");
+  free(unit_write("su/bad.c", bad_c));
+  CU_ASSERT_EQUAL(lint("--format sarif su/bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "helpUri") == NULL && strstr(out_text, "informationUri") == NULL);
+  free(unit_write("su/.calm-lint.json", "{\"docs_url\": \"https://docs.example.org/calm/{rule}.html\",\n"
+                                        " \"home_url\": \"https://example.org/calm\"}"));
+  CU_ASSERT_EQUAL(lint("--format sarif su/bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"helpUri\":\t\"https://docs.example.org/calm/blocking-in-loop.html\"") != NULL);
+  CU_ASSERT(strstr(out_text, "\"helpUri\":\t\"https://docs.example.org/calm/missing-timeout.html\"") != NULL);
+  CU_ASSERT(strstr(out_text, "\"informationUri\":\t\"https://example.org/calm\"") != NULL);
+  CU_ASSERT_EQUAL(lint("--show-config su/bad.c"), 0);
+  CU_ASSERT(strstr(out_text, "docs_url = https://docs.example.org/calm/{rule}.html") != NULL);
+  CU_ASSERT(strstr(out_text, "# su/.calm-lint.json:1:2\n") != NULL);
+  free(unit_write("su/.calm-lint.json", "{\"docs_url\": \"https://docs.example.org/calm\"}"));
+  CU_ASSERT_EQUAL(lint("--format sarif su/bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "su/.calm-lint.json:1:2: ") && strstr(err_text, "needs {rule}"));
+  free(unit_write("su/.calm-lint.json", "{\n  \"home_url\": \"example.org\"}"));
+  CU_ASSERT_EQUAL(lint("--format sarif su/bad.c --"), 2);
+  CU_ASSERT(err_text && strstr(err_text, "su/.calm-lint.json:2:3: ") && strstr(err_text, "absolute URL"));
+}
+
 /* --show-config FILE: each setting, and where it was set. */
 static void test_show_config(void) {
   mkdirs("cs/sub");
@@ -604,4 +629,5 @@ void unit_register_cli(void) {
   CU_add_test(s, "configuration: per-file-ignores by the finding's file", test_config_per_file_ignores);
   CU_add_test(s, "configuration: severity, --warnings-as-errors", test_config_severity);
   CU_add_test(s, "--show-config", test_show_config);
+  CU_add_test(s, "SARIF helpUri and informationUri from the configuration", test_sarif_links);
 }
