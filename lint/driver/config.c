@@ -754,10 +754,6 @@ static void merge_layer(lint_config *c, selection *s, const layer *l) {
   if (l->fix_deadline_ms) {
     c->fix_deadline_ms = l->fix_deadline_ms;
     free(c->fix_deadline_origin);
-  free(c->docs_url);
-  free(c->docs_url_origin);
-  free(c->home_url);
-  free(c->home_url_origin);
     c->fix_deadline_origin = xstrdup(l->fix_deadline_at);
   }
   if (l->docs_url) {
@@ -883,6 +879,10 @@ void config_free(lint_config *c) {
   free(c->severity_origin);
   free(c->cold_origin);
   free(c->fix_deadline_origin);
+  free(c->docs_url);
+  free(c->docs_url_origin);
+  free(c->home_url);
+  free(c->home_url_origin);
   entries_array_free(c->exclude, c->nexclude);
   entries_array_free(c->ignores, c->nignores);
   entries_array_free(c->models_disable, c->nmodels_disable);

@@ -563,6 +563,12 @@ static void test_sarif_links(void) {
   CU_ASSERT_EQUAL(lint("--show-config su/bad.c"), 0);
   CU_ASSERT(strstr(out_text, "docs_url = https://docs.example.org/calm/{rule}.html") != NULL);
   CU_ASSERT(strstr(out_text, "# su/.calm-lint.json:1:2\n") != NULL);
+  /* a parent's link survives a child that sets other values */
+  mkdirs("su/kid");
+  free(unit_write("su/kid/bad.c", bad_c));
+  free(unit_write("su/kid/.calm-lint.json", "{\"inherit\": true, \"fix_deadline_ms\": 900, \"cold_roots\": \"note\"}"));
+  CU_ASSERT_EQUAL(lint("--format sarif su/kid/bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"helpUri\":\t\"https://docs.example.org/calm/blocking-in-loop.html\"") != NULL);
   free(unit_write("su/.calm-lint.json", "{\"docs_url\": \"https://docs.example.org/calm\"}"));
   CU_ASSERT_EQUAL(lint("--format sarif su/bad.c --"), 2);
   CU_ASSERT(err_text && strstr(err_text, "su/.calm-lint.json:1:2: ") && strstr(err_text, "needs {rule}"));
