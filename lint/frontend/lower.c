@@ -497,6 +497,8 @@ typedef struct {
   case_list *cases; /* labels of the innermost switch */
   strmap *labels;      /* goto label -> 1 + block */
   int depth;           /* of lower_expr, lower_cond and lower_stmt calls: see LOWER_MAX_DEPTH */
+  CXCursor not_constant; /* an operand of an operator found not constant: not evaluated again */
+#define EVAL_CHAIN_DEPTH 64 /* deeper than any hand-written expression: see lower_binary */
 } lowerer;
 
 /* Lowering recurses once per level of the syntax tree. Past this depth (generated
@@ -1108,15 +1110,23 @@ static ir_value lower_binary(lowerer *l, CXCursor e, want w) {
     return result;
   }
   default: {
-    /* a constant expression (`sizeof a / sizeof a[0]`, `N * 2`) is its value */
+    /* a constant expression (`sizeof a / sizeof a[0]`, `N * 2`) is its value. Each
+     * evaluation walks the whole operand, so in a chain of n operators (`x + 1 + 1 ...`,
+     * generated code) evaluating every level costs n * n: below EVAL_CHAIN_DEPTH an
+     * operand of an operator found not constant is lowered without trying again (its
+     * value would only be used; reads inside a constant operand are then kept) */
     int64_t ival;
-    if (eval_int(e, &ival)) {
+    if (!clang_equalCursors(e, l->not_constant) && eval_int(e, &ival)) {
       result.kind = IR_VAL_INT;
       result.ival = ival;
       return result;
     }
+    bool deep = l->depth >= EVAL_CHAIN_DEPTH;
+    l->not_constant = deep ? unwrap(lhs) : clang_getNullCursor();
     use_value(l, lower_expr(l, lhs, WANT_VALUE), lhs);
+    l->not_constant = deep ? unwrap(rhs) : clang_getNullCursor();
     use_value(l, lower_expr(l, rhs, WANT_VALUE), rhs);
+    l->not_constant = clang_getNullCursor();
     return result;
   }
   }
@@ -1855,6 +1865,7 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   }
   lowerer l;
   memset(&l, 0, sizeof l);
+  l.not_constant = clang_getNullCursor();
   l.files = files;
   l.sum = sum;
   l.pool = sum->pool;
@@ -1952,6 +1963,7 @@ void lower_global(lower_files *files, ir_summary *sum, CXCursor var) {
   if (clang_Cursor_isNull(init)) return;
   lowerer l;
   memset(&l, 0, sizeof l);
+  l.not_constant = clang_getNullCursor();
   l.files = files;
   l.sum = sum;
   l.pool = sum->pool;

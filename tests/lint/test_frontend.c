@@ -169,6 +169,34 @@ static void test_noreturn_and_attrs(void) {
   ir_summary_free(s);
 }
 
+/* Reads of `v` in `f`. */
+static int reads_of(const ir_function *f, int v) {
+  int n = 0;
+  for (unsigned i = 0; i < f->nblocks; i++)
+    for (unsigned j = 0; j < f->blocks[i].nops; j++)
+      n += f->blocks[i].ops[j].kind == IR_OP_READ && f->blocks[i].ops[j].var == v;
+  return n;
+}
+
+/* A constant operand of an expression that is not constant is its value: the array
+ * `sizeof a / sizeof a[0]` names is not read. A chain of 20 000 operators (generated
+ * code) is lowered without evaluating each level again; its function is there. */
+static void test_constant_operands(void) {
+  strbuf chain = {0};
+  sb_printf(&chain, "int f(int x) {\n  int a[4];\n  return x * 2 + sizeof a / sizeof a[0];\n}\n");
+  sb_printf(&chain, "int g(int x) { return x");
+  for (int i = 0; i < 20000; i++) sb_printf(&chain, " + 1");
+  sb_printf(&chain, "; }\n");
+  ir_summary *s = unit_parse("const.c", chain.data);
+  sb_free(&chain);
+  const ir_function *f = unit_function(s, "f");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_EQUAL(reads_of(f, var_named(f, "a")), 0);
+  CU_ASSERT_EQUAL(reads_of(f, var_named(f, "x")), 1);
+  CU_ASSERT_PTR_NOT_NULL(unit_function(s, "g"));
+  ir_summary_free(s);
+}
+
 static void test_parse_error(void) {
   ir_summary *s = unit_parse("broken.c", "#include \"missing-header.h\"\nint f(void) { return 0; }\n");
   CU_ASSERT(s->failed);
@@ -310,5 +338,6 @@ void unit_register_frontend(void) {
   CU_add_test(s, "loops, switch, goto", test_loops_switch_goto);
   CU_add_test(s, "noreturn and annotations", test_noreturn_and_attrs);
   CU_add_test(s, "a parse error is recorded", test_parse_error);
+  CU_add_test(s, "constant operands, and a chain of 20 000 operators", test_constant_operands);
   CU_add_test(s, "function-pointer stores and indirect calls", test_function_pointer_facts);
 }
