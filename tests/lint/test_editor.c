@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "../../lint/base/base.h"
 #include "../../lint/lsp/actions.h"
@@ -27,12 +30,20 @@ static int lint_in(const char *args) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Writes `name` under the test's directory, stamped 2 s back: a file stamped within
+ * 20 ms of a parse's start may have changed under it and keeps its includers out of
+ * the cache, so a lint started right after the write would cache nothing. Changes are
+ * still seen: the cache goes by content. */
 static void put(const char *name, const char *text) {
   char *path = xasprintf("%s/%s", dir, name);
   FILE *f = fopen(path, "w");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);
   fputs(text, f);
   fclose(f);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  struct timespec times[2] = {{now.tv_sec - 2, now.tv_nsec}, {now.tv_sec - 2, now.tv_nsec}};
+  CU_ASSERT_EQUAL(utimensat(AT_FDCWD, path, times, 0), 0);
   free(path);
 }
 
