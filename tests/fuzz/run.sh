@@ -11,7 +11,7 @@ seconds=${1:-30}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${CALM_FUZZ_BUILD:-$root/build-fuzz}
-targets=${*:-config model baseline suppress jsonrpc summary csource}
+targets=${*:-config model baseline suppress jsonrpc summary compdb csource}
 jobs=${CALM_FUZZ_JOBS:-2}
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
