@@ -275,7 +275,8 @@ static cJSON *to_diagnostic(text_source *ts, const cJSON *d, const char *path, c
   cJSON_AddNumberToObject(o, "severity", lsp_severity(str(d, "severity")));
   const char *rule = str(d, "rule");
   cJSON_AddStringToObject(o, "code", rule);
-  char *href = doc_href(rule);
+  /* the published page the configuration names (docs_url), else the source tree's */
+  char *href = str(d, "help_uri")[0] ? xstrdup(str(d, "help_uri")) : doc_href(rule);
   if (href) cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "codeDescription"), "href", href);
   free(href);
   cJSON_AddStringToObject(o, "source", "calm-lint");

@@ -180,3 +180,16 @@ char *report_utf8_text(const char *text) {
   }
   return sb_take(&sb);
 }
+
+char *report_rule_url(const char *docs_url, const char *id) {
+  strbuf sb = {0};
+  for (const char *p = docs_url; *p;) {
+    if (strncmp(p, "{rule}", 6) == 0) {
+      sb_printf(&sb, "%s", id);
+      p += 6;
+    } else {
+      sb_appendc(&sb, *p++);
+    }
+  }
+  return sb_take(&sb);
+}

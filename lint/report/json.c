@@ -72,6 +72,11 @@ char *report_json(const report_input *r) {
     if (d->suppressed || d->baselined) continue;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "rule", d->rule);
+    if (r->docs_url) {
+      char *url = report_rule_url(r->docs_url, d->rule);
+      cJSON_AddStringToObject(o, "help_uri", url);
+      free(url);
+    }
     cJSON_AddStringToObject(o, "severity", severity_name(d->severity));
     add_text(o, "message", d->message);
     add_loc(o, r->cwd, &d->loc, true);

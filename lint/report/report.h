@@ -90,6 +90,9 @@ char *report_gitlab(const report_input *r);
  * Not the line: a finding that moved keeps its identity. */
 char **report_fingerprints(const report_input *r);
 void report_fingerprints_free(char **fps, size_t n);
+/* `docs_url` with each "{rule}" replaced by the rule id `id`. Malloc'd. */
+char *report_rule_url(const char *docs_url, const char *id);
+
 /* The base of relative paths: r->srcroot, else r->cwd. */
 const char *report_srcroot(const report_input *r);
 

@@ -129,20 +129,6 @@ static char *camel_name(const char *id) {
   return sb_take(&sb);
 }
 
-/* `docs_url` with each "{rule}" replaced by `id`. Malloc'd. */
-static char *rule_url(const char *docs_url, const char *id) {
-  strbuf sb = {0};
-  for (const char *p = docs_url; *p;) {
-    if (strncmp(p, "{rule}", 6) == 0) {
-      sb_printf(&sb, "%s", id);
-      p += 6;
-    } else {
-      sb_appendc(&sb, *p++);
-    }
-  }
-  return sb_take(&sb);
-}
-
 static cJSON *rule_descriptor(const lint_rule *rule, const char *docs_url) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "id", rule->id);
@@ -150,7 +136,7 @@ static cJSON *rule_descriptor(const lint_rule *rule, const char *docs_url) {
   cJSON_AddStringToObject(o, "name", name);
   free(name);
   if (docs_url) {
-    char *url = rule_url(docs_url, rule->id);
+    char *url = report_rule_url(docs_url, rule->id);
     cJSON_AddStringToObject(o, "helpUri", url);
     free(url);
   }

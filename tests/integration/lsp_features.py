@@ -400,6 +400,13 @@ got = publishes(c, [main_uri, helper_uri])
 check(len(got.get(helper_uri) or []) == 1 and main_uri in got and lonely_uri not in got,
       "saving a caller re-lints the open callee, not the unrelated buffer (%s)" %
       {k[len(uri(work)):]: len(v) for k, v in got.items()})
+# a configuration that says where the rule docs are published: findings link there
+changed(c, ".calm-lint.json", '{"docs_url": "https://docs.example.org/calm/{rule}.html"}\n')
+got = publishes(c, [helper_uri])
+hrefs = [d.get("codeDescription", {}).get("href") for d in got.get(helper_uri) or []]
+check(hrefs == ["https://docs.example.org/calm/blocking-in-loop.html"],
+      "a finding links to the page docs_url names (%s)" % hrefs)
+os.remove(work + "/.calm-lint.json")
 check(c.close() == 0, "shutdown and exit")
 
 # ---- 5. every rule that offers fixes: its quick fixes, applied as an editor does,

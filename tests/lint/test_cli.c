@@ -560,6 +560,8 @@ static void test_sarif_links(void) {
   CU_ASSERT(strstr(out_text, "\"helpUri\":\t\"https://docs.example.org/calm/blocking-in-loop.html\"") != NULL);
   CU_ASSERT(strstr(out_text, "\"helpUri\":\t\"https://docs.example.org/calm/missing-timeout.html\"") != NULL);
   CU_ASSERT(strstr(out_text, "\"informationUri\":\t\"https://example.org/calm\"") != NULL);
+  CU_ASSERT_EQUAL(lint("--format json su/bad.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"help_uri\":\t\"https://docs.example.org/calm/blocking-in-loop.html\"") != NULL);
   CU_ASSERT_EQUAL(lint("--show-config su/bad.c"), 0);
   CU_ASSERT(strstr(out_text, "docs_url = https://docs.example.org/calm/{rule}.html") != NULL);
   CU_ASSERT(strstr(out_text, "# su/.calm-lint.json:1:2\n") != NULL);
