@@ -11,32 +11,14 @@ usage: lint-vs-floor.py [--lint PATH] [--floor PATH] [-j N] [-r REPEATS] BUILD_D
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def run(cmd):
-    """(cpu seconds, wall seconds, peak RSS in MB) of one run of cmd."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode not in (0, 1):
-        sys.exit("%s exited with %d" % (" ".join(cmd), p.returncode))
-    return ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss / 1024.0
+from floorbench import add_arguments, run
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lint", default=os.path.join(HERE, "../../build/calm-lint"))
-    ap.add_argument("--floor", default=os.path.join(HERE, "../../build/tests/bench/cxparse_multi"))
-    ap.add_argument("-j", type=int, default=2)
-    ap.add_argument("-r", type=int, default=5)
-    ap.add_argument("dirs", nargs="+")
+    add_arguments(ap)
     a = ap.parse_args()
     print("%-12s %9s %9s %6s  %8s %8s %6s  %7s %7s %5s" % (
         "corpus", "lint cpu", "floor cpu", "ratio", "lint wall", "floor", "ratio", "lint MB", "floor", "ratio"))
