@@ -55,20 +55,26 @@ static uint64_t hash_executable(uint64_t h) {
   return h;
 }
 
+static char build_id[17];
+
+static void make_build_id(void) {
+  int format = IR_SUMMARY_FORMAT;
+  uint64_t h = hash_bytes(CALM_VERSION, sizeof CALM_VERSION, 0);
+  h = hash_bytes(&format, sizeof format, h);
+  const char *clang = frontend_version();
+  h = hash_bytes(clang, strlen(clang) + 1, h);
+  h = hash_executable(h);
+  for (unsigned i = 0; i < calm_builtin_model_count; i++)
+    h = hash_bytes(calm_builtin_model_texts[i], strlen(calm_builtin_model_texts[i]) + 1, h);
+  snprintf(build_id, sizeof build_id, "%016llx", (unsigned long long)h);
+}
+
+/* Once per process, whichever thread asks first: the cache's store threads and the
+ * workers' reply readers all ask, and reading the executable is not instant. */
 const char *cache_build_id(void) {
-  static char id[17];
-  if (!id[0]) {
-    int format = IR_SUMMARY_FORMAT;
-    uint64_t h = hash_bytes(CALM_VERSION, sizeof CALM_VERSION, 0);
-    h = hash_bytes(&format, sizeof format, h);
-    const char *clang = frontend_version();
-    h = hash_bytes(clang, strlen(clang) + 1, h);
-    h = hash_executable(h);
-    for (unsigned i = 0; i < calm_builtin_model_count; i++)
-      h = hash_bytes(calm_builtin_model_texts[i], strlen(calm_builtin_model_texts[i]) + 1, h);
-    snprintf(id, sizeof id, "%016llx", (unsigned long long)h);
-  }
-  return id;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, make_build_id);
+  return build_id;
 }
 
 /* ---- dependencies ---- */
