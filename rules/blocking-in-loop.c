@@ -123,4 +123,5 @@ const lint_rule rule_blocking_in_loop = {
     .summary = "a blocking call reachable from a loop callback or task body",
     .severity = SEV_WARNING,
     .run = run,
+    .quiet_in_tests = true,
 };

@@ -153,4 +153,5 @@ const lint_rule rule_missing_timeout = {
     .summary = "a wait with no deadline in a task or worker function",
     .severity = SEV_WARNING,
     .run = run,
+    .quiet_in_tests = true,
 };

@@ -13,6 +13,7 @@ typedef struct {
   diag_severity severity;
   void (*run)(const program *p, diag_list *out);
   bool off_by_default; /* runs only when a configuration or --enable names it */
+  bool quiet_in_tests; /* its harm is to a service's clients: a note in test code ("test_code") */
 } lint_rule;
 
 /* Every rule, in rules.def order; NULL-terminated. */

@@ -308,4 +308,5 @@ const lint_rule rule_unbounded_spawn = {
     .summary = "spawning inside a loop with no bound on concurrency",
     .severity = SEV_WARNING,
     .run = run,
+    .quiet_in_tests = true,
 };

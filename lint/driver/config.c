@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../rules/rule.h"
 #include "../base/base.h"
 #include "../graph/models.h"
 
 #define CONFIG_NAME ".calm-lint.json"
+#define AT_DEFAULT "default"
 #define MAX_DEPTH 32 /* files built on files: more is a mistake, not a project */
 
 static const char *const config_keys[] = {"enable",           "disable",
@@ -28,7 +30,9 @@ static const char *const config_keys[] = {"enable",           "disable",
                                           "inherit",          "models",
                                           "cold_roots",       "functions",
                                           "model_files",      "fix_deadline_ms",
-                                          "docs_url",         "home_url"};
+                                          "docs_url",         "home_url",
+                                          "test_code",        "test-paths",
+                                          "extend-test-paths"};
 #define NKEYS (sizeof config_keys / sizeof *config_keys)
 
 /* Whether `s` starts with a URI scheme and a colon (RFC 3986: a letter, then letters,
@@ -174,14 +178,16 @@ typedef struct {
   char *extends_at;
   bool inherit;
   char *inherit_at;
-  bool has_enable, has_disable, has_exclude, has_ignores, has_cold;
+  bool has_enable, has_disable, has_exclude, has_ignores, has_cold, has_test_code, has_test_paths;
   char *enable_at, *disable_at;
   entry_list enable, extend_enable, disable, extend_disable, severity;
-  entry_list exclude, extend_exclude, ignores, extend_ignores;
+  entry_list exclude, extend_exclude, ignores, extend_ignores, test_paths, extend_test_paths;
   entry_list models_disable, model_files, function_names;
   cJSON *functions;
   bool cold_warning;
   char *cold_at;
+  bool test_warning;
+  char *test_code_at;
   long long fix_deadline_ms; /* "fix_deadline_ms", or 0 when not given */
   char *fix_deadline_at;
   char *docs_url, *docs_url_at; /* "docs_url": a rule's page, "{rule}" standing for its id */
@@ -222,6 +228,7 @@ static void layer_free(layer *l) {
   free(l->enable_at);
   free(l->disable_at);
   free(l->cold_at);
+  free(l->test_code_at);
   free(l->fix_deadline_at);
   free(l->docs_url);
   free(l->docs_url_at);
@@ -229,7 +236,8 @@ static void layer_free(layer *l) {
   free(l->home_url_at);
   entry_list *lists[] = {&l->enable,  &l->extend_enable,  &l->disable, &l->extend_disable,
                          &l->severity, &l->exclude,       &l->extend_exclude, &l->ignores,
-                         &l->extend_ignores, &l->models_disable, &l->model_files, &l->function_names};
+                         &l->extend_ignores, &l->test_paths, &l->extend_test_paths, &l->models_disable,
+                         &l->model_files, &l->function_names};
   for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) entries_free(lists[i]);
   cJSON_Delete(l->functions);
   free(l);
@@ -560,6 +568,21 @@ static layer *read_layer(const char *text, size_t len, const char *path, const c
         bad(&rd, key, "'cold_roots' must be \"note\" or \"warning\"%s",
             maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
       }
+    } else if (strcmp(k, "test_code") == 0) {
+      l->has_test_code = true;
+      l->test_code_at = where(&rd, key);
+      if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) l->test_warning = true;
+      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0) {
+        static const char *const levels[] = {"note", "warning"};
+        char buf[128];
+        bad(&rd, key, "'test_code' must be \"note\" or \"warning\"%s",
+            maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
+      }
+    } else if (strcmp(k, "test-paths") == 0) {
+      l->has_test_paths = true;
+      read_globs(&rd, it, key, k, l->dir, &l->test_paths);
+    } else if (strcmp(k, "extend-test-paths") == 0) {
+      read_globs(&rd, it, key, k, l->dir, &l->extend_test_paths);
     } else if (strcmp(k, "fix_deadline_ms") == 0) {
       /* at most a day: a longer deadline is CALM_FOREVER by another name */
       if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long long)it->valuedouble || it->valuedouble < 1 ||
@@ -751,6 +774,13 @@ static void merge_layer(lint_config *c, selection *s, const layer *l) {
     free(c->cold_origin);
     c->cold_origin = xstrdup(l->cold_at);
   }
+  if (l->has_test_code) {
+    c->test_warning = l->test_warning;
+    free(c->test_code_origin);
+    c->test_code_origin = xstrdup(l->test_code_at);
+  }
+  if (l->has_test_paths) add_entries(&c->test_paths, &c->ntest_paths, &l->test_paths, true);
+  add_entries(&c->test_paths, &c->ntest_paths, &l->extend_test_paths, false);
   if (l->fix_deadline_ms) {
     c->fix_deadline_ms = l->fix_deadline_ms;
     free(c->fix_deadline_origin);
@@ -826,6 +856,12 @@ int config_parse(const char *text, size_t len, const char *path, lint_config *c,
       s.in_enable[r] = !lint_rules[r]->off_by_default;
       c->severity[r] = -1;
     }
+    /* the default test globs stand under the nearest configuration's directory
+       until a file replaces them */
+    c->test_paths = xcalloc(config_default_ntest_paths, sizeof *c->test_paths);
+    for (size_t i = 0; i < config_default_ntest_paths; i++)
+      c->test_paths[c->ntest_paths++] =
+          (config_entry){xstrdup(config_default_test_paths[i]), xstrdup(AT_DEFAULT), xstrdup(c->dir), 0, NULL, 0};
     c->chain = xcalloc(layers.len + 1, sizeof *c->chain);
     for (size_t i = 0; i < layers.len; i++) {
       merge_layer(c, &s, layers.items[i]);
@@ -878,6 +914,8 @@ void config_free(lint_config *c) {
   free(c->severity);
   free(c->severity_origin);
   free(c->cold_origin);
+  free(c->test_code_origin);
+  entries_array_free(c->test_paths, c->ntest_paths);
   free(c->fix_deadline_origin);
   free(c->docs_url);
   free(c->docs_url_origin);
@@ -895,8 +933,6 @@ void config_free(lint_config *c) {
 }
 
 /* ---- what a configuration means for a finding ---- */
-
-#define AT_DEFAULT "default"
 
 config_verdict config_decide(const lint_config *c, const config_cli *cli, const char *file, unsigned r, bool rarely,
                              diag_severity sev) {
@@ -919,9 +955,19 @@ config_verdict config_decide(const lint_config *c, const config_cli *cli, const 
   for (size_t i = 0; norm && i < c->nignores && !v.ignored_at; i++)
     if (config_entry_matches(&c->ignores[i], norm) && listed((const char *const *)c->ignores[i].rules, c->ignores[i].nrules, id))
       v.ignored_at = c->ignores[i].origin;
+  /* a stall, a hang or a burst in a test harms the test, not the clients of a
+     service: the rules about those consequences speak there at note severity */
+  const char *test_glob, *test_at;
+  bool quiet_test = lint_rules[r]->quiet_in_tests && !(c && c->test_warning) && sev > SEV_NOTE && file &&
+                    config_test_code(c, file, &test_glob, &test_at);
   free(norm);
   /* what only cold roots reach stays a note unless "cold_roots" says otherwise */
   bool quiet_cold = rarely && !(c && c->cold_warning);
+  if (quiet_test && !quiet_cold) {
+    v.sev = SEV_NOTE;
+    v.sev_at = strcmp(test_at, AT_DEFAULT) == 0 ? "default (test code)" : test_at;
+    quiet_cold = true;
+  }
   if (rarely && c && c->cold_warning) {
     v.sev = SEV_WARNING;
     v.sev_at = c->cold_origin;
@@ -952,6 +998,40 @@ bool config_finding(const lint_config *c, const config_cli *cli, const char *fil
   config_verdict v = config_decide(c, cli, file, (unsigned)r, rarely, *sev);
   *sev = v.sev;
   return v.on && !v.ignored_at;
+}
+
+const char *const config_default_test_paths[] = {
+    "test",  "tests",  "testing", "bench",     "benchmark", "benchmarks",
+    "test_*.c", "test-*.c", "*_test.c", "*-test.c", "*_tests.c", "*_unittest.c"};
+const size_t config_default_ntest_paths = sizeof config_default_test_paths / sizeof *config_default_test_paths;
+
+bool config_test_code(const lint_config *c, const char *file, const char **text, const char **origin) {
+  if (!file) return false;
+  char *norm = path_normalize(file);
+  bool hit = false;
+  if (c) {
+    for (size_t i = 0; i < c->ntest_paths && !hit; i++)
+      if (config_entry_matches(&c->test_paths[i], norm)) {
+        hit = true;
+        *text = c->test_paths[i].text;
+        *origin = c->test_paths[i].origin;
+      }
+  } else {
+    /* no configuration: the defaults under the working directory */
+    static char cwd[4096];
+    if (!cwd[0] && !getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
+    config_entry e = {NULL, NULL, cwd, 0, NULL, 0};
+    for (size_t i = 0; cwd[0] && i < config_default_ntest_paths && !hit; i++) {
+      e.text = (char *)config_default_test_paths[i];
+      if (config_entry_matches(&e, norm)) {
+        hit = true;
+        *text = config_default_test_paths[i];
+        *origin = AT_DEFAULT;
+      }
+    }
+  }
+  free(norm);
+  return hit;
 }
 
 const config_entry *config_excluded(const lint_config *c, const char *file) {

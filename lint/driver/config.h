@@ -31,6 +31,10 @@ typedef struct {
   char **severity_origin;
   bool cold_warning;            /* "cold_roots": "warning": what only cold roots reach is a warning */
   char *cold_origin;
+  bool test_warning;            /* "test_code": "warning": test code is reported as any other */
+  char *test_code_origin;
+  config_entry *test_paths;     /* "test-paths": globs of test code (the defaults unless replaced) */
+  size_t ntest_paths;
   long long fix_deadline_ms;    /* "fix_deadline_ms": the deadline fixes write for CALM_FOREVER; 0: the default */
   char *fix_deadline_origin;
   char *docs_url;               /* "docs_url": a rule's page, "{rule}" standing for its id; NULL: none */
@@ -96,6 +100,16 @@ typedef struct {
 } config_verdict;
 config_verdict config_decide(const lint_config *c, const config_cli *cli, const char *file, unsigned rule, bool rarely,
                              diag_severity sev);
+
+/* The globs a file is test code by when no "test-paths" replaces them: test and
+ * benchmark directories and test files by the usual names, at any depth under the
+ * configuration's directory (the working directory when there is none). */
+extern const char *const config_default_test_paths[];
+extern const size_t config_default_ntest_paths;
+
+/* The "test-paths" entry (or default) that makes `file` (absolute) test code, or
+ * NULL; *text and *origin say which glob and where it was given. `c` may be NULL. */
+bool config_test_code(const lint_config *c, const char *file, const char **text, const char **origin);
 
 /* Whether the path glob of entry `e` (exclude, per-file-ignores) names `file`
  * (absolute, normalized). */

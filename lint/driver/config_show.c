@@ -54,6 +54,9 @@ static cJSON *show_json(const lint_config *c, const config_cli *cli, const char 
   bool cold = c && c->cold_warning;
   cJSON_AddItemToObject(root, "cold_roots", setting(cJSON_CreateString(cold ? "warning" : "note"),
                                                     c && c->cold_origin ? c->cold_origin : AT_DEFAULT, cwd));
+  bool tests_loud = c && c->test_warning;
+  cJSON_AddItemToObject(root, "test_code", setting(cJSON_CreateString(tests_loud ? "warning" : "note"),
+                                                   c && c->test_code_origin ? c->test_code_origin : AT_DEFAULT, cwd));
   cJSON_AddItemToObject(root, "fix_deadline_ms",
                         setting(cJSON_CreateNumber((double)(c && c->fix_deadline_ms ? c->fix_deadline_ms
                                                                                     : RULE_FIX_DEADLINE_MS)),
@@ -79,6 +82,16 @@ static cJSON *show_json(const lint_config *c, const config_cli *cli, const char 
   cJSON_AddItemToObject(root, "exclude", show_entries(c ? c->exclude : NULL, c ? c->nexclude : 0, "glob", cwd, file));
   cJSON_AddItemToObject(root, "per-file-ignores",
                         show_entries(c ? c->ignores : NULL, c ? c->nignores : 0, "glob", cwd, file));
+  if (c) {
+    cJSON_AddItemToObject(root, "test-paths", show_entries(c->test_paths, c->ntest_paths, "glob", cwd, file));
+  } else {
+    /* no configuration: the default globs stand under the working directory */
+    config_entry *d = xcalloc(config_default_ntest_paths, sizeof *d);
+    for (size_t i = 0; i < config_default_ntest_paths; i++)
+      d[i] = (config_entry){(char *)config_default_test_paths[i], AT_DEFAULT, (char *)cwd, 0, NULL, 0};
+    cJSON_AddItemToObject(root, "test-paths", show_entries(d, cwd ? config_default_ntest_paths : 0, "glob", cwd, file));
+    free(d);
+  }
   cJSON_AddItemToObject(root, "models.disable",
                         show_entries(c ? c->models_disable : NULL, c ? c->nmodels_disable : 0, "model", cwd, file));
   cJSON_AddItemToObject(root, "model_files",
@@ -135,6 +148,8 @@ char *config_show(const lint_config *c, const config_cli *cli, const char *file,
             origin_of(root, "excluded"));
   show_line(&sb, "cold_roots", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "cold_roots"), "value")->valuestring,
             origin_of(root, "cold_roots"));
+  show_line(&sb, "test_code", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "test_code"), "value")->valuestring,
+            origin_of(root, "test_code"));
   char *ms = xasprintf("%.0f", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix_deadline_ms"), "value")->valuedouble);
   show_line(&sb, "fix_deadline_ms", ms, origin_of(root, "fix_deadline_ms"));
   free(ms);
@@ -157,6 +172,7 @@ char *config_show(const lint_config *c, const config_cli *cli, const char *file,
   }
   show_list(&sb, cJSON_GetObjectItem(root, "exclude"), "exclude", "glob");
   show_list(&sb, cJSON_GetObjectItem(root, "per-file-ignores"), "per-file-ignores", "glob");
+  show_list(&sb, cJSON_GetObjectItem(root, "test-paths"), "test-paths", "glob");
   show_list(&sb, cJSON_GetObjectItem(root, "models.disable"), "models.disable", "model");
   show_list(&sb, cJSON_GetObjectItem(root, "model_files"), "model_files", "path");
   show_list(&sb, cJSON_GetObjectItem(root, "functions"), "functions", "name");

@@ -336,6 +336,98 @@ static void test_exclude_and_ignores(void) {
   free(root);
 }
 
+/* Test code: the default globs under the configuration's directory, "test-paths"
+ * replacing them and "extend-test-paths" adding, and what it does to severities. */
+static void test_test_code(void) {
+  char *root = scratch_dir("tc");
+  free(unit_write("tc/.calm-lint.json", "{}"));
+  lint_config c = load_ok("tc/.calm-lint.json");
+  const char *yes[] = {"test/a.c", "src/tests/b.c", "bench/c.c", "test_loop.c", "src/test-fs.c", "src/io_test.c",
+                       "lib/testing/x.h"};
+  const char *no[] = {"src/latest.c", "contest/a.c", "src/attest_io.c", "testdata.c", "src/protest.c"};
+  const char *text, *origin;
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+    char *f = xasprintf("%s/%s", root, yes[i]);
+    CU_ASSERT(config_test_code(&c, f, &text, &origin));
+    free(f);
+  }
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+    char *f = xasprintf("%s/%s", root, no[i]);
+    if (config_test_code(&c, f, &text, &origin)) fprintf(stderr, "\n%s taken for test code by %s\n", no[i], text);
+    CU_ASSERT(!config_test_code(&c, f, &text, &origin));
+    free(f);
+  }
+  /* a directory named like a test above the configuration is not part of the project's paths */
+  CU_ASSERT(!config_test_code(&c, "/srv/tests/other/a.c", &text, &origin));
+  char *f = xasprintf("%s/test/a.c", root);
+  CU_ASSERT(config_test_code(&c, f, &text, &origin) && strcmp(text, "test") == 0 && strcmp(origin, "default") == 0);
+  /* the rules about a service's stalls, hangs and bursts speak at note severity there; the others do not */
+  diag_severity sev = SEV_WARNING;
+  CU_ASSERT(config_finding(&c, NULL, f, "blocking-in-loop", false, &sev));
+  CU_ASSERT_EQUAL(sev, SEV_NOTE);
+  const char *quiet[] = {"swallowed-cancel", "missing-timeout", "unbounded-spawn"};
+  for (size_t i = 0; i < 3; i++) {
+    sev = SEV_WARNING;
+    CU_ASSERT(config_finding(&c, NULL, f, quiet[i], false, &sev));
+    CU_ASSERT_EQUAL(sev, SEV_NOTE);
+  }
+  const char *loud[] = {"loop-call-off-loop", "unawaited-task", "lock-across-await", "unreleased-semaphore"};
+  for (size_t i = 0; i < 4; i++) {
+    sev = SEV_WARNING;
+    CU_ASSERT(config_finding(&c, NULL, f, loud[i], false, &sev));
+    CU_ASSERT_EQUAL(sev, SEV_WARNING);
+  }
+  /* --warnings-as-errors does not lift a note back */
+  config_cli cli = {NULL, 0, NULL, 0, true, NULL, 0};
+  sev = SEV_WARNING;
+  CU_ASSERT(config_finding(&c, &cli, f, "blocking-in-loop", false, &sev));
+  CU_ASSERT_EQUAL(sev, SEV_NOTE);
+  char *src = xasprintf("%s/src/server.c", root);
+  sev = SEV_WARNING;
+  CU_ASSERT(config_finding(&c, NULL, src, "blocking-in-loop", false, &sev));
+  CU_ASSERT_EQUAL(sev, SEV_WARNING);
+  config_free(&c);
+  /* "test_code": "warning" reports test code as any other */
+  free(unit_write("tc/.calm-lint.json", "{\"test_code\": \"warning\"}"));
+  c = load_ok("tc/.calm-lint.json");
+  sev = SEV_WARNING;
+  CU_ASSERT(config_finding(&c, NULL, f, "blocking-in-loop", false, &sev));
+  CU_ASSERT_EQUAL(sev, SEV_WARNING);
+  config_free(&c);
+  /* "test-paths" replaces the defaults (anchored at its file), "extend-test-paths" adds */
+  free(unit_write("tc/.calm-lint.json", "{\"test-paths\": [\"qa/**\"]}"));
+  c = load_ok("tc/.calm-lint.json");
+  CU_ASSERT(!config_test_code(&c, f, &text, &origin));
+  char *qa = xasprintf("%s/qa/run.c", root);
+  CU_ASSERT(config_test_code(&c, qa, &text, &origin) && strstr(origin, "tc/.calm-lint.json:1:"));
+  sev = SEV_WARNING;
+  CU_ASSERT(config_finding(&c, NULL, qa, "blocking-in-loop", false, &sev));
+  CU_ASSERT_EQUAL(sev, SEV_NOTE);
+  config_free(&c);
+  free(unit_write("tc/.calm-lint.json", "{\"extend-test-paths\": [\"qa/**\"]}"));
+  c = load_ok("tc/.calm-lint.json");
+  CU_ASSERT(config_test_code(&c, f, &text, &origin));
+  CU_ASSERT(config_test_code(&c, qa, &text, &origin));
+  char *shown = config_show(&c, NULL, qa, root, false);
+  CU_ASSERT(strstr(shown, "test_code = note") && strstr(shown, "test-paths = qa/** (matches)") &&
+            strstr(shown, "severity.blocking-in-loop = note"));
+  free(shown);
+  config_free(&c);
+  /* bad values say so at their place */
+  free(unit_write("tc/bad1.json", "{\"test_code\": \"off\"}"));
+  char *err = load_error("tc/bad1.json");
+  CU_ASSERT(strstr(err, "'test_code' must be \"note\" or \"warning\"") != NULL);
+  free(err);
+  free(unit_write("tc/bad2.json", "{\"test-paths\": \"test\"}"));
+  err = load_error("tc/bad2.json");
+  CU_ASSERT(strstr(err, "'test-paths' must be a list of path globs") != NULL);
+  free(err);
+  free(qa);
+  free(src);
+  free(f);
+  free(root);
+}
+
 /* --show-config: every setting with where it came from. */
 static void test_show(void) {
   char *root = scratch_dir("show");
@@ -402,4 +494,5 @@ void unit_register_config(void) {
   CU_add_test(s, "unknown keys and rules: place and suggestion", test_did_you_mean);
   CU_add_test(s, "exclude, per-file-ignores, severity, warnings as errors", test_exclude_and_ignores);
   CU_add_test(s, "show-config: settings and their origins", test_show);
+  CU_add_test(s, "test code: default globs, test-paths, test_code", test_test_code);
 }

@@ -250,11 +250,19 @@ def main():
     for r in sorted(total, key=lambda r: (r == "all", r)):
         rows.append((("total", r), total[r]))
     print_table(rows, errors, units)
-    for r in sorted(total):
-        c = total[r]
-        if c["judged"]:
-            print(f"{r}: {c['FALSE']}/{c['judged']} judged findings FALSE "
-                  f"({100.0 * c['FALSE'] / c['judged']:.1f}%)")
+    # a rule's FALSE rate counts its findings at every severity (a false note is still
+    # false); its harmless rate only those at warning level, which fail a run
+    for r in sorted({k[:-len(" (note)")] if k.endswith(" (note)") else k for k in total}):
+        c, n = total.get(r, {}), total.get(r + " (note)", {})
+        c = {k: c.get(k, 0) for k in ("judged", "FALSE", "harmless")}
+        judged, false = c["judged"] + n.get("judged", 0), c["FALSE"] + n.get("FALSE", 0)
+        if not judged:
+            continue
+        line = f"{r}: {false}/{judged} judged findings FALSE ({100.0 * false / judged:.1f}%)"
+        if r != "all" and c["judged"]:
+            line += (f"; harmless at warning level {c['harmless']}/{c['judged']} "
+                     f"({100.0 * c['harmless'] / c['judged']:.1f}%)")
+        print(line)
     return 0
 
 
