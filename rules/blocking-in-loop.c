@@ -91,11 +91,20 @@ static void run(const program *p, diag_list *out) {
       const char *root_name = n ? p->fns[steps[0].fn].fn->name : pf->fn->name;
       const char *role = root >= 0 ? rule_root_role(p, &p->roots[root]) : "loop callback";
       free(steps);
-      /* reached only from roots that run rarely (a signal, a close, a one-shot timer):
-         a stall there is real but seldom, and says so at note severity */
-      bool cold = !pf->hot;
+      /* reached only from roots that run rarely (a signal, a close, a one-shot timer),
+         or only on a way out of the process: a stall there is real but seldom, and
+         says so at note severity */
+      bool dies = program_call_dies(p, (int)f, (int)c), exiting = !pf->hot && pf->hot_exiting;
+      bool cold = !pf->hot || dies;
       char *msg;
-      if (cold)
+      if (dies)
+        msg = xasprintf("blocking call '%s' in '%s' delays only the exit: every path after it ends the process",
+                        call->callee_name, pf->fn->name);
+      else if (exiting)
+        msg = xasprintf("blocking call '%s' in '%s', reached from %s '%s' only on paths that end the process, "
+                        "delays only the exit",
+                        call->callee_name, pf->fn->name, role, root_name);
+      else if (cold)
         msg = n <= 1 ? xasprintf("blocking call '%s' in %s '%s' stalls the event loop each time it runs, which is "
                                  "rarely",
                                  call->callee_name, role, root_name)

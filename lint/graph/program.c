@@ -339,13 +339,77 @@ static unsigned context_callees(const program *p, int fi, unsigned c, int *out) 
   return n;
 }
 
+/* ---- calls on the way out ---- */
+
+/* Whether a noreturn call is among ops [from, nops) of block `b`. */
+static bool ends_in_block(const program *p, const ir_function *f, const ir_block *b, unsigned from) {
+  for (unsigned i = from; i < b->nops; i++)
+    if (b->ops[i].kind == IR_OP_CALL && program_call_noreturn(p, &f->calls[b->ops[i].call])) return true;
+  return false;
+}
+
+/* Whether leaving block `b` by its terminator leads only to blocks marked in `dead`:
+ * no return, no loop (a back edge may come round to a way out), no opaque jump. */
+static bool leads_to_death(const ir_block *b, const unsigned char *dead) {
+  if (b->term != IR_TERM_GOTO && b->term != IR_TERM_COND) return false;
+  int n = b->term == IR_TERM_COND ? 2 : 1;
+  for (int e = 0; e < n; e++)
+    if (b->succ[e] < 0 || b->back[e] || !dead[b->succ[e]]) return false;
+  return true;
+}
+
+/* Per call of `f`, whether the process ends after it; NULL when no call of `f` is
+ * followed only by an end. A block "dies" when it holds a noreturn call or every way
+ * out of it leads to blocks that die, found by sweeping to a fixed point (the edges
+ * followed have no back edge, so each sweep settles at least the blocks whose
+ * successors settled, in any order). */
+static unsigned char *dying_calls(const program *p, const ir_function *f) {
+  if (!f->ncalls || !f->nblocks) return NULL;
+  unsigned char *dead = xcalloc(f->nblocks, 1);
+  bool any = false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    if (b != IR_EXIT && ends_in_block(p, f, &f->blocks[b], 0)) dead[b] = 1, any = true;
+  if (!any) {
+    free(dead);
+    return NULL;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned b = f->nblocks; b-- > 0;)
+      if (!dead[b] && b != IR_EXIT && leads_to_death(&f->blocks[b], dead)) dead[b] = 1, changed = true;
+  }
+  unsigned char *dies = NULL;
+  for (unsigned b = 0; b < f->nblocks; b++) {
+    const ir_block *blk = &f->blocks[b];
+    if (!dead[b]) continue;
+    for (unsigned i = 0; i < blk->nops; i++) {
+      if (blk->ops[i].kind != IR_OP_CALL) continue;
+      if (program_call_noreturn(p, &f->calls[blk->ops[i].call])) break; /* it is the end, not before it */
+      if (ends_in_block(p, f, blk, i + 1) || leads_to_death(blk, dead)) {
+        if (!dies) dies = xcalloc(f->ncalls, 1);
+        dies[blk->ops[i].call] = 1;
+      }
+    }
+  }
+  free(dead);
+  return dies;
+}
+
+bool program_call_dies(const program *p, int f, int call) {
+  return p->fns[f].dies && p->fns[f].dies[call];
+}
+
 /* Marks `f` reached in `ctx`, by root `root` or by call `call` of `caller`; with `seen`
  * (the pass over per-event roots) only its `hot` flag. False when it already was. */
-static bool mark_reached(program *p, unsigned char *seen, calm_context ctx, int f, int root, int caller, int call) {
+static bool mark_reached(program *p, unsigned char *seen, bool rechain, calm_context ctx, int f, int root, int caller,
+                         int call) {
   if (seen) {
     if (seen[f]) return false;
     seen[f] = 1;
     p->fns[f].hot = true;
+    /* a function that runs per event shows a chain that does: one from a per-event
+       root, not through a call after which the process ends */
+    if (rechain) p->fns[f].loop = (reach){true, root, caller, call, caller >= 0 ? p->fns[caller].loop.depth + 1 : 0};
     return true;
   }
   reach *re = reach_of(&p->fns[f], ctx);
@@ -356,10 +420,17 @@ static bool mark_reached(program *p, unsigned char *seen, calm_context ctx, int 
 }
 
 /* Breadth-first from the roots of `ctx`, keeping for each function the shortest
- * chain. With `hot_only`, from the roots that run per event only, marking `hot`. */
-static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_only) {
+ * chain. With `hot_only`, from the roots that run per event only, marking `hot`; with
+ * `exiting` as well, through calls after which the process ends too, marking
+ * `hot_exiting` where the first pass did not reach. */
+static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_only, bool exiting) {
   int *queue = xmalloc((p->nfns + 1) * sizeof *queue);
   unsigned char *seen = hot_only ? xcalloc(p->nfns + 1, 1) : NULL;
+  bool *was_hot = NULL;
+  if (exiting) {
+    was_hot = xcalloc(p->nfns + 1, sizeof *was_hot);
+    for (unsigned f = 0; f < p->nfns; f++) was_hot[f] = p->fns[f].hot;
+  }
   unsigned head = 0, tail = 0;
   /* per-event roots first, so that a function they reach gets its chain from one of
      them and not from a cold root with an earlier site; cold roots are no roots of
@@ -367,18 +438,26 @@ static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_on
   for (int phase = 0; phase < (hot_only ? 1 : 2); phase++) {
     for (unsigned r = 0; r < p->nroots; r++)
       if (p->roots[r].context == ctx && p->roots[r].cold == (phase == 1) &&
-          mark_reached(p, seen, ctx, root_fn[r], (int)r, -1, -1))
+          mark_reached(p, seen, hot_only && !exiting, ctx, root_fn[r], (int)r, -1, -1))
         queue[tail++] = root_fn[r];
     while (head < tail) {
       int fi = queue[head++];
       for (unsigned c = 0; c < p->fns[fi].fn->ncalls; c++) {
+        /* an error path that ends the process delays its exit, not the loop's next event */
+        if (hot_only && !exiting && program_call_dies(p, fi, (int)c)) continue;
         int callees[32];
         unsigned n = context_callees(p, fi, c, callees);
         for (unsigned t = 0; t < n; t++)
-          if (mark_reached(p, seen, ctx, callees[t], -1, fi, (int)c)) queue[tail++] = callees[t];
+          if (mark_reached(p, seen, hot_only && !exiting, ctx, callees[t], -1, fi, (int)c)) queue[tail++] = callees[t];
       }
     }
   }
+  if (exiting)
+    for (unsigned f = 0; f < p->nfns; f++) {
+      p->fns[f].hot_exiting = p->fns[f].hot && !was_hot[f];
+      p->fns[f].hot = was_hot[f];
+    }
+  free(was_hot);
   free(seen);
   free(queue);
 }
@@ -768,9 +847,12 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   p->roots = rc.roots.items;
   p->nroots = (unsigned)rc.roots.len;
   sort_roots(p->roots, rc.root_fn.items, p->nroots);
-  spread(p, rc.root_fn.items, CTX_LOOP, false);
-  spread(p, rc.root_fn.items, CTX_LOOP, true);
-  spread(p, rc.root_fn.items, CTX_WORKER, false);
+  spread(p, rc.root_fn.items, CTX_LOOP, false, false);
+  for (unsigned f = 0; f < p->nfns; f++)
+    if (p->fns[f].contexts & CTX_LOOP) p->fns[f].dies = dying_calls(p, p->fns[f].fn);
+  spread(p, rc.root_fn.items, CTX_LOOP, true, false);
+  spread(p, rc.root_fn.items, CTX_LOOP, true, true);
+  spread(p, rc.root_fn.items, CTX_WORKER, false, false);
   VEC_FREE(rc.root_fn);
   return p;
 }
@@ -785,7 +867,10 @@ static bool free_later(const char *key, void *value, void *ctx) {
 
 void program_free(program *p) {
   if (!p) return;
-  for (unsigned f = 0; f < p->nfns; f++) free(p->fns[f].child);
+  for (unsigned f = 0; f < p->nfns; f++) {
+    free(p->fns[f].child);
+    free(p->fns[f].dies);
+  }
   free(p->fns);
   free(p->roots);
   indirect_free(p->ind);

@@ -39,7 +39,12 @@ typedef struct {
   const ir_summary *tu;
   unsigned contexts; /* calm_context bits */
   reach loop, worker;
-  bool hot;             /* in loop context from a root that runs per event (not only cold roots) */
+  bool hot;             /* in loop context from a root that runs per event (not only cold roots),
+                           through calls after which the process goes on */
+  bool hot_exiting;     /* from a per-event root, but only through calls after which the
+                           process ends (an error path that exits): not `hot` */
+  unsigned char *dies;  /* per call: 1 when every path after it ends the process; NULL: none does
+                           (computed for the functions in loop context) */
   unsigned char *child; /* per block: only the child of a fork runs it; NULL when it does not fork */
   int next_same_usr; /* another definition with this USR (another program in the
                         database, a static inline in a header), or -1 */
@@ -102,6 +107,11 @@ unsigned program_runs_later(const program *p, int f, int call, int *out, unsigne
 /* Whether call `call` of `f` is made only in the child of a `fork()` (the branch on
  * which fork returned 0): such code is not loop context. */
 bool program_call_in_child(const program *p, int f, int call);
+
+/* Whether every path from just after call `call` of `f` ends in a call that never
+ * returns (exit, abort, a noreturn fatal-error helper), with no return and no loop on
+ * the way: the process ends right after it. Known for functions in loop context. */
+bool program_call_dies(const program *p, int f, int call);
 
 /* Model knowledge of the callee of `call`, or NULL. */
 const model_fn *program_model(const program *p, const ir_call *call);
