@@ -582,9 +582,10 @@ typedef struct {
   const char *file; /* the same path, alive as long as the findings (for new ones) */
 } file_suppressions;
 
-/* A rule id in a NOLINT list: a rule, or a glob that matches one. */
+/* Whether a NOLINT id is no concern of a typo warning: a rule here, a glob matching
+ * one, or another tool's check. */
 static bool known_rule_pattern(const char *id) {
-  if (strcmp(id, "*") == 0 || lint_rule_find(id)) return true;
+  if (strcmp(id, "*") == 0 || lint_rule_find(id) || suppressions_foreign_id(id)) return true;
   for (unsigned i = 0; i < lint_rule_count; i++)
     if (fnmatch(id, lint_rules[i]->id, 0) == 0) return true;
   return false;

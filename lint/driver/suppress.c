@@ -222,6 +222,19 @@ bool suppressions_use(suppressions *s, unsigned line, const char *rule) {
   return hit;
 }
 
+bool suppressions_foreign_id(const char *id) {
+  /* clang-tidy's modules, by the prefix every check of theirs carries */
+  static const char *const modules[] = {
+      "abseil-",  "altera-",  "android-", "boost-",   "bugprone-",  "cert-",      "clang-analyzer-",
+      "clang-diagnostic-",    "concurrency-",         "cppcoreguidelines-",     "darwin-",
+      "fuchsia-", "google-",  "hicpp-",   "linuxkernel-",         "llvm-",      "llvmlibc-",
+      "misc-",    "modernize-", "mpi-",   "objc-",    "openmp-",    "performance-", "portability-",
+      "readability-",         "zircon-"};
+  for (size_t i = 0; i < sizeof modules / sizeof *modules; i++)
+    if (strncmp(id, modules[i], strlen(modules[i])) == 0) return true;
+  return false;
+}
+
 void suppressions_each_unknown(const suppressions *s, bool (*known)(const char *id),
                                void (*fn)(unsigned line, const char *id, void *ctx), void *ctx) {
   for (size_t i = 0; i < s->ranges.len; i++) {

@@ -17,6 +17,11 @@ bool suppressions_match(const suppressions *s, unsigned line, const char *rule);
 
 /* Calls fn with the marker's line for each rule id (or glob) a marker names that
  * `known` rejects: a typo there silences nothing. In marker order. */
+/* Whether `id` (a name or glob in a NOLINT list) is another tool's: clang-tidy shares
+ * the NOLINT comments, so `NOLINT(bugprone-branch-clone)` or `NOLINT(readability-*)`
+ * is neither a typo of a rule here nor a suppression left unused. */
+bool suppressions_foreign_id(const char *id);
+
 void suppressions_each_unknown(const suppressions *s, bool (*known)(const char *id),
                                void (*fn)(unsigned line, const char *id, void *ctx), void *ctx);
 

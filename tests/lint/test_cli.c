@@ -323,12 +323,16 @@ static void test_nolint_typo(void) {
                             "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n"
                             "  sleep(1); // NOLINT(blocking-in-lop)\n"
                             "  sleep(2); // NOLINT(blocking-*, unawaited-task)\n"
+                            "  sleep(3); // NOLINT(bugprone-branch-clone, readability-*)\n"
                             "}\n"));
   CU_ASSERT_EQUAL(lint("typo.c --"), 1);
   CU_ASSERT(strstr(out_text, "typo.c:3:3: warning: blocking call 'sleep'") != NULL);
   CU_ASSERT(strstr(err_text, "calm-lint: warning: typo.c:3: NOLINT names 'blocking-in-lop', which is no rule") != NULL);
   CU_ASSERT(strstr(err_text, "typo.c:4:") == NULL); /* a glob that matches a rule is fine */
   CU_ASSERT(strstr(out_text, "typo.c:4:3") == NULL);
+  /* clang-tidy's checks share NOLINT: not a typo here, and no finding of ours is silenced */
+  CU_ASSERT(strstr(err_text, "typo.c:5:") == NULL);
+  CU_ASSERT(strstr(out_text, "typo.c:5:3: warning: blocking call 'sleep'") != NULL);
 }
 
 /* The progress line (on a terminal, eight units or more) names files by path: many
