@@ -411,13 +411,31 @@ static bool cancel_possible(const program *p, const prog_fn *pf, const root_info
   return false;
 }
 
+/* The model's `status_checked_by` for this callback, when `f` calls it and looks at
+ * its result: a connection callback that tests uv_accept has handled a failed listen,
+ * since with an error status there is no connection and uv_accept fails. */
+static bool status_checked(const program *p, const ir_function *f, const root_info *r) {
+  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
+  const char *by = NULL;
+  for (unsigned i = 0; m && i < m->ncallbacks; i++)
+    if (m->callbacks[i].context == CTX_LOOP && m->callbacks[i].status_param == r->status_param)
+      by = m->callbacks[i].status_checked_by;
+  if (!by) return false;
+  for (unsigned c = 0; c < f->ncalls; c++) {
+    const ir_call *call = &f->calls[c];
+    if (strcmp(call->callee_name, by) == 0 && call->use == IR_USE_VAR && call->dest >= 0 && param_used(f, call->dest))
+      return true;
+  }
+  return false;
+}
+
 static void check_callback(const program *p, int fi, diag_list *out) {
   const prog_fn *pf = &p->fns[fi];
   if (pf->loop.root < 0) return;
   const root_info *r = &p->roots[pf->loop.root];
   const ir_function *f = pf->fn;
   if (r->kind != ROOT_CALLBACK || r->status_param < 0 || (unsigned)r->status_param >= f->nparams) return;
-  if (param_used(f, r->status_param) || !goes_on(p, f) || !cancel_possible(p, pf, r)) return;
+  if (param_used(f, r->status_param) || !goes_on(p, f) || !cancel_possible(p, pf, r) || status_checked(p, f, r)) return;
   const char *name = f->vars[r->status_param].name;
   diag *d = diag_add(out, "swallowed-cancel", SEV_WARNING, f->vars[r->status_param].loc,
                      xasprintf("status parameter '%s' of '%s' is never read: a failed or cancelled '%s' is "

@@ -285,6 +285,9 @@ static bool read_callbacks(parser *p, const cJSON *v, model_fn *fn) {
       } else if (strcmp(k->string, "cancelled_by") == 0) {
         if (!cJSON_IsString(k)) return bad(p, "'cancelled_by' must be a function name%s", "");
         cb->cancelled_by = strpool_intern(p->pool, k->valuestring);
+      } else if (strcmp(k->string, "status_checked_by") == 0) {
+        if (!cJSON_IsString(k) || !k->valuestring[0]) return bad(p, "'status_checked_by' must be a function name%s", "");
+        cb->status_checked_by = strpool_intern(p->pool, k->valuestring);
       } else if (strcmp(k->string, "cold") == 0) {
         if (!read_cond(p, k, &cb->cold, "cold")) return false;
       } else if (strcmp(k->string, "when") == 0) {

@@ -40,6 +40,8 @@ typedef struct {
   calm_context context;
   int status_param; /* -1 when the callback carries no status */
   const char *cancelled_by; /* the status is 0 unless this function cancelled the request, or NULL */
+  const char *status_checked_by; /* a call that fails whenever the status is an error (`uv_accept` in a
+                                    connection callback): testing its result reads the status; or NULL */
   model_cond cold;          /* the callback runs rarely (a signal, a close, a one-shot timer) */
   model_cond when;          /* the call registers it only when this holds (a setter's option); unset: always */
   const char **runs_in;     /* it runs inside later calls of these functions, in their caller's context

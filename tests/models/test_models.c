@@ -106,8 +106,8 @@ static cJSON *parse_json(const char *text, const char *file, strlist *errors) {
 
 /* The callback and condition-test keys sit inside value cells of the README rather
  * than in a first column, so they are spelled out here. */
-static const char *const callback_keys[] = {"arg",  "context", "status_param", "cancelled_by", "cold",
-                                            "when", "runs_in", "description",  NULL};
+static const char *const callback_keys[] = {"arg",  "context", "status_param", "cancelled_by", "status_checked_by",
+                                            "cold", "when",    "runs_in",      "description",  NULL};
 static const char *const contexts[] = {"loop", "worker", NULL};
 
 static bool in_list(const char *const *list, const char *s) {
@@ -282,9 +282,12 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
         if (when) check_test(when, at, errors);
         const cJSON *sp = cJSON_GetObjectItemCaseSensitive(c, "status_param");
         if (sp && !is_index(sp)) strlist_addf(errors, "%s: 'status_param' must be a parameter index", at);
-        const cJSON *by = cJSON_GetObjectItemCaseSensitive(c, "cancelled_by");
-        if (by && (!cJSON_IsString(by) || !*by->valuestring))
-          strlist_addf(errors, "%s: 'cancelled_by' must be a function name", at);
+        const char *const named[] = {"cancelled_by", "status_checked_by"};
+        for (unsigned n = 0; n < 2; n++) {
+          const cJSON *by = cJSON_GetObjectItemCaseSensitive(c, named[n]);
+          if (by && (!cJSON_IsString(by) || !*by->valuestring))
+            strlist_addf(errors, "%s: '%s' must be a function name", at, named[n]);
+        }
         const cJSON *cold = cJSON_GetObjectItemCaseSensitive(c, "cold");
         if (cold) check_cond(cold, at, errors);
       }
