@@ -100,6 +100,8 @@ int   calm__stack_check(void *lo, int canary); /* 0, or -1 when the canary was o
 void  calm__stacks_free(calm__stacks *s);
 
 /* ---- tasks (task.c) */
+/* Only WAITING and DONE are tested; the others say what a task was last seen
+ * doing (a yield handed over at once leaves them as they were, see task.c). */
 enum calm__task_state { CALM__NEW, CALM__READY, CALM__RUNNING, CALM__WAITING, CALM__DONE };
 
 struct calm_task {
@@ -117,6 +119,7 @@ struct calm_task {
     unsigned cancel_seen : 1;             /* a suspension returned CALM_ECANCELED */
     unsigned owned : 1;                   /* awaited, grouped or detached */
     unsigned detached : 1;
+    unsigned yield_checks;                /* CALM__YIELD_*: why calm_yield cannot hand over at once */
     int shield;                           /* calm_shield_enter depth */
     calm_scope *scope;                    /* innermost deadline scope */
     calm_scope *shield_base;              /* innermost scope when the outer shield began */
@@ -141,6 +144,13 @@ struct calm_task {
     void *tsan_fiber;
 #endif
 };
+
+/* One word that calm_yield tests, instead of one test for each: the task may
+ * have a status to return, or must switch the general way. */
+#define CALM__YIELD_CANCEL 1u             /* cancelled: calm__check tells */
+#define CALM__YIELD_SCOPE 2u              /* in a deadline scope: calm__check tells */
+#define CALM__YIELD_CANARY 4u             /* no guard page: its canary is checked at each switch */
+#define CALM__YIELD_DEBUG 8u              /* debug mode: every step goes through the loop */
 
 calm_task *calm__current(void);           /* running task or NULL */
 typedef struct calm__site {
