@@ -5,15 +5,16 @@
 
 #include "../lint/graph/flow.h"
 #include "../lint/graph/source.h"
+#include "../lint/graph/streams.h"
 #include "rule.h"
 
-static bool call_blocks(const program *p, const ir_call *call) {
+static bool call_blocks(const program *p, const ir_function *f, const ir_call *call) {
   int callee = program_callee(p, call);
   unsigned attrs = call->callee_attrs | (callee >= 0 ? p->fns[callee].fn->attrs : 0);
   if (attrs & IR_ATTR_NONBLOCKING) return false;
   if (attrs & IR_ATTR_BLOCKING) return true;
   const model_fn *m = program_model(p, call);
-  return m && model_cond_holds(&m->blocking, call);
+  return m && model_cond_holds(&m->blocking, call) && !stream_in_memory(p, f, call);
 }
 
 /* Whether call `c` of `f` can happen on the loop: `f` is a root itself, or some call
@@ -80,7 +81,7 @@ static void run(const program *p, diag_list *out) {
     if (!(pf->contexts & CTX_LOOP) || (pf->fn->attrs & IR_ATTR_NONBLOCKING)) continue;
     for (unsigned c = 0; c < pf->fn->ncalls; c++) {
       const ir_call *call = &pf->fn->calls[c];
-      if (!call_blocks(p, call) || program_call_in_child(p, (int)f, (int)c)) continue;
+      if (!call_blocks(p, pf->fn, call) || program_call_in_child(p, (int)f, (int)c)) continue;
       if (!callers) callers = flow_callers_in(p, CTX_LOOP);
       flow_call_ref via;
       if (!can_happen_on_loop(p, callers, (int)f, (int)c, &via)) continue;

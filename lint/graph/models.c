@@ -15,6 +15,7 @@ enum {
   P_SPAWNS = 1u << 8, P_ACQUIRES = 1u << 9, P_RELEASES = 1u << 10, P_SCOPE = 1u << 11,
   P_SHIELD = 1u << 12, P_THREAD_SAFE = 1u << 13, P_LOOP_ONLY = 1u << 14, P_NORETURN = 1u << 15,
   P_RUNS_LOOP = 1u << 16, P_CLEANUP = 1u << 17, P_INPUT = 1u << 18, P_FORKS = 1u << 19,
+  P_OPENS_STREAM = 1u << 20, P_STREAM_ARG = 1u << 21,
 };
 
 typedef struct {
@@ -203,8 +204,9 @@ static bool read_test(parser *p, const cJSON *o, model_test *t) {
         return bad(p, "'has_bits' must be a positive 64-bit integer%s", "");
       t->kind = TEST_BITS;
       t->value = (int64_t)it->valuedouble;
-    } else if (strcmp(it->string, "mentions") == 0) {
-      /* one identifier, or a list of them (any one will do), kept as "a|b" */
+    } else if (strcmp(it->string, "mentions") == 0 || strcmp(it->string, "prefix") == 0) {
+      /* one identifier (or string beginning), or a list of them (any one will do), kept as "a|b" */
+      bool prefix = strcmp(it->string, "prefix") == 0;
       strbuf names = {0};
       if (cJSON_IsString(it) && it->valuestring[0] && !strchr(it->valuestring, '|')) sb_append(&names, it->valuestring);
       const cJSON *n;
@@ -220,13 +222,15 @@ static bool read_test(parser *p, const cJSON *o, model_test *t) {
       bool ok = joined && joined[0];
       if (ok) t->name = strpool_intern(p->pool, joined);
       free(joined);
+      if (!ok && prefix) return bad(p, "'prefix' must be a string or a list of strings%s", "");
       if (!ok) return bad(p, "'mentions' must be an identifier or a list of identifiers%s", "");
-      t->kind = TEST_MENTIONS;
+      t->kind = prefix ? TEST_PREFIX : TEST_MENTIONS;
     } else {
       return bad(p, "unknown condition key '%s'", it->string);
     }
   }
-  if (keys != 1) return bad(p, "a condition test needs exactly one of 'is', 'equals', 'mentions', 'has_bits'%s", "");
+  if (keys != 1)
+    return bad(p, "a condition test needs exactly one of 'is', 'equals', 'mentions', 'has_bits', 'prefix'%s", "");
   return true;
 }
 
@@ -385,6 +389,7 @@ static entry *read_entry(parser *p, const cJSON *o) {
   entry *e = xcalloc(1, sizeof *e);
   model_fn *fn = &e->fn;
   fn->deadline_arg = -1;
+  fn->stream_arg = -1;
   if (!cJSON_IsObject(o)) {
     bad(p, "a function's properties must be an object%s", "");
     return e;
@@ -424,6 +429,8 @@ static entry *read_entry(parser *p, const cJSON *o) {
     else if (strcmp(k, "cleanup") == 0) ok = read_flag(p, v, &fn->cleanup, k), e->set |= P_CLEANUP;
     else if (strcmp(k, "input") == 0) ok = read_flag(p, v, &fn->input, k), e->set |= P_INPUT;
     else if (strcmp(k, "forks") == 0) ok = read_flag(p, v, &fn->forks, k), e->set |= P_FORKS;
+    else if (strcmp(k, "opens_stream") == 0) ok = read_flag(p, v, &fn->opens_stream, k), e->set |= P_OPENS_STREAM;
+    else if (strcmp(k, "stream_arg") == 0) ok = read_index(p, v, &fn->stream_arg, k), e->set |= P_STREAM_ARG;
     else if (strcmp(k, "description") == 0 || strcmp(k, "note") == 0) continue;
     else ok = bad(p, "unknown function property '%s'", k);
     if (!ok) break;
@@ -589,6 +596,8 @@ static void overlay(model_fn *out, const entry *e, const model *m) {
   if (e->set & P_CLEANUP) out->cleanup = f->cleanup;
   if (e->set & P_INPUT) out->input = f->input;
   if (e->set & P_FORKS) out->forks = f->forks;
+  if (e->set & P_OPENS_STREAM) out->opens_stream = f->opens_stream;
+  if (e->set & P_STREAM_ARG) out->stream_arg = f->stream_arg;
   out->model = f->model;
   if (m->has_cancel_status) {
     out->has_cancel_status = true;
@@ -603,6 +612,7 @@ const model_fn *model_db_lookup(model_db *db, const char *name) {
   model_fn merged;
   memset(&merged, 0, sizeof merged);
   merged.deadline_arg = -1;
+  merged.stream_arg = -1;
   bool found = false;
   for (int pass = 0; pass < 2; pass++) {
     for (size_t i = 0; i < db->models.len; i++) {
@@ -659,6 +669,20 @@ static bool text_mentions(const char *text, const char *names) {
   return false;
 }
 
+/* Whether `text` is a string literal (its source text, quotes included) that begins
+ * with one of `prefixes` ("a|b"). */
+static bool literal_begins(const char *text, const char *prefixes) {
+  if (text[0] != '"') return false;
+  for (const char *pre = prefixes; *pre;) {
+    const char *bar = strchr(pre, '|');
+    size_t n = bar ? (size_t)(bar - pre) : strlen(pre);
+    if (n && strncmp(text + 1, pre, n) == 0) return true;
+    if (!bar) break;
+    pre = bar + 1;
+  }
+  return false;
+}
+
 static bool test_holds(const model_test *t, const ir_call *call) {
   if (t->arg < 0 || (unsigned)t->arg >= call->nargs) return false;
   const ir_value *v = &call->args[t->arg];
@@ -669,6 +693,7 @@ static bool test_holds(const model_test *t, const ir_call *call) {
   case TEST_EQUALS: return v->kind == IR_VAL_INT && v->ival == t->value;
   case TEST_MENTIONS: return v->text && text_mentions(v->text, t->name);
   case TEST_BITS: return v->kind == IR_VAL_INT && (v->ival & t->value) == t->value;
+  case TEST_PREFIX: return v->kind == IR_VAL_STRING && v->text && literal_begins(v->text, t->name);
   }
   return false;
 }

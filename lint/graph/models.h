@@ -17,13 +17,13 @@ typedef enum {
 
 const char *context_name(calm_context c);
 
-typedef enum { TEST_NULL, TEST_NONNULL, TEST_EQUALS, TEST_MENTIONS, TEST_BITS } model_test_kind;
+typedef enum { TEST_NULL, TEST_NONNULL, TEST_EQUALS, TEST_MENTIONS, TEST_BITS, TEST_PREFIX } model_test_kind;
 
 typedef struct {
   model_test_kind kind;
   int arg;
   int64_t value;    /* TEST_EQUALS; TEST_BITS: the mask */
-  const char *name; /* TEST_MENTIONS */
+  const char *name; /* TEST_MENTIONS: identifiers "a|b"; TEST_PREFIX: string beginnings "a|b" */
 } model_test;
 
 /* A property that holds always, or when / unless every test holds. */
@@ -87,6 +87,8 @@ typedef struct {
   bool cleanup;   /* closes, stops or frees: right whatever an operation's outcome */
   bool input;     /* takes in what arrives from outside: a read, an accepted connection, a row, a queue item */
   bool forks;     /* returns 0 in a new child process (`fork`) */
+  bool opens_stream; /* returns a FILE *: on a file that does not block when its `blocking` does not hold */
+  int stream_arg;    /* the FILE * it reads or writes, or -1 */
 } model_fn;
 
 /* A field of a library's struct in which the program stores a function that the

@@ -204,12 +204,18 @@ static void check_test(const cJSON *t, const char *where, strlist *errors) {
       if (!ok) strlist_addf(errors, "%s: 'mentions' must be an identifier or a list of identifiers", where);
     } else if (strcmp(k->string, "has_bits") == 0) {
       if (!is_integer(k) || k->valuedouble <= 0) strlist_addf(errors, "%s: 'has_bits' must be a positive integer", where);
+    } else if (strcmp(k->string, "prefix") == 0) {
+      bool ok = cJSON_IsString(k) ? k->valuestring[0] != '\0' : cJSON_IsArray(k) && cJSON_GetArraySize(k) > 0;
+      for (const cJSON *n = cJSON_IsArray(k) ? k->child : NULL; n; n = n->next)
+        ok = ok && cJSON_IsString(n) && n->valuestring[0];
+      if (!ok) strlist_addf(errors, "%s: 'prefix' must be a string or a list of strings", where);
     } else {
       strlist_addf(errors, "%s: unknown condition key '%s'", where, k->string);
     }
   }
   if (kinds != 1)
-    strlist_addf(errors, "%s: a condition test needs exactly one of 'is', 'equals', 'mentions', 'has_bits'", where);
+    strlist_addf(errors, "%s: a condition test needs exactly one of 'is', 'equals', 'mentions', 'has_bits', 'prefix'",
+                 where);
 }
 
 static void check_cond(const cJSON *v, const char *where, strlist *errors) {
@@ -295,7 +301,7 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
       check_index_list(v, at, errors);
     } else if (strcmp(k, "blocking") == 0 || strcmp(k, "waits_forever") == 0) {
       check_cond(v, at, errors);
-    } else if (strcmp(k, "deadline_arg") == 0) {
+    } else if (strcmp(k, "deadline_arg") == 0 || strcmp(k, "stream_arg") == 0) {
       if (!is_index(v)) strlist_addf(errors, "%s must be an argument index", at);
     } else if (strcmp(k, "returns") == 0) {
       if (!string_is(v, "status", "task")) strlist_addf(errors, "%s must be \"status\" or \"task\"", at);
@@ -677,6 +683,8 @@ static void check_entry_against_decl(const char *model, const char *name, const 
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, res[k]);
     if (r) check_pointer_arg(&f, cJSON_GetObjectItemCaseSensitive(r, "arg")->valueint, res[k], NULL);
   }
+  const cJSON *sa = cJSON_GetObjectItemCaseSensitive(e, "stream_arg");
+  if (sa) check_pointer_arg(&f, sa->valueint, "stream_arg", "FILE");
   const cJSON *dl = cJSON_GetObjectItemCaseSensitive(e, "deadline_arg");
   if (dl && check_index(&f, dl->valueint, "deadline_arg", false)) {
     char *n = type_name(clang_getArgType(f.type, (unsigned)dl->valueint));

@@ -1,0 +1,16 @@
+/* Where a stdio stream comes from. A FILE * opened on a file whose reads and writes
+ * do not wait (procfs and sysfs, which the kernel serves from memory; a memory buffer)
+ * makes the stdio calls on it non-blocking too. */
+#ifndef CALM_LINT_STREAMS_H
+#define CALM_LINT_STREAMS_H
+
+#include "program.h"
+
+/* Whether `call` (in `f`) reads or writes a stream (its model's `stream_arg`) held in
+ * a local variable that only calls opening streams that do not block (the models'
+ * `opens_stream`, with their `blocking` condition not holding: `fopen("/proc/...")`,
+ * `fmemopen`) ever set. A parameter, a static, a variable whose address is taken or
+ * that is assigned anything else may hold any stream: false. */
+bool stream_in_memory(const program *p, const ir_function *f, const ir_call *call);
+
+#endif
