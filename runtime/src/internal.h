@@ -213,6 +213,51 @@ void calm__debug_slow(calm_loop *loop, const char *what, const void *fn, const c
                       int64_t ms);
 int64_t calm__clock_us(void);
 
+/* A cheap test of "has the millisecond clock moved on" (time.c): after each
+ * real read, the value the CPU's constant-rate counter (TSC, cntvct_el0) will
+ * have when the next millisecond begins; until the counter gets there, the
+ * millisecond read last is still the time. Only the loop's thread uses it. */
+typedef struct calm__clock {
+    uint64_t last;                        /* counter at the last real read */
+    uint64_t span;                        /* counter ticks from last to the next ms; 0: read */
+    unsigned gated;                       /* reads answered by the counter since a real one */
+    uint64_t per_ms;                      /* counter ticks per ms; 0: not yet measured */
+    uint64_t base;                        /* counter at the start of the rate's window */
+    uint64_t base_width;                  /* ticks the clock read there took */
+    int64_t base_ns;                      /* CLOCK_MONOTONIC then, in ns */
+    int usable;                           /* the counter runs at a constant rate, even asleep */
+} calm__clock;
+
+void      calm__clock_init(calm__clock *c);
+calm_time calm__clock_read(calm__clock *c);      /* a real read (calm_now), arming the gate */
+
+static inline uint64_t calm__ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
+    return 0;
+#endif
+}
+
+/* Every so many answers from the counter, a real read all the same: a counter
+ * that jumps (a migrated virtual machine) cannot hold the clock for long. */
+#define CALM__CLOCK_GATED_MAX 64
+
+/* 1 when the millisecond clock may have moved on since the last real read,
+ * so that calm__clock_read must tell; 0 when it surely has not. */
+static inline int calm__clock_moved(calm__clock *c)
+{
+    /* unsigned: a counter that went backwards reads as moved on */
+    if (calm__ticks() - c->last < c->span && ++c->gated < CALM__CLOCK_GATED_MAX)
+        return 0;
+    return 1;
+}
+
 /* ---- the loop */
 #define CALM__CLOCK_STEPS 32              /* task steps between clock reads while busy */
 
@@ -240,6 +285,7 @@ struct calm_loop {
     unsigned clock_iters;                 /* iterations since the last clock read */
     calm_time poll_time;                  /* time of the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
+    calm__clock clock;                    /* answers "has now moved on" without a clock read */
     uint64_t polls;                       /* epoll_wait calls so far (test hook) */
     unsigned probe_skip;                  /* sleeping polls left before the next probe */
     unsigned probe_backoff;               /* probe_skip after the last empty probe */

@@ -13,6 +13,8 @@ void calm__alloc_fail_after(long n);
 long calm__alloc_live(void);
 long calm__alloc_fail_pending(void);
 uint64_t calm__loop_polls(const calm_loop *loop); /* epoll_wait calls so far */
+/* the loop's clock through its gate; *gated: the CPU's counter answered, no clock read */
+calm_time calm__loop_clock_now(calm_loop *loop, int *gated);
 /* the thread pool's watch budgets in us: the loop's for completions, the idle worker's for jobs */
 void calm__threadpool_budgets(const calm_loop *loop, unsigned *loop_us, unsigned *worker_us);
 

@@ -1,13 +1,40 @@
 /* test_loop.c -- the loop itself: running dry, call_soon, stop, deadlock
  * detection, timers, fd watchers, fd waits and signals. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
+
+/* The CPU has a counter the loop's clock gate may use: x86's invariant TSC as
+ * Linux reports it, or aarch64's generic timer. */
+static int cpu_has_nonstop_counter(void)
+{
+#if defined(__x86_64__)
+    char buf[8192];
+    ssize_t n;
+    int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC), yes = 0;
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n > 0) {
+        buf[n] = '\0';
+        yes = strstr(buf, " constant_tsc") != NULL && strstr(buf, " nonstop_tsc") != NULL;
+    }
+    return yes;
+#elif defined(__aarch64__)
+    return 1;
+#else
+    return 0;
+#endif
+}
 
 static int order[64];
 static int norder;
@@ -265,6 +292,109 @@ void test_timer_zero_rearm_leaves_io_a_turn(void)
     ASSERT_TRUE(firings_before_io >= 1 && firings_before_io <= 2 * 1025);
     close(io_fds[0]);
     close(io_fds[1]);
+    close_loop_clean(loop);
+}
+
+/* ---- a timer due while tasks keep the loop busy waits at most a clock check:
+ * CALM__CLOCK_STEPS (32) task steps after its millisecond begins, then the
+ * loop runs it, whether the clock was read or the CPU's counter answered.
+ * Where the millisecond falls among the checks varies, so the test takes the
+ * longest wait of several timers. */
+
+enum {
+    BOUND_STEPS = 32 + 4,                 /* the check comes at a batch's end: 2 steps here */
+    BOUND_ROUNDS = 12,
+};
+
+static long bound_steps;                  /* task steps so far */
+static long bound_due_step;               /* the first step begun with the timer due, or -1 */
+static long bound_worst;                  /* the longest wait, in steps */
+static int bound_rounds;                  /* timers fired */
+static calm_time bound_when;              /* when the current timer is due */
+
+static void bound_fire(calm_loop *loop, void *arg)
+{
+    calm_timer *next;
+    int gated;
+
+    (void)arg;
+    if (bound_due_step < 0)               /* it fell due within the step that just ended */
+        bound_due_step = bound_steps;
+    if (bound_steps - bound_due_step > bound_worst)
+        bound_worst = bound_steps - bound_due_step;
+    if (++bound_rounds >= BOUND_ROUNDS)
+        return;
+    bound_due_step = -1;
+    /* the loop's own clock, from which calm_timer_start computes the expiry */
+    bound_when = calm__loop_clock_now(loop, &gated) + 2;
+    next = calm_timer_start(loop, 2, 0, bound_fire, NULL);
+    ASSERT_TRUE(next != NULL);
+}
+
+static int bound_busy(void *arg)
+{
+    int rc = 0;
+
+    (void)arg;
+    while (rc == 0 && bound_rounds < BOUND_ROUNDS && bound_steps < 1000000) {
+        struct timespec t0, t;
+        if (bound_due_step < 0 && calm_now() >= bound_when)
+            bound_due_step = bound_steps;
+        bound_steps++;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do                                /* a 20 us step */
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 20000);
+        rc = calm_yield();
+    }
+    return rc;
+}
+
+void test_timer_bound_behind_busy_tasks(void)
+{
+    calm_loop *loop = test_loop();
+
+    bound_steps = bound_worst = 0;
+    bound_rounds = 0;
+    bound_due_step = -1;
+    bound_when = calm_now() + 2;          /* what calm_timer_start computes outside a run */
+    ASSERT_FATAL(calm_timer_start(loop, 2, 0, bound_fire, NULL) != NULL);
+    spawn_detached(loop, bound_busy, NULL);
+    spawn_detached(loop, bound_busy, NULL);
+    ASSERT_EQ(calm_loop_run(loop), 0);
+    ASSERT_EQ(bound_rounds, BOUND_ROUNDS);
+    if (bound_worst > BOUND_STEPS)
+        fprintf(stderr, "a due timer waited up to %ld task steps\n", bound_worst);
+    ASSERT_TRUE(bound_worst <= BOUND_STEPS);
+    close_loop_clean(loop);
+}
+
+/* ---- the loop's clock gate: the counter answers most reads while the
+ * millisecond has not moved on, and never answers with a millisecond past */
+
+void test_loop_clock_gate_never_late(void)
+{
+    calm_loop *loop = test_loop();
+    calm_time start = calm_now();
+    long reads = 0, gated = 0, late = 0, ahead = 0;
+
+    while (calm_now() - start < 50) {
+        calm_time before = calm_now(), got, after;
+        int g;
+        got = calm__loop_clock_now(loop, &g);
+        after = calm_now();
+        late += got < before;
+        ahead += got > after;
+        if (calm_now() - start >= 10) {   /* the counter's rate is known by then */
+            reads++;
+            gated += g;
+        }
+    }
+    ASSERT_EQ(late, 0);
+    ASSERT_EQ(ahead, 0);
+    ASSERT_TRUE(reads > 0);
+    if (cpu_has_nonstop_counter())
+        ASSERT_TRUE(gated * 2 >= reads);
     close_loop_clean(loop);
 }
 
