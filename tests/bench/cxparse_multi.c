@@ -3,7 +3,8 @@
  * and the same number of threads, then visits nothing. calm-lint's cost over this
  * program is what lowering, linking and the rules add to the parse.
  *
- * usage: cxparse_multi -p BUILD_DIR [-j N] */
+ * usage: cxparse_multi -p BUILD_DIR [-j N] [FILE...]
+ *   FILE  only these units (as the database names them), for a profile of one unit */
 #include <clang-c/Index.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -78,16 +79,17 @@ static int cmp_job(const void *a, const void *b) {
 int main(int argc, char **argv) {
   const char *dir = NULL;
   long threads = sysconf(_SC_NPROCESSORS_ONLN);
+  char **only = calloc((size_t)argc, sizeof *only);
+  int nonly = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-p") == 0 && i + 1 < argc) dir = argv[++i];
     else if (strcmp(argv[i], "-j") == 0 && i + 1 < argc) threads = strtol(argv[++i], NULL, 10);
-    else {
-      fprintf(stderr, "usage: cxparse_multi -p BUILD_DIR [-j N]\n");
-      return 2;
-    }
+    else if (argv[i][0] != '-') only[nonly++] = argv[i];
+    else dir = NULL, i = argc;
   }
   if (!dir) {
-    fprintf(stderr, "usage: cxparse_multi -p BUILD_DIR [-j N]\n");
+    fprintf(stderr, "usage: cxparse_multi -p BUILD_DIR [-j N] [FILE...]\n");
+    free(only);
     return 2;
   }
   compdb db;
@@ -104,7 +106,9 @@ int main(int argc, char **argv) {
     const compile_job *j = compdb_find(&db, db.jobs[i].file);
     bool seen = false;
     for (size_t k = 0; k < n && !seen; k++) seen = jobs[k] == j;
-    if (!seen) jobs[n++] = j;
+    bool wanted = nonly == 0;
+    for (int k = 0; k < nonly && !wanted; k++) wanted = strcmp(only[k], j->file) == 0;
+    if (!seen && wanted) jobs[n++] = j;
   }
   qsort(jobs, n, sizeof *jobs, cmp_job);
   work w = {jobs, n, 0, 0};
@@ -116,6 +120,7 @@ int main(int argc, char **argv) {
   printf("%zu units parsed, %zu failed\n", n, (size_t)atomic_load(&w.failed));
   free(tids);
   free(jobs);
+  free(only);
   compdb_free(&db);
   return 0;
 }
