@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- source text ---- */
 
@@ -27,15 +28,77 @@ typedef struct {
   const char *name;
 } file_text;
 
+/* Files by identity: clang_File_isEqual compares device and inode, so those key the
+ * tables of a unit's files (a linear search with clang_File_isEqual was called half a
+ * million times on eight units of h2o). */
+typedef struct {
+  unsigned long long dev, ino;
+  size_t index; /* + 1; 0: an empty slot */
+} file_slot;
+
+typedef struct {
+  file_slot *slots;
+  size_t cap, len;
+} file_index;
+
+static bool file_id(CXFile file, unsigned long long id[2]) {
+  CXFileUniqueID u;
+  if (!file || clang_getFileUniqueID(file, &u) != 0) return false;
+  id[0] = u.data[0];
+  id[1] = u.data[1];
+  return true;
+}
+
+static file_slot *index_slot(const file_index *x, const unsigned long long id[2]) {
+  size_t i = (size_t)hash_mix(id[0] * 0x9e3779b97f4a7c15ULL ^ id[1]) & (x->cap - 1);
+  while (x->slots[i].index && (x->slots[i].dev != id[0] || x->slots[i].ino != id[1])) i = (i + 1) & (x->cap - 1);
+  return &x->slots[i];
+}
+
+/* The index stored for the file with `id`, or -1. */
+static long index_get(const file_index *x, const unsigned long long id[2]) {
+  if (!x->cap) return -1;
+  const file_slot *sl = index_slot(x, id);
+  return sl->index ? (long)(sl->index - 1) : -1;
+}
+
+/* Stores `index` for `id` unless the file has one already (the first one counts). */
+static void index_put(file_index *x, const unsigned long long id[2], size_t index) {
+  if (2 * (x->len + 1) > x->cap) {
+    file_index bigger = {xcalloc(x->cap ? 2 * x->cap : 64, sizeof *bigger.slots), x->cap ? 2 * x->cap : 64, 0};
+    for (size_t i = 0; i < x->cap; i++)
+      if (x->slots[i].index) {
+        unsigned long long old[2] = {x->slots[i].dev, x->slots[i].ino};
+        *index_slot(&bigger, old) = x->slots[i];
+        bigger.len++;
+      }
+    free(x->slots);
+    *x = bigger;
+  }
+  file_slot *sl = index_slot(x, id);
+  if (sl->index) return;
+  *sl = (file_slot){id[0], id[1], index + 1};
+  x->len++;
+}
+
+/* One file the parse entered (clang_getInclusions), as lower_files_note_inclusion saw it. */
+struct entered {
+  CXFile file;
+  unsigned depth;
+  CXSourceLocation from; /* the outermost #include, in the main file (depth > 0) */
+  uint64_t context;      /* what the preprocessor had seen, once memo_key needs it */
+};
+
 struct lower_files {
   CXTranslationUnit tu;
   VEC(file_text) files;
+  file_index files_index; /* file -> index in files */
   CXFile main;         /* the unit's main file: its functions are always its own */
   uint64_t flags_hash; /* of the front-end flags (lower_files_set_flags) */
   bool share;          /* header functions go through the memo (lower_files_share) */
-  /* the preprocessing context each file was first entered in, once memo_key needs it */
-  VEC(struct entered { CXFile file; uint64_t context; }) entered;
-  bool have_entered;
+  VEC(struct entered) entered; /* every file entered, in the parse's order */
+  file_index entered_index;    /* file -> its first entry */
+  bool have_contexts;          /* entered[].context is computed */
 };
 
 lower_files *lower_files_new(CXTranslationUnit tu) {
@@ -51,20 +114,31 @@ void lower_files_free(lower_files *f) {
   if (!f) return;
   for (size_t i = 0; i < f->files.len; i++) free(f->files.items[i].lines);
   VEC_FREE(f->entered);
+  free(f->entered_index.slots);
   VEC_FREE(f->files);
+  free(f->files_index.slots);
   free(f);
 }
 
+void lower_files_note_inclusion(lower_files *f, CXFile file, const CXSourceLocation *stack, unsigned depth) {
+  struct entered e;
+  memset(&e, 0, sizeof e);
+  e.file = file;
+  e.depth = depth;
+  if (depth > 0) e.from = stack[depth - 1];
+  unsigned long long id[2];
+  if (file_id(file, id)) index_put(&f->entered_index, id, f->entered.len);
+  VEC_PUSH(f->entered, e);
+}
+
 static file_text *file_of(lower_files *f, CXFile file) {
-  for (size_t i = f->files.len; i-- > 0;)
-    if (clang_File_isEqual(f->files.items[i].file, file)) {
-      if (i + 1 < f->files.len) { /* the file asked for last is found first next time */
-        file_text t = f->files.items[i];
-        f->files.items[i] = f->files.items[f->files.len - 1];
-        f->files.items[f->files.len - 1] = t;
-      }
-      return &f->files.items[f->files.len - 1];
-    }
+  unsigned long long id[2];
+  bool have_id = file_id(file, id);
+  long at = have_id ? index_get(&f->files_index, id) : -1;
+  if (at >= 0) return &f->files.items[at];
+  if (!have_id)
+    for (size_t i = 0; i < f->files.len; i++)
+      if (clang_File_isEqual(f->files.items[i].file, file)) return &f->files.items[i];
   size_t n = 0;
   const char *t = clang_getFileContents(f->tu, file, &n);
   file_text ft;
@@ -72,6 +146,7 @@ static file_text *file_of(lower_files *f, CXFile file) {
   ft.file = file;
   ft.text = t;
   ft.len = t ? n : 0;
+  if (have_id) index_put(&f->files_index, id, f->files.len);
   VEC_PUSH(f->files, ft);
   return &f->files.items[f->files.len - 1];
 }
@@ -254,66 +329,98 @@ static bool free_memo_fn(const char *key, void *value, void *ctx) {
  * context (raft's byte.h tests __BYTE_ORDER, which only some earlier system headers
  * define), so two units share its IR only when the context is the same too. */
 typedef struct {
-  lower_files *files;
-  uint64_t running; /* over the files entered so far */
   const char *main_text;
   size_t main_len;
   size_t scanned;      /* the main file's directives are digested up to here */
   uint64_t directives; /* their digest */
-} entered_ctx;
+} directive_scan;
 
 /* Extends the digest of the main file's directive lines to the line holding `end`.
  * Inclusions come in order, so the main file is read once per unit. */
-static uint64_t directives_to(entered_ctx *ec, size_t end) {
-  if (end > ec->main_len) end = ec->main_len;
-  const char *p = ec->main_text + ec->scanned, *stop = ec->main_text + end;
+static uint64_t directives_to(directive_scan *ds, size_t end) {
+  if (end > ds->main_len) end = ds->main_len;
+  const char *p = ds->main_text + ds->scanned, *stop = ds->main_text + end;
   while (p < stop) {
-    const char *nl = memchr(p, '\n', (size_t)(ec->main_text + ec->main_len - p));
-    const char *eol = nl ? nl : ec->main_text + ec->main_len;
+    const char *nl = memchr(p, '\n', (size_t)(ds->main_text + ds->main_len - p));
+    const char *eol = nl ? nl : ds->main_text + ds->main_len;
     const char *q = p;
     while (q < eol && (*q == ' ' || *q == '\t')) q++;
-    if (q < eol && *q == '#' && eol < stop) ec->directives = hash_bytes(q, (size_t)(eol - q), ec->directives);
+    if (q < eol && *q == '#' && eol < stop) ds->directives = hash_bytes(q, (size_t)(eol - q), ds->directives);
     if (eol >= stop) break; /* the line of the #include itself: not its own context */
     p = eol + 1;
   }
-  ec->scanned = (size_t)(p - ec->main_text);
-  return ec->directives;
+  ds->scanned = (size_t)(p - ds->main_text);
+  return ds->directives;
 }
 
-static void note_entered(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data) {
-  entered_ctx *ec = data;
-  uint64_t context = ec->running;
-  if (depth > 0 && ec->main_text) { /* the outermost #include is in the main file */
-    unsigned at = 0;
-    clang_getFileLocation(stack[depth - 1], NULL, NULL, NULL, &at);
-    context = hash_bytes(&context, sizeof context, directives_to(ec, at));
-  }
-  struct entered e = {file, context};
-  VEC_PUSH(ec->files->entered, e);
-  if (depth == 0) return; /* the main file: its directives count, above */
-  CXString name = clang_getFileName(file);
-  const char *n = clang_getCString(name);
+/* The size of entered file `file` as the parse read it. clang_getFileContents tells,
+ * but it finds the file by a linear search of every source location entry of the unit
+ * (each macro expansion has one: 40 000 instructions a call on h2o), and a unit enters
+ * hundreds of headers. The file's own status says the same while it is the same file
+ * (device and inode) with the modification time the parse saw. */
+static size_t entered_size(lower_files *f, CXFile file) {
+  CXString real = clang_File_tryGetRealPathName(file);
+  const char *path = clang_getCString(real);
+  struct stat st;
+  unsigned long long id[2];
+  bool same = path && path[0] && stat(path, &st) == 0 && S_ISREG(st.st_mode) && file_id(file, id) &&
+              (unsigned long long)st.st_dev == id[0] && (unsigned long long)st.st_ino == id[1] &&
+              st.st_mtime == clang_getFileTime(file);
+  clang_disposeString(real);
+  if (same) return (size_t)st.st_size;
   size_t len = 0;
-  clang_getFileContents(ec->files->tu, file, &len);
-  uint64_t stamp[2] = {(uint64_t)clang_getFileTime(file), (uint64_t)len};
-  ec->running = hash_bytes(stamp, sizeof stamp, hash_bytes(n ? n : "", n ? strlen(n) : 0, ec->running));
-  clang_disposeString(name);
+  clang_getFileContents(f->tu, file, &len);
+  return len;
+}
+
+static void compute_contexts(lower_files *f) {
+  directive_scan ds = {NULL, 0, 0, 0};
+  if (f->main) ds.main_text = clang_getFileContents(f->tu, f->main, &ds.main_len);
+  uint64_t running = 0; /* over the files entered so far */
+  for (size_t i = 0; i < f->entered.len; i++) {
+    struct entered *e = &f->entered.items[i];
+    uint64_t context = running;
+    if (e->depth > 0 && ds.main_text) { /* the outermost #include is in the main file */
+      unsigned at = 0;
+      clang_getFileLocation(e->from, NULL, NULL, NULL, &at);
+      context = hash_bytes(&context, sizeof context, directives_to(&ds, at));
+    }
+    e->context = context;
+    if (e->depth == 0) continue; /* the main file: its directives count, above */
+    CXString name = clang_getFileName(e->file);
+    const char *n = clang_getCString(name);
+    uint64_t stamp[2] = {(uint64_t)clang_getFileTime(e->file), (uint64_t)entered_size(f, e->file)};
+    running = hash_bytes(stamp, sizeof stamp, hash_bytes(n ? n : "", n ? strlen(n) : 0, running));
+    clang_disposeString(name);
+  }
+  f->have_contexts = true;
 }
 
 static uint64_t entered_context(lower_files *f, CXFile file) {
-  if (!f->have_entered) {
-    f->have_entered = true;
-    entered_ctx ec = {f, 0, NULL, 0, 0, 0};
-    if (f->main) ec.main_text = clang_getFileContents(f->tu, f->main, &ec.main_len);
-    clang_getInclusions(f->tu, note_entered, &ec);
+  if (!f->have_contexts) compute_contexts(f);
+  unsigned long long id[2];
+  if (file_id(file, id)) {
+    long at = index_get(&f->entered_index, id);
+    return at >= 0 ? f->entered.items[at].context : 0;
   }
   for (size_t i = 0; i < f->entered.len; i++)
     if (clang_File_isEqual(f->entered.items[i].file, file)) return f->entered.items[i].context;
   return 0;
 }
 
+static void put_hex(strbuf *sb, unsigned long long v) {
+  char buf[17];
+  int n = 0;
+  do {
+    buf[16 - n++] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v);
+  sb_appendn(sb, buf + 17 - n, (size_t)n);
+}
+
 /* The memo's key of header function `fn` (USR `usr`) in this unit, or NULL when the
- * unit lowers it itself: a function of its main file, or a unit that does not share. */
+ * unit lowers it itself: a function of its main file, or a unit that does not share.
+ * Written digit by digit: xasprintf was a tenth of what the memo cost. */
 static char *memo_key(lower_files *f, CXCursor fn, const char *usr) {
   if (!f->share) return NULL;
   CXFile file;
@@ -324,10 +431,20 @@ static char *memo_key(lower_files *f, CXCursor fn, const char *usr) {
   if (!ft->digest) ft->digest = text_digest(ft->text, ft->len);
   CXString name = clang_getFileName(file);
   uint64_t context = entered_context(f, file);
-  char *key = xasprintf("%llx:%zx:%llx:%llx:%s:%s", (unsigned long long)ft->digest, ft->len,
-                        (unsigned long long)f->flags_hash, (unsigned long long)context, clang_getCString(name), usr);
+  strbuf key = {0};
+  put_hex(&key, ft->digest);
+  sb_appendc(&key, ':');
+  put_hex(&key, ft->len);
+  sb_appendc(&key, ':');
+  put_hex(&key, f->flags_hash);
+  sb_appendc(&key, ':');
+  put_hex(&key, context);
+  sb_appendc(&key, ':');
+  sb_append(&key, clang_getCString(name));
+  sb_appendc(&key, ':');
+  sb_append(&key, usr);
   clang_disposeString(name);
-  return key;
+  return sb_take(&key);
 }
 
 /* Adds to `sum` a copy of the function lowered under `key`; false when there is none. */

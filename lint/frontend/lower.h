@@ -11,6 +11,10 @@
 typedef struct lower_files lower_files;
 lower_files *lower_files_new(CXTranslationUnit tu);
 void lower_files_free(lower_files *files);
+/* Tells `files` of one file the parse entered, in clang_getInclusions's order (the
+ * unit's walk over its inclusions calls this for each): the memo of header functions
+ * reads them when a unit defines one. */
+void lower_files_note_inclusion(lower_files *files, CXFile file, const CXSourceLocation *stack, unsigned depth);
 
 /* Lets the unit of `files` (parsed with front-end flags `argv`, and cleanly) take part
  * in the memo of header functions: a function defined in a header is lowered once per

@@ -85,13 +85,16 @@ static void record_errors(ir_summary *sum, CXTranslationUnit tu) {
 }
 
 /* Every file the parse read (headers, also those a macro named), for the summary
- * cache: a change to any of them may change the summary. */
+ * cache: a change to any of them may change the summary; and for the lowering, which
+ * tells header functions apart by what was entered before them (one walk for both:
+ * each walks every source location entry of the unit). */
 static void note_inclusion(CXFile file, CXSourceLocation *stack, unsigned depth, CXClientData data) {
-  (void)stack;
+  walk_ctx *w = data;
+  lower_files_note_inclusion(w->files, file, stack, depth);
   if (depth == 0) return; /* the main file */
   CXString name = clang_getFileName(file);
   const char *n = clang_getCString(name);
-  if (n && *n) ir_summary_add_include(data, n);
+  if (n && *n) ir_summary_add_include(w->sum, n);
   clang_disposeString(name);
 }
 
@@ -107,8 +110,8 @@ static const char *parse_error_name(enum CXErrorCode e) {
 /* Errors, inclusions and the IR of every definition of `tu` into `sum`. */
 static void lower_unit(CXTranslationUnit tu, ir_summary *sum, const char **argv, int argc) {
   record_errors(sum, tu);
-  clang_getInclusions(tu, note_inclusion, sum);
   walk_ctx w = {lower_files_new(tu), sum};
+  clang_getInclusions(tu, note_inclusion, &w);
   if (!sum->failed) lower_files_share(w.files, argv, argc); /* errors may have changed what a header defines */
   clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &w);
   lower_files_free(w.files);
