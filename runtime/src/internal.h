@@ -259,7 +259,7 @@ static inline int calm__clock_moved(calm__clock *c)
 }
 
 /* ---- the loop */
-#define CALM__CLOCK_STEPS 32              /* task steps between clock reads while busy */
+#define CALM__CLOCK_STEPS 32              /* task steps between clock checks while busy */
 
 typedef struct calm__soon {
     calm_callback cb;
@@ -280,8 +280,7 @@ struct calm_loop {
     int running;                          /* inside calm_loop_run / shutdown */
     int in_poll;                          /* dispatching an epoll batch */
     int shutting_down;                    /* new tasks start cancelled */
-    uint64_t steps;                       /* task steps run so far */
-    uint64_t clock_steps;                 /* steps at the last clock read */
+    int64_t clock_left;                   /* task steps until the next clock check while busy */
     unsigned clock_iters;                 /* iterations since the last clock read */
     calm_time poll_time;                  /* time of the last I/O poll */
     calm_time now;                        /* cached at the top of every iteration */
@@ -304,8 +303,7 @@ struct calm_loop {
     size_t live_tasks;                    /* spawned and not finished */
     calm_task *current;                   /* task running now */
     calm_task *prev;                      /* task whose step just ended (see task.c) */
-    calm_task *batch_last;                /* last task of the batch being run */
-    int batch_open;                       /* batch_last not yet reached */
+    calm_task *batch_last;                /* last task of the open batch; NULL: none open */
     calm__ctx ctx;                        /* the loop's registers while a task runs */
     calm__stacks stacks;
     calm_task *task_cache;                /* freed task structs, linked by next_ready */

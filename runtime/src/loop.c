@@ -231,13 +231,13 @@ calm_time calm__loop_clock_now(calm_loop *loop, int *gated)
 static void calm__update_time(calm_loop *loop)
 {
     calm__loop_clock(loop);
-    loop->clock_steps = loop->steps;
+    loop->clock_left = CALM__CLOCK_STEPS;
     loop->clock_iters = 0;
 }
 
 static int calm__clock_due(calm_loop *loop)
 {
-    return loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS ||
+    return loop->clock_left <= 0 ||
            ++loop->clock_iters >= CALM__CLOCK_ITERS;
 }
 
@@ -250,8 +250,8 @@ int calm__loop_turn_due(calm_loop *loop)
 {
     calm__loop_clock(loop);
     if ((loop->heap_len > 0 && loop->heap[0]->when <= loop->now) || calm__poll_due(loop))
-        return 1;                         /* clock_steps stays: the loop reads the clock again */
-    loop->clock_steps = loop->steps;
+        return 1;                         /* clock_left stays: the loop reads the clock again */
+    loop->clock_left = CALM__CLOCK_STEPS;
     return 0;
 }
 

@@ -44,18 +44,16 @@ static inline calm_task *calm__batch_next(calm_loop *loop)
 {
     calm_task *t;
 
-    if (!loop->batch_open) {
+    if (loop->batch_last == NULL) {
         if (loop->debug || loop->ready_head == NULL || loop->soon_len > 0 ||
             atomic_load_explicit(&loop->stop, memory_order_relaxed) ||
-            (loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS && calm__loop_turn_due(loop)))
+            (loop->clock_left <= 0 && calm__loop_turn_due(loop)))
             return NULL;
         loop->batch_last = loop->ready_tail;
-        loop->batch_open = 1;
     }
-    if ((t = calm__ready_pop(loop)) == NULL)
-        return NULL;
-    if (t == loop->batch_last)
-        loop->batch_open = 0;
+    t = calm__ready_pop(loop);
+    if (t == NULL || t == loop->batch_last)
+        loop->batch_last = NULL;
     return t;
 }
 
@@ -84,7 +82,7 @@ static inline void calm__after_switch(calm_loop *loop)
     if (p == NULL)
         return;
     loop->prev = NULL;
-    loop->steps++;
+    loop->clock_left--;
     if (p->stack_canary || p->state == CALM__DONE)
         calm__after_switch_slow(loop, p);
 }
@@ -173,7 +171,6 @@ static inline __attribute__((always_inline)) void calm__run_batch(calm_loop *loo
     calm_task *t;
 
     loop->batch_last = loop->ready_tail;
-    loop->batch_open = loop->batch_last != NULL;
     while ((t = calm__batch_next(loop)) != NULL) {
         /* named before the switch: a finished task is freed on the way back */
         char desc[256];
@@ -190,7 +187,7 @@ static inline __attribute__((always_inline)) void calm__run_batch(calm_loop *loo
         if (loop->debug)
             calm__debug_slow(loop, "task step", NULL, desc, (calm__clock_us() - t0) / 1000);
     }
-    loop->batch_open = 0;
+    loop->batch_last = NULL;
 }
 
 #endif /* CALM_SWITCHING_H */

@@ -29,7 +29,7 @@ __attribute__((noinline)) static void calm__switch_out(calm_loop *loop, calm_tas
 
     if (next == t) {                      /* already next in line: keep running */
         t->state = CALM__RUNNING;
-        loop->steps++;                    /* a step all the same: the loop's turn comes */
+        loop->clock_left--;               /* a step all the same: the loop's turn comes */
         return;
     }
     loop->prev = t;
@@ -300,22 +300,21 @@ static inline int calm__yield_handoff(calm_loop *loop, calm_task *t)
     (void)t;
     return 0;
 #else
-    calm_task *next = loop->ready_head, *after;
+    calm_task *next = loop->ready_head, *last, *after;
 
     if (next == NULL)
         return 0;                         /* alone: the loop decides */
-    if (!loop->batch_open) {
-        /* the batch ends: callbacks, a stop, timers or I/O due go first */
+    last = loop->batch_last;
+    if (last == NULL) {
+        /* the batch ended: callbacks, a stop, timers or I/O due go first */
         if (loop->soon_len > 0 || atomic_load_explicit(&loop->stop, memory_order_relaxed) ||
-            (loop->steps - loop->clock_steps >= CALM__CLOCK_STEPS && calm__loop_turn_due(loop)))
+            (loop->clock_left <= 0 && calm__loop_turn_due(loop)))
             return 0;
         loop->batch_last = t;             /* the next batch: those ready now, t last */
-        loop->batch_open = 1;
-    } else if (next == loop->batch_last) {
-        loop->batch_open = 0;
+    } else if (next == last) {
+        loop->batch_last = NULL;
     }
-    after = next->next_ready;
-    t->next_ready = NULL;
+    after = next->next_ready;             /* t's own link is NULL: a running task is unqueued */
     if (after != NULL)
         loop->ready_tail->next_ready = t;
     else
@@ -326,7 +325,7 @@ static inline int calm__yield_handoff(calm_loop *loop, calm_task *t)
     /* states stay as they were: only WAITING and DONE are ever tested, and
      * neither task is either (two stores were 0.2 ns of a yield) */
     loop->current = next;
-    loop->steps++;
+    loop->clock_left--;
     calm__ctx_switch(&t->ctx, &next->ctx);
     calm__after_switch(loop);
     return 1;
