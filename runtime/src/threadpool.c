@@ -9,10 +9,13 @@
  * eventfd write meanwhile). On a machine without a free CPU both stop
  * watching and sleep, as a plain pool does (calm__spin). */
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -40,7 +43,7 @@ typedef struct calm__job {
 
 struct calm__threadpool {
     pthread_mutex_t lock;
-    pthread_cond_t cond;                  /* idle workers sleep here */
+    atomic_uint wake_seq;                 /* futex idle workers sleep on; bumped to wake them */
     calm__list pending;                   /* not yet started */
     /* finished, not yet seen by the loop: a stack pushed without the lock, so
      * a worker handing back a job never waits for the loop taking the others */
@@ -51,7 +54,7 @@ struct calm__threadpool {
     atomic_int spinning;                  /* a worker watches for the next job (under the lock) */
     calm__spin worker_spin;               /* the watching worker's budget (under the lock) */
     calm__spin loop_spin;                 /* the loop's, for completions (loop side only) */
-    unsigned sleeping;                    /* workers in cond_wait (under the lock) */
+    unsigned sleeping;                    /* workers asleep on wake_seq (under the lock) */
     atomic_int stop;                      /* workers exit */
     calm_loop *loop;
     unsigned nthreads;
@@ -157,6 +160,21 @@ static int calm__watch_for(atomic_uint *count, atomic_int *stop, unsigned budget
     }
 }
 
+/* Idle workers sleep on a futex, not a condition variable: glibc's
+ * pthread_cond_wait takes the mutex back marked contended, so the worker's
+ * next unlock was a futex wake-up for nobody, one system call a job. */
+static void calm__futex_wait(atomic_uint *word, unsigned seen)
+{
+    /* returns at a wake-up, at once when *word is no longer seen, or on EINTR */
+    (void)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void calm__futex_wake(atomic_uint *word, int n)
+{
+    atomic_fetch_add(word, 1);
+    (void)syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
 static void *calm__worker(void *arg)
 {
     calm__threadpool *tp = arg;
@@ -182,9 +200,15 @@ static void *calm__worker(void *arg)
                 watched = outcome != CALM__CAME;
                 continue;                 /* re-checked under the lock before any sleep */
             }
-            tp->sleeping++;
-            pthread_cond_wait(&tp->cond, &tp->lock);
-            tp->sleeping--;
+            {
+                /* read under the lock: a job queued after the unlock bumps it first */
+                unsigned seen = atomic_load(&tp->wake_seq);
+                tp->sleeping++;
+                pthread_mutex_unlock(&tp->lock);
+                calm__futex_wait(&tp->wake_seq, seen);
+                pthread_mutex_lock(&tp->lock);
+                tp->sleeping--;
+            }
             watched = 0;
             continue;
         }
@@ -243,7 +267,6 @@ static void calm__pool_release(calm__threadpool *tp)
             calm__free(job);
         job = next;
     }
-    pthread_cond_destroy(&tp->cond);
     pthread_mutex_destroy(&tp->lock);
     calm__free(tp->threads);
     calm__free(tp);
@@ -273,7 +296,7 @@ static int calm__pool_start(calm_loop *loop)
         pthread_mutex_init(&tp->lock, &attr);
         pthread_mutexattr_destroy(&attr);
     }
-    pthread_cond_init(&tp->cond, NULL);
+    atomic_init(&tp->wake_seq, 0);
     calm__list_init(&tp->pending);
     atomic_init(&tp->done, NULL);
     tp->loop = loop;
@@ -421,7 +444,7 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
     pthread_mutex_unlock(&tp->lock);
     /* after the unlock: a worker woken under the lock would at once block on it */
     if (wake)
-        pthread_cond_signal(&tp->cond);
+        calm__futex_wake(&tp->wake_seq, 1);
 
     t->loop->refs++;
     rc = calm__suspend(t, deadline, CALM_ETIMEDOUT);
@@ -492,8 +515,8 @@ void calm__threadpool_free(calm_loop *loop)
         return;
     pthread_mutex_lock(&tp->lock);
     atomic_store(&tp->stop, 1);
-    pthread_cond_broadcast(&tp->cond);
     pthread_mutex_unlock(&tp->lock);
+    calm__futex_wake(&tp->wake_seq, INT_MAX);
     for (i = 0; i < tp->nthreads; i++)
         pthread_join(tp->threads[i], NULL);
     calm__pool_release(tp);
