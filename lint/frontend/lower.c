@@ -99,6 +99,10 @@ struct lower_files {
   VEC(struct entered) entered; /* every file entered, in the parse's order */
   file_index entered_index;    /* file -> its first entry */
   bool have_contexts;          /* entered[].context is computed */
+  /* each type's spelling, asked once per unit (clang_getTypeSpelling prints the type
+   * anew at every call: 1 700 instructions, for every variable and temporary) */
+  struct type_name { CXType type; char *name; } *types;
+  size_t types_cap, types_len;
 };
 
 lower_files *lower_files_new(CXTranslationUnit tu) {
@@ -117,7 +121,40 @@ void lower_files_free(lower_files *f) {
   free(f->entered_index.slots);
   VEC_FREE(f->files);
   free(f->files_index.slots);
+  for (size_t i = 0; i < f->types_cap; i++) free(f->types[i].name);
+  free(f->types);
   free(f);
+}
+
+static size_t type_slot(struct type_name *slots, size_t cap, CXType t) {
+  uint64_t h = (uint64_t)(uintptr_t)t.data[0] * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)t.data[1] ^ (uint64_t)t.kind;
+  size_t i = (size_t)hash_mix(h) & (cap - 1);
+  while (slots[i].name && (slots[i].type.kind != t.kind || slots[i].type.data[0] != t.data[0] ||
+                           slots[i].type.data[1] != t.data[1]))
+    i = (i + 1) & (cap - 1);
+  return i;
+}
+
+/* The spelling of `t`, owned by `f`. */
+static const char *type_name(lower_files *f, CXType t) {
+  if (2 * (f->types_len + 1) > f->types_cap) {
+    size_t cap = f->types_cap ? 2 * f->types_cap : 256;
+    struct type_name *slots = xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < f->types_cap; i++)
+      if (f->types[i].name) slots[type_slot(slots, cap, f->types[i].type)] = f->types[i];
+    free(f->types);
+    f->types = slots;
+    f->types_cap = cap;
+  }
+  size_t i = type_slot(f->types, f->types_cap, t);
+  if (!f->types[i].name) {
+    CXString s = clang_getTypeSpelling(t);
+    f->types[i].type = t;
+    f->types[i].name = xstrdup(clang_getCString(s));
+    f->types_len++;
+    clang_disposeString(s);
+  }
+  return f->types[i].name;
 }
 
 void lower_files_note_inclusion(lower_files *f, CXFile file, const CXSourceLocation *stack, unsigned depth) {
@@ -159,6 +196,11 @@ static void line_col(file_text *ft, unsigned offset, unsigned *line, unsigned *c
     VEC(unsigned) starts = {0};
     VEC_PUSH(starts, 0u);
     const char *p = ft->text, *end = ft->text + ft->len;
+    if (!memchr(p, '\r', ft->len)) { /* the usual file: memchr finds each line end */
+      for (const char *nl; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1)
+        VEC_PUSH(starts, (unsigned)(nl + 1 - ft->text));
+      p = end;
+    }
     while (p < end) {
       char c = *p++;
       if (c != '\n' && c != '\r') continue;
@@ -688,11 +730,10 @@ static int add_var(lowerer *l, CXCursor decl, const char *name, const char *type
 
 static int add_decl_var(lowerer *l, CXCursor decl, bool param) {
   CXString name = clang_getCursorSpelling(decl);
-  CXString type = clang_getTypeSpelling(clang_getCursorType(decl));
+  const char *type = type_name(l->files, clang_getCursorType(decl));
   ir_loc loc = loc_of(l, decl);
-  int v = add_var(l, decl, clang_getCString(name), clang_getCString(type), param, false, &loc);
+  int v = add_var(l, decl, clang_getCString(name), type, param, false, &loc);
   clang_disposeString(name);
-  clang_disposeString(type);
   return v;
 }
 
@@ -703,11 +744,9 @@ static int find_var(lowerer *l, CXCursor decl) {
 }
 
 static int new_temp(lowerer *l, CXCursor expr) {
-  CXString type = clang_getTypeSpelling(clang_getCursorType(expr));
+  const char *type = type_name(l->files, clang_getCursorType(expr));
   ir_loc loc = loc_of(l, expr);
-  int v = add_var(l, clang_getNullCursor(), "<tmp>", clang_getCString(type), false, true, &loc);
-  clang_disposeString(type);
-  return v;
+  return add_var(l, clang_getNullCursor(), "<tmp>", type, false, true, &loc);
 }
 
 /* ---- cursor helpers ---- */
