@@ -218,6 +218,7 @@ int64_t calm__clock_us(void);
  * have when the next millisecond begins; until the counter gets there, the
  * millisecond read last is still the time. Only the loop's thread uses it. */
 typedef struct calm__clock {
+    calm_time ms;                         /* the millisecond of the last real read */
     uint64_t last;                        /* counter at the last real read */
     uint64_t span;                        /* counter ticks from last to the next ms; 0: read */
     unsigned gated;                       /* reads answered by the counter since a real one */

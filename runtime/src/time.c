@@ -9,12 +9,23 @@
 
 #include "internal.h"
 
+/* calm_now's own gate, one per thread, so any thread may call it (the loop's
+ * is the loop thread's alone): a task that computes a deadline per message
+ * reads the counter instead of the clock. */
+static __thread calm__clock calm__now_clock;
+static __thread int calm__now_ready;
+
 calm_time calm_now(void)
 {
-    struct timespec ts;
+    calm__clock *c = &calm__now_clock;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (calm_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (__builtin_expect(!calm__now_ready, 0)) {
+        calm__clock_init(c);
+        calm__now_ready = 1;
+    } else if (!calm__clock_moved(c)) {
+        return c->ms;
+    }
+    return calm__clock_read(c);
 }
 
 calm_time calm_after(int64_t ms)
@@ -98,8 +109,9 @@ calm_time calm__clock_read(calm__clock *c)
     ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     c->span = 0;
     c->gated = 0;
+    c->ms = ns / 1000000;
     if (!c->usable)
-        return ns / 1000000;
+        return c->ms;
     after = calm__ticks();
     calm__clock_learn(c, before, after, ns);
     /* from the bracket's start: the clock was read after it, so the gate errs early */
@@ -109,7 +121,7 @@ calm_time calm__clock_read(calm__clock *c)
         left -= left / CALM__GATE_MARGIN;
         c->span = (uint64_t)left * c->per_ms / 1000000;
     }
-    return ns / 1000000;
+    return c->ms;
 }
 
 /* Statuses with a meaning of their own in calm; the rest are plain errno values. */
