@@ -68,7 +68,11 @@ static void run(const program *p, diag_list *out) {
       if (!checked) {
         checked = true;
         n = program_chain(p, (int)f, CTX_WORKER, &steps, &root);
-        skip = chain_in_library(p, steps, n) || (n > 0 && runs_loop(p, steps[0].fn, loop_state));
+        /* the thread owns a loop when its root, or any function on the way (a thread
+           body reached through a function pointer, as loop managers start theirs),
+           runs one */
+        skip = chain_in_library(p, steps, n) || runs_loop(p, (int)f, loop_state);
+        for (unsigned i = 0; i < n && !skip; i++) skip = runs_loop(p, steps[i].fn, loop_state);
         if (skip) break;
       }
       report(p, out, (int)f, call, steps, n);
