@@ -132,7 +132,10 @@ def main():
     if spec["from"] == "file":
         units = file_units(spec, root, build)
     elif spec["from"] == "automake":
-        units = automake_units(spec, root)
+        # one directory, or several ("dirs": [{"dir", "programs", ...}]), each read alike
+        units = []
+        for part in spec.get("dirs", [spec]):
+            units += automake_units(dict(spec, **part), root)
     elif spec["from"] == "flags":
         units = flag_units(spec, root)
     else:
