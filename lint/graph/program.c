@@ -339,6 +339,55 @@ static unsigned context_callees(const program *p, int fi, unsigned c, int *out) 
   return n;
 }
 
+/* ---- run here or hand it over ---- */
+
+/* Whether block `to` can be reached from block `from` of `f`. */
+static bool block_reaches(const ir_function *f, int from, int to) {
+  if (from == to) return true;
+  unsigned char *seen = xcalloc(f->nblocks, 1);
+  int *stack = xmalloc((f->nblocks + 1) * sizeof *stack);
+  int top = 0;
+  bool hit = false;
+  stack[top++] = from;
+  seen[from] = 1;
+  while (top && !hit) {
+    const ir_block *b = &f->blocks[stack[--top]];
+    int nsucc = b->term == IR_TERM_COND ? 2 : b->term == IR_TERM_GOTO || b->term == IR_TERM_RETURN ? 1 : 0;
+    for (int e = 0; e < nsucc; e++) {
+      int s = b->succ[e];
+      if (s < 0 || seen[s]) continue;
+      if (s == to) hit = true;
+      seen[s] = 1;
+      stack[top++] = s;
+    }
+  }
+  free(stack);
+  free(seen);
+  return hit;
+}
+
+/* Whether direct call `c` of `f` is one side of a choice the function makes itself:
+ * on another path, which cannot follow it nor lead to it, `f` hands the same callee
+ * to another call (`if (obj->loop == NULL) shutdown(obj); else async_run(obj->loop,
+ * shutdown, obj);`, or "on the loop's thread already: call it, else post it"). The
+ * program then runs the callee directly only where it may: with no loop to race, or
+ * on the loop's own thread. */
+static bool call_has_handover(const ir_function *f, unsigned c) {
+  const ir_call *call = &f->calls[c];
+  if (!call->callee_usr || call->block < 0) return false;
+  for (unsigned k = 0; k < f->ncalls; k++) {
+    const ir_call *other = &f->calls[k];
+    if (k == c || other->block < 0 || other->block == call->block) continue;
+    bool hands = false;
+    for (unsigned a = 0; a < other->nargs && !hands; a++)
+      hands = other->args[a].kind == IR_VAL_FUNC && other->args[a].func_usr &&
+              strcmp(other->args[a].func_usr, call->callee_usr) == 0;
+    if (hands && !block_reaches(f, call->block, other->block) && !block_reaches(f, other->block, call->block))
+      return true;
+  }
+  return false;
+}
+
 /* ---- calls on the way out ---- */
 
 /* Whether a noreturn call is among ops [from, nops) of block `b`. */
@@ -445,6 +494,8 @@ static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_on
       for (unsigned c = 0; c < p->fns[fi].fn->ncalls; c++) {
         /* an error path that ends the process delays its exit, not the loop's next event */
         if (hot_only && !exiting && program_call_dies(p, fi, (int)c)) continue;
+        /* a worker runs directly only what the code would otherwise hand to a loop */
+        if (ctx == CTX_WORKER && call_has_handover(p->fns[fi].fn, c)) continue;
         int callees[32];
         unsigned n = context_callees(p, fi, c, callees);
         for (unsigned t = 0; t < n; t++)

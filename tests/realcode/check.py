@@ -127,10 +127,11 @@ def match(diags, verdicts, root):
         groups[d["_key"]].append(i)
     for k, idx in groups.items():
         cands = by_key.get(k, [])
-        pairs = sorted((abs(diags[i]["line"] - v.get("line", 0)), i, j)
+        # a verdict recorded for this finding's chain first, then the nearest line
+        pairs = sorted((("via" in v and v["via"] != chain_of(diags[i])), abs(diags[i]["line"] - v.get("line", 0)), i, j)
                        for i in idx for j, v in enumerate(cands))
         taken_i, taken_j = set(), set()
-        for _, i, j in pairs:
+        for _, _, i, j in pairs:
             if i not in taken_i and j not in taken_j:
                 taken_i.add(i)
                 taken_j.add(j)
