@@ -325,6 +325,10 @@ void schedule_parse(const compile_job *jobs, size_t n, int threads, const unsave
                     ir_summary **summaries) {
   work w = {jobs, n, unsaved};
   if (share_pch) frontend_pch_begin(jobs, n); /* before any worker forks: they inherit the plan */
+  /* the build identity heads every summary a worker sends and every one this process
+   * reads: made once here, before the workers fork, not again in each of them (it
+   * hashes the executable: 11 M instructions) */
+  (void)cache_build_id();
   if (threads < 1) threads = 1;
   if ((size_t)threads > n) threads = n ? (int)n : 1;
   sched s = {&w, xcalloc((size_t)threads, sizeof(slot)), threads, summaries, 0, progress,

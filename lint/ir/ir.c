@@ -37,14 +37,23 @@ void ir_summary_free(ir_summary *s) {
   free(s);
 }
 
+/* Room for element `n` of an array of `n` built by these functions: the capacity is
+ * the next power of two, so the array is reallocated at 0, 1, 2, 4, ... elements, not
+ * at every one (a unit of h2o adds hundreds of functions, and each copy of the array
+ * grew with it). Arrays read back from a summary's binary form are never added to. */
+static void *room_for(void *items, unsigned n, size_t size) {
+  if (n & (n - 1)) return items; /* not a power of two: there is room */
+  return xrealloc(items, (n ? 2 * (size_t)n : 1) * size);
+}
+
 ir_function *ir_summary_add_function(ir_summary *s, const ir_function *f) {
-  s->funcs = xrealloc(s->funcs, (s->nfuncs + 1) * sizeof *s->funcs);
+  s->funcs = room_for(s->funcs, s->nfuncs, sizeof *s->funcs);
   s->funcs[s->nfuncs] = *f;
   return &s->funcs[s->nfuncs++];
 }
 
 void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message) {
-  s->errors = xrealloc(s->errors, (s->nerrors + 1) * sizeof *s->errors);
+  s->errors = room_for(s->errors, s->nerrors, sizeof *s->errors);
   loc.file = strpool_intern(s->pool, loc.file);
   s->errors[s->nerrors].loc = loc;
   s->errors[s->nerrors].message = strpool_intern(s->pool, message);
@@ -52,17 +61,17 @@ void ir_summary_add_error(ir_summary *s, ir_loc loc, const char *message) {
 }
 
 void ir_summary_add_store(ir_summary *s, const ir_store *st) {
-  s->stores = xrealloc(s->stores, (s->nstores + 1) * sizeof *s->stores);
+  s->stores = room_for(s->stores, s->nstores, sizeof *s->stores);
   s->stores[s->nstores++] = *st;
 }
 
 void ir_summary_add_include(ir_summary *s, const char *file) {
-  s->includes = xrealloc(s->includes, (s->nincludes + 1) * sizeof *s->includes);
+  s->includes = room_for(s->includes, s->nincludes, sizeof *s->includes);
   s->includes[s->nincludes++] = strpool_intern(s->pool, file);
 }
 
 void ir_summary_add_ref(ir_summary *s, const char *from, const char *to) {
-  s->refs = xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
+  s->refs = room_for(s->refs, s->nrefs, sizeof *s->refs);
   s->refs[s->nrefs++] = (ir_ref){from ? strpool_intern(s->pool, from) : NULL, strpool_intern(s->pool, to)};
 }
 
