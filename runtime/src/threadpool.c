@@ -9,7 +9,6 @@
  * eventfd write meanwhile). On a machine without a free CPU both stop
  * watching and sleep, as a plain pool does (calm__spin). */
 #include <errno.h>
-#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +24,12 @@ typedef struct calm__spin {
     unsigned budget_us;                   /* the next watch; 0: sleep at once */
     unsigned skipped;                     /* watches skipped since the budget ran out */
 } calm__spin;
+
+/* A sleeping worker, on its own stack: the futex it sleeps on. */
+typedef struct calm__idle {
+    atomic_uint woken;                    /* set by whoever takes it off the idle stack */
+    struct calm__idle *next;
+} calm__idle;
 
 typedef struct calm__job {
     calm__list node;                      /* in pending (under the lock) */
@@ -43,7 +48,7 @@ typedef struct calm__job {
 
 struct calm__threadpool {
     pthread_mutex_t lock;
-    atomic_uint wake_seq;                 /* futex idle workers sleep on; bumped to wake them */
+    struct calm__idle *idle;              /* sleeping workers, the last to sleep first (under the lock) */
     calm__list pending;                   /* not yet started */
     /* finished, not yet seen by the loop: a stack pushed without the lock, so
      * a worker handing back a job never waits for the loop taking the others */
@@ -54,7 +59,6 @@ struct calm__threadpool {
     atomic_int spinning;                  /* a worker watches for the next job (under the lock) */
     calm__spin worker_spin;               /* the watching worker's budget (under the lock) */
     calm__spin loop_spin;                 /* the loop's, for completions (loop side only) */
-    unsigned sleeping;                    /* workers asleep on wake_seq (under the lock) */
     atomic_int stop;                      /* workers exit */
     calm_loop *loop;
     unsigned nthreads;
@@ -160,25 +164,31 @@ static int calm__watch_for(atomic_uint *count, atomic_int *stop, unsigned budget
     }
 }
 
-/* Idle workers sleep on a futex, not a condition variable: glibc's
+/* Idle workers sleep on a futex each, not on a condition variable: glibc's
  * pthread_cond_wait takes the mutex back marked contended, so the worker's
- * next unlock was a futex wake-up for nobody, one system call a job. */
-static void calm__futex_wait(atomic_uint *word, unsigned seen)
+ * next unlock was a futex wake-up for nobody, one system call a job. The
+ * worker that went to sleep last is woken first: it is the one whose cache,
+ * and whose place with the scheduler, are the freshest. */
+static void calm__idle_wait(calm__idle *me)
 {
-    /* returns at a wake-up, at once when *word is no longer seen, or on EINTR */
-    (void)syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+    /* returns at a wake-up, at once when woken is set, or on EINTR */
+    while (!atomic_load(&me->woken))
+        (void)syscall(SYS_futex, &me->woken, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 }
 
-static void calm__futex_wake(atomic_uint *word, int n)
+/* Any thread, once me is off the idle stack: me's worker outlives the call
+ * (workers exit only after the pool is stopped and every sleeper woken). */
+static void calm__idle_wake(calm__idle *me)
 {
-    atomic_fetch_add(word, 1);
-    (void)syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+    atomic_store(&me->woken, 1);
+    (void)syscall(SYS_futex, &me->woken, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static void *calm__worker(void *arg)
 {
     calm__threadpool *tp = arg;
     int watched = 0;                      /* the last watch ended with nothing: sleep */
+    calm__idle me;
 
     pthread_mutex_lock(&tp->lock);
     for (;;) {
@@ -200,15 +210,13 @@ static void *calm__worker(void *arg)
                 watched = outcome != CALM__CAME;
                 continue;                 /* re-checked under the lock before any sleep */
             }
-            {
-                /* read under the lock: a job queued after the unlock bumps it first */
-                unsigned seen = atomic_load(&tp->wake_seq);
-                tp->sleeping++;
-                pthread_mutex_unlock(&tp->lock);
-                calm__futex_wait(&tp->wake_seq, seen);
-                pthread_mutex_lock(&tp->lock);
-                tp->sleeping--;
-            }
+            /* on the stack under the lock: a job queued after the unlock wakes it */
+            atomic_store(&me.woken, 0);
+            me.next = tp->idle;
+            tp->idle = &me;
+            pthread_mutex_unlock(&tp->lock);
+            calm__idle_wait(&me);         /* whoever woke it took it off the stack */
+            pthread_mutex_lock(&tp->lock);
             watched = 0;
             continue;
         }
@@ -296,7 +304,6 @@ static int calm__pool_start(calm_loop *loop)
         pthread_mutex_init(&tp->lock, &attr);
         pthread_mutexattr_destroy(&attr);
     }
-    atomic_init(&tp->wake_seq, 0);
     calm__list_init(&tp->pending);
     atomic_init(&tp->done, NULL);
     tp->loop = loop;
@@ -406,7 +413,8 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
     calm_task *t;
     calm__threadpool *tp;
     calm__job *job;
-    int rc = calm__enter(&t), early, abandon, wake;
+    calm__idle *wake;
+    int rc = calm__enter(&t), early, abandon;
 
     if (rc == CALM_ENOTASK || (rc != 0 && on_done == NULL))
         return rc;
@@ -440,11 +448,13 @@ static int calm__to_thread(calm_work_fn fn, void *arg, calm_time deadline, int *
     calm__list_push(&tp->pending, &job->node);
     atomic_fetch_add_explicit(&tp->queued, 1, memory_order_relaxed);
     /* a watching worker takes it without being woken */
-    wake = !atomic_load(&tp->spinning) && tp->sleeping > 0;
+    wake = atomic_load(&tp->spinning) ? NULL : tp->idle;
+    if (wake != NULL)
+        tp->idle = wake->next;
     pthread_mutex_unlock(&tp->lock);
     /* after the unlock: a worker woken under the lock would at once block on it */
-    if (wake)
-        calm__futex_wake(&tp->wake_seq, 1);
+    if (wake != NULL)
+        calm__idle_wake(wake);
 
     t->loop->refs++;
     rc = calm__suspend(t, deadline, CALM_ETIMEDOUT);
@@ -515,8 +525,12 @@ void calm__threadpool_free(calm_loop *loop)
         return;
     pthread_mutex_lock(&tp->lock);
     atomic_store(&tp->stop, 1);
+    while (tp->idle != NULL) {
+        calm__idle *me = tp->idle;
+        tp->idle = me->next;
+        calm__idle_wake(me);              /* under the lock: it cannot leave before it is woken */
+    }
     pthread_mutex_unlock(&tp->lock);
-    calm__futex_wake(&tp->wake_seq, INT_MAX);
     for (i = 0; i < tp->nthreads; i++)
         pthread_join(tp->threads[i], NULL);
     calm__pool_release(tp);
