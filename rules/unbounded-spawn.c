@@ -153,9 +153,12 @@ static bool back_to_head(const ir_block *b, int head) {
   return false;
 }
 
-/* From just after the spawn round to the loop's head with no bound on the way. */
-static flow_action after_op(const ir_function *f, const ir_op *op, flow_pos at, void *ctx) {
+/* From just after the spawn round to the loop's head with no bound on the way,
+ * knowing what a status was just set to (`rc = CONTINUE;` ... `if (rc == CONTINUE)
+ * return;` leaves the loop on that path). */
+static flow_action after_op(const ir_function *f, const ir_op *op, flow_pos at, uint64_t *state, void *ctx) {
   const loop_walk *w = ctx;
+  *state = flow_const_op(f, op, *state);
   if (!w->body[at.block]) return FLOW_STOP; /* left the loop */
   if (op->kind != IR_OP_CALL) return FLOW_CONTINUE;
   if (op->call == w->call) return FLOW_STOP; /* round an inner loop: that loop's own question */
@@ -165,15 +168,16 @@ static flow_action after_op(const ir_function *f, const ir_op *op, flow_pos at, 
 static bool before_edge(const ir_function *f, const ir_block *b, int which, void *ctx);
 
 /* Paths on which the spawn failed start nothing, nor do those held at a limit. */
-static bool after_edge(const ir_function *f, const ir_block *b, int which, void *ctx) {
+static bool after_edge(const ir_function *f, const ir_block *b, int which, uint64_t *state, void *ctx) {
   const loop_walk *w = ctx;
-  if (!before_edge(f, b, which, ctx)) return false;
+  if (!flow_const_edge(b, which, *state) || !before_edge(f, b, which, ctx)) return false;
   if (b->cond_var < 0 || !w->handle[b->cond_var]) return true;
   return w->pointer ? flow_edge_admits_other(b, which, b->cond_var, 0) : flow_edge_admits(b, which, b->cond_var, 0);
 }
 
-static flow_action after_back(const ir_function *f, const ir_block *from, void *ctx) {
+static flow_action after_back(const ir_function *f, const ir_block *from, uint64_t *state, void *ctx) {
   (void)f;
+  (void)state;
   const loop_walk *w = ctx;
   return back_to_head(from, w->head) ? FLOW_FOUND : FLOW_CONTINUE;
 }
@@ -229,9 +233,9 @@ static bool unbounded_in(loop_walk *w) {
   if (flow_loop_counted(w->f, w->head, w->body) || input_call(w) < 0) return false;
   for (unsigned c = 0; c < w->f->ncalls; c++)
     if (w->body[w->f->calls[c].block] && stops_iteration(w, &w->f->calls[c])) return false;
-  static const flow_visitor after = {after_op, after_edge, NULL, after_back};
+  static const flow_state_visitor after = {after_op, after_edge, NULL, after_back};
   static const flow_visitor before = {before_op, before_edge, NULL, before_back};
-  if (!flow_search(w->p, w->f, flow_after_call(w->f, w->call), &after, w, NULL)) return false;
+  if (!flow_search_state(w->p, w->f, flow_after_call(w->f, w->call), 0, &after, w, NULL, NULL)) return false;
   return flow_search(w->p, w->f, (flow_pos){w->head, 0}, &before, w, NULL);
 }
 

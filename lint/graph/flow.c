@@ -1,6 +1,7 @@
 /* Depth-first path search over a function's blocks. */
 #include "flow.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,35 @@ bool flow_edge_admits(const ir_block *b, int which, int var, int64_t value) {
   if (b->term != IR_TERM_COND || b->cond_var != var || var < 0) return true;
   bool holds = ir_cmp_holds(b->cond_op, value, b->cond_k);
   return which == 0 ? holds : !holds;
+}
+
+/* Bit 47: a constant is known; bits 32-46: its variable; bits 0-31: the value. */
+#define CONST_KNOWN (1ull << 47)
+
+uint64_t flow_const_op(const ir_function *f, const ir_op *op, uint64_t state) {
+  uint64_t mine = state & FLOW_CONST_BITS, rest = state & ~FLOW_CONST_BITS;
+  bool about = (mine & CONST_KNOWN) && (int)((mine >> 32) & 0x7fff) == op->var;
+  if (op->kind == IR_OP_ASSIGN && op->var >= 0 && op->var < 0x7fff) {
+    if (op->val.kind == IR_VAL_INT && op->val.ival >= INT32_MIN && op->val.ival <= INT32_MAX)
+      return rest | CONST_KNOWN | ((uint64_t)op->var << 32) | (uint32_t)(int32_t)op->val.ival;
+    return about ? rest : state;
+  }
+  int var = (int)((mine >> 32) & 0x7fff);
+  /* a call's result put into it, or its address escaping, changes it behind the path */
+  if (op->kind == IR_OP_CALL && (mine & CONST_KNOWN)) {
+    const ir_call *call = &f->calls[op->call];
+    if (call->use == IR_USE_VAR && call->dest == var) return rest;
+    for (unsigned i = 0; i < call->nargs; i++)
+      if (call->args[i].kind == IR_VAL_VAR && call->args[i].addr_of && call->args[i].var == var) return rest;
+  }
+  if (op->kind == IR_OP_ESCAPE && about) return rest;
+  return state;
+}
+
+bool flow_const_edge(const ir_block *b, int which, uint64_t state) {
+  if (!(state & CONST_KNOWN) || b->term != IR_TERM_COND) return true;
+  int var = (int)((state >> 32) & 0x7fff);
+  return flow_edge_admits(b, which, var, (int64_t)(int32_t)(uint32_t)(state & 0xffffffffu));
 }
 
 bool flow_edge_admits_other(const ir_block *b, int which, int var, int64_t value) {

@@ -63,6 +63,15 @@ typedef struct {
   flow_action (*back)(const ir_function *f, const ir_block *from, uint64_t *state, void *ctx);
 } flow_state_visitor;
 
+/* A path's most recent constant assignment (`rc = DNS_R_CONTINUE;`), kept in the low
+ * 48 bits of a flow_search_state's state (the visitor's own bits above them): after
+ * the assignment, a test of that variable takes only the edges its value admits.
+ * flow_const_op updates the state at an operation; flow_const_edge says whether the
+ * edge can be taken on this path. */
+#define FLOW_CONST_BITS 0x0000ffffffffffffull
+uint64_t flow_const_op(const ir_function *f, const ir_op *op, uint64_t state);
+bool flow_const_edge(const ir_block *b, int which, uint64_t state);
+
 /* (A search that would visit more than 200 000 blocks gives up and returns false.) */
 bool flow_search_state(const program *p, const ir_function *f, flow_pos start, uint64_t state,
                        const flow_state_visitor *v, void *ctx, flow_pos *found, uint64_t *found_state);
