@@ -83,8 +83,10 @@ static void run(const program *p, diag_list *out) {
       const ir_call *call = &pf->fn->calls[c];
       if (!call_blocks(p, pf->fn, call) || program_call_in_child(p, (int)f, (int)c)) continue;
       if (!callers) callers = flow_callers_in(p, CTX_LOOP);
-      flow_call_ref via;
-      if (!can_happen_on_loop(p, callers, (int)f, (int)c, &via)) continue;
+      flow_call_ref via = {-1, -1};
+      if (!can_happen_on_loop(p, callers, (int)f, (int)c, &via) ||
+          rule_chain_too_guessed(p, via.fn, via.call, (int)f, CTX_LOOP, call->loc.file))
+        continue;
       chain_step *steps;
       int root;
       unsigned n = via.fn >= 0 ? program_chain(p, via.fn, CTX_LOOP, &steps, &root) + 1

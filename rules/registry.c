@@ -42,7 +42,7 @@ void rule_settings_provide(void (*get)(const char *file, rule_settings *out, voi
 }
 
 rule_settings rule_settings_for(const char *file) {
-  rule_settings s = {RULE_FIX_DEADLINE_MS};
+  rule_settings s = {RULE_FIX_DEADLINE_MS, RULE_MAX_GUESSES};
   if (settings_get) settings_get(file, &s, settings_ctx);
   return s;
 }
@@ -97,6 +97,20 @@ static bool runs_inside(const program *p, int f, const ir_call *call, int next) 
 }
 
 static void add_steps(const program *p, diag *d, const chain_step *steps, unsigned n, int root, calm_context ctx);
+
+bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *file) {
+  chain_step *steps;
+  int root;
+  unsigned n = program_chain(p, caller >= 0 ? caller : f, ctx, &steps, &root);
+  if (caller >= 0 && n) {
+    steps = xrealloc(steps, (n + 1) * sizeof *steps);
+    steps[n - 1].call = call;
+    steps[n++] = (chain_step){f, -1};
+  }
+  unsigned guesses = program_chain_guesses(p, steps, n);
+  free(steps);
+  return (int)guesses > rule_settings_for(file).max_guesses;
+}
 
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
   chain_step *steps;

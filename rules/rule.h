@@ -27,8 +27,10 @@ const char *lint_rule_doc(const char *id);
 
 /* What the configuration of a file says to the rules (the driver provides it). */
 #define RULE_FIX_DEADLINE_MS 30000 /* the default deadline a fix writes for CALM_FOREVER */
+#define RULE_MAX_GUESSES 2          /* the default "max_guesses" */
 typedef struct {
   long long fix_deadline_ms; /* "fix_deadline_ms" */
+  int max_guesses;           /* "max_guesses": a chain with more guessed steps is not reported */
 } rule_settings;
 
 /* The settings for `file`: the provider's, else the defaults. */
@@ -43,6 +45,12 @@ const char *rule_root_role(const program *p, const root_info *root);
  * function, or what they call), where suspension calls suspend; in a plain loop
  * callback they only try, and return at once. */
 bool rule_runs_in_task(const program *p, int f);
+
+/* Whether the chain to function `f` in context `ctx` (through call `call` of `caller`
+ * when `caller` >= 0) takes more guesses than the configuration of `file` allows: more
+ * calls through function pointers that hold several functions, each followed to one of
+ * them by type alone. Such a chain is rarely a path the program takes. */
+bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *file);
 
 /* Adds the chain that puts function `f` in context `ctx` to a finding's trace: a
  * note at the root (where it was registered, or its CALM_ASYNC annotation), then

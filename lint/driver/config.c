@@ -32,7 +32,7 @@ static const char *const config_keys[] = {"enable",           "disable",
                                           "model_files",      "fix_deadline_ms",
                                           "docs_url",         "home_url",
                                           "test_code",        "test-paths",
-                                          "extend-test-paths"};
+                                          "extend-test-paths", "max_guesses"};
 #define NKEYS (sizeof config_keys / sizeof *config_keys)
 
 /* Whether `s` starts with a URI scheme and a colon (RFC 3986: a letter, then letters,
@@ -190,6 +190,8 @@ typedef struct {
   char *test_code_at;
   long long fix_deadline_ms; /* "fix_deadline_ms", or 0 when not given */
   char *fix_deadline_at;
+  int max_guesses;           /* "max_guesses", or -1 when not given */
+  char *max_guesses_at;
   char *docs_url, *docs_url_at; /* "docs_url": a rule's page, "{rule}" standing for its id */
   char *home_url, *home_url_at; /* "home_url": the tool's page */
 } layer;
@@ -230,6 +232,7 @@ static void layer_free(layer *l) {
   free(l->cold_at);
   free(l->test_code_at);
   free(l->fix_deadline_at);
+  free(l->max_guesses_at);
   free(l->docs_url);
   free(l->docs_url_at);
   free(l->home_url);
@@ -583,6 +586,14 @@ static layer *read_layer(const char *text, size_t len, const char *path, const c
       read_globs(&rd, it, key, k, l->dir, &l->test_paths);
     } else if (strcmp(k, "extend-test-paths") == 0) {
       read_globs(&rd, it, key, k, l->dir, &l->extend_test_paths);
+    } else if (strcmp(k, "max_guesses") == 0) {
+      if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble || it->valuedouble < 0 ||
+          it->valuedouble > 64)
+        bad(&rd, key, "'max_guesses' must be a whole number from 0 to 64");
+      else
+        l->max_guesses = (int)it->valuedouble;
+      free(l->max_guesses_at);
+      l->max_guesses_at = where(&rd, key);
     } else if (strcmp(k, "fix_deadline_ms") == 0) {
       /* at most a day: a longer deadline is CALM_FOREVER by another name */
       if (!cJSON_IsNumber(it) || it->valuedouble != (double)(long long)it->valuedouble || it->valuedouble < 1 ||
@@ -781,9 +792,15 @@ static void merge_layer(lint_config *c, selection *s, const layer *l) {
   }
   if (l->has_test_paths) add_entries(&c->test_paths, &c->ntest_paths, &l->test_paths, true);
   add_entries(&c->test_paths, &c->ntest_paths, &l->extend_test_paths, false);
+  if (l->max_guesses_at) {
+    c->max_guesses = l->max_guesses;
+    free(c->max_guesses_origin);
+    c->max_guesses_origin = xstrdup(l->max_guesses_at);
+  }
   if (l->fix_deadline_ms) {
     c->fix_deadline_ms = l->fix_deadline_ms;
     free(c->fix_deadline_origin);
+  free(c->max_guesses_origin);
     c->fix_deadline_origin = xstrdup(l->fix_deadline_at);
   }
   if (l->docs_url) {

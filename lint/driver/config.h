@@ -37,6 +37,8 @@ typedef struct {
   size_t ntest_paths;
   long long fix_deadline_ms;    /* "fix_deadline_ms": the deadline fixes write for CALM_FOREVER; 0: the default */
   char *fix_deadline_origin;
+  int max_guesses;              /* "max_guesses": with max_guesses_origin set; else the default */
+  char *max_guesses_origin;
   char *docs_url;               /* "docs_url": a rule's page, "{rule}" standing for its id; NULL: none */
   char *docs_url_origin;
   char *home_url;               /* "home_url": the tool's page (SARIF informationUri); NULL: none */

@@ -61,6 +61,9 @@ static cJSON *show_json(const lint_config *c, const config_cli *cli, const char 
                         setting(cJSON_CreateNumber((double)(c && c->fix_deadline_ms ? c->fix_deadline_ms
                                                                                     : RULE_FIX_DEADLINE_MS)),
                                 c && c->fix_deadline_origin ? c->fix_deadline_origin : AT_DEFAULT, cwd));
+  cJSON_AddItemToObject(root, "max_guesses",
+                        setting(cJSON_CreateNumber(c && c->max_guesses_origin ? c->max_guesses : RULE_MAX_GUESSES),
+                                c && c->max_guesses_origin ? c->max_guesses_origin : AT_DEFAULT, cwd));
   cJSON_AddItemToObject(root, "docs_url",
                         setting(c && c->docs_url ? cJSON_CreateString(c->docs_url) : cJSON_CreateNull(),
                                 c && c->docs_url_origin ? c->docs_url_origin : AT_DEFAULT, cwd));
@@ -153,6 +156,9 @@ char *config_show(const lint_config *c, const config_cli *cli, const char *file,
   char *ms = xasprintf("%.0f", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "fix_deadline_ms"), "value")->valuedouble);
   show_line(&sb, "fix_deadline_ms", ms, origin_of(root, "fix_deadline_ms"));
   free(ms);
+  char *mg = xasprintf("%.0f", cJSON_GetObjectItem(cJSON_GetObjectItem(root, "max_guesses"), "value")->valuedouble);
+  show_line(&sb, "max_guesses", mg, origin_of(root, "max_guesses"));
+  free(mg);
   static const char *const urls[] = {"docs_url", "home_url"};
   for (int u = 0; u < 2; u++) {
     const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(root, urls[u]), "value");

@@ -1033,6 +1033,7 @@ static void emit_one(run_state *r) {
 static void settings_of(const char *file, rule_settings *out, void *ctx) {
   lint_config *c = config_for(ctx, file);
   if (c && c->fix_deadline_ms) out->fix_deadline_ms = c->fix_deadline_ms;
+  if (c && c->max_guesses_origin) out->max_guesses = c->max_guesses;
 }
 
 /* Links sums[], runs the rules and keeps the findings the run reports. */

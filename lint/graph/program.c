@@ -959,6 +959,17 @@ unsigned program_chain(const program *p, int f, calm_context ctx, chain_step **s
   return n;
 }
 
+unsigned program_chain_guesses(const program *p, const chain_step *steps, unsigned n) {
+  unsigned guesses = 0;
+  for (unsigned i = 0; i + 1 < n; i++) {
+    const ir_function *fn = p->fns[steps[i].fn].fn;
+    if (steps[i].call < 0 || (unsigned)steps[i].call >= fn->ncalls || fn->calls[steps[i].call].callee_usr) continue;
+    const call_target *through;
+    if (indirect_call_targets(p->ind, steps[i].fn, steps[i].call, &through) > 1) guesses++;
+  }
+  return guesses;
+}
+
 /* ---- path maps ---- */
 
 typedef struct {

@@ -129,6 +129,11 @@ typedef struct {
 } chain_step;
 unsigned program_chain(const program *p, int f, calm_context ctx, chain_step **steps, int *root);
 
+/* How many steps of a chain are guesses: calls through a function pointer that can
+ * hold several functions, where the chain takes one of them on the strength of the
+ * record type and field (or variable) alone. */
+unsigned program_chain_guesses(const program *p, const chain_step *steps, unsigned n);
+
 /* A directory of one checkout and where it is in another: absolute and normalised. */
 typedef struct {
   const char *from, *to;

@@ -428,6 +428,37 @@ static void test_test_code(void) {
   free(root);
 }
 
+/* "max_guesses": how many guessed indirect steps a reported chain may take. */
+static void test_max_guesses(void) {
+  char *root = scratch_dir("mg");
+  free(unit_write("mg/.calm-lint.json", "{}"));
+  lint_config c = load_ok("mg/.calm-lint.json");
+  CU_ASSERT_PTR_NULL(c.max_guesses_origin); /* the default */
+  char *f = xasprintf("%s/a.c", root);
+  char *shown = config_show(&c, NULL, f, root, false);
+  CU_ASSERT(strstr(shown, "max_guesses = 2 ") != NULL);
+  free(shown);
+  config_free(&c);
+  free(unit_write("mg/.calm-lint.json", "{\"max_guesses\": 0}"));
+  c = load_ok("mg/.calm-lint.json");
+  CU_ASSERT_EQUAL(c.max_guesses, 0);
+  CU_ASSERT(c.max_guesses_origin && strstr(c.max_guesses_origin, "mg/.calm-lint.json:1:2"));
+  shown = config_show(&c, NULL, f, root, false);
+  CU_ASSERT(strstr(shown, "max_guesses = 0 ") != NULL);
+  free(shown);
+  config_free(&c);
+  free(unit_write("mg/bad.json", "{\"max_guesses\": -1}"));
+  char *err = load_error("mg/bad.json");
+  CU_ASSERT(strstr(err, "'max_guesses' must be a whole number from 0 to 64") != NULL);
+  free(err);
+  free(unit_write("mg/bad2.json", "{\"max_guesses\": 2.5}"));
+  err = load_error("mg/bad2.json");
+  CU_ASSERT(strstr(err, "'max_guesses' must be a whole number") != NULL);
+  free(err);
+  free(f);
+  free(root);
+}
+
 /* --show-config: every setting with where it came from. */
 static void test_show(void) {
   char *root = scratch_dir("show");
@@ -495,4 +526,5 @@ void unit_register_config(void) {
   CU_add_test(s, "exclude, per-file-ignores, severity, warnings as errors", test_exclude_and_ignores);
   CU_add_test(s, "show-config: settings and their origins", test_show);
   CU_add_test(s, "test code: default globs, test-paths, test_code", test_test_code);
+  CU_add_test(s, "max_guesses", test_max_guesses);
 }
