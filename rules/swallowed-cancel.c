@@ -396,14 +396,21 @@ static bool goes_on(const program *p, const ir_function *f) {
   return does_more_than_cleanup(p, f, 0);
 }
 
+/* The model's entry for the callback root `r` stands for (a loop callback with that
+ * status parameter), or NULL. */
+static const model_callback *callback_model(const program *p, const root_info *r) {
+  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
+  const model_callback *cb = NULL;
+  for (unsigned i = 0; m && i < m->ncallbacks; i++)
+    if (m->callbacks[i].context == CTX_LOOP && m->callbacks[i].status_param == r->status_param) cb = &m->callbacks[i];
+  return cb;
+}
+
 /* The model's `cancelled_by` for this callback: its status is 0 unless that function
  * cancels the request, so it matters only in a translation unit that calls it. */
 static bool cancel_possible(const program *p, const prog_fn *pf, const root_info *r) {
-  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
-  const char *by = NULL;
-  for (unsigned i = 0; m && i < m->ncallbacks; i++)
-    if (m->callbacks[i].context == CTX_LOOP && m->callbacks[i].status_param == r->status_param)
-      by = m->callbacks[i].cancelled_by;
+  const model_callback *cb = callback_model(p, r);
+  const char *by = cb ? cb->cancelled_by : NULL;
   if (!by) return true;
   for (unsigned f = 0; f < pf->tu->nfuncs; f++)
     for (unsigned c = 0; c < pf->tu->funcs[f].ncalls; c++)
@@ -415,11 +422,8 @@ static bool cancel_possible(const program *p, const prog_fn *pf, const root_info
  * its result: a connection callback that tests uv_accept has handled a failed listen,
  * since with an error status there is no connection and uv_accept fails. */
 static bool status_checked(const program *p, const ir_function *f, const root_info *r) {
-  const model_fn *m = r->via ? model_db_lookup(p->models, r->via) : NULL;
-  const char *by = NULL;
-  for (unsigned i = 0; m && i < m->ncallbacks; i++)
-    if (m->callbacks[i].context == CTX_LOOP && m->callbacks[i].status_param == r->status_param)
-      by = m->callbacks[i].status_checked_by;
+  const model_callback *cb = callback_model(p, r);
+  const char *by = cb ? cb->status_checked_by : NULL;
   if (!by) return false;
   for (unsigned c = 0; c < f->ncalls; c++) {
     const ir_call *call = &f->calls[c];

@@ -467,6 +467,18 @@ static void read_functions(reader *rd, const cJSON *it, long key, layer *l) {
   }
 }
 
+/* A "note" or "warning" setting (cold_roots, test_code): true for "warning". */
+static bool read_level(reader *rd, const cJSON *it, long key, const char *name) {
+  if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) return true;
+  if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0) {
+    static const char *const levels[] = {"note", "warning"};
+    char buf[128];
+    bad(rd, key, "'%s' must be \"note\" or \"warning\"%s", name,
+        maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
+  }
+  return false;
+}
+
 static void unknown_key(reader *rd, const char *k) {
   char *key = text_escape(k, 64);
   const char *close = config_closest(k, config_keys, NKEYS);
@@ -564,23 +576,11 @@ static layer *read_layer(const char *text, size_t len, const char *path, const c
     } else if (strcmp(k, "cold_roots") == 0) {
       l->has_cold = true;
       l->cold_at = where(&rd, key);
-      if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) l->cold_warning = true;
-      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0) {
-        static const char *const levels[] = {"note", "warning"};
-        char buf[128];
-        bad(&rd, key, "'cold_roots' must be \"note\" or \"warning\"%s",
-            maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
-      }
+      l->cold_warning = read_level(&rd, it, key, k);
     } else if (strcmp(k, "test_code") == 0) {
       l->has_test_code = true;
       l->test_code_at = where(&rd, key);
-      if (cJSON_IsString(it) && strcmp(it->valuestring, "warning") == 0) l->test_warning = true;
-      else if (!cJSON_IsString(it) || strcmp(it->valuestring, "note") != 0) {
-        static const char *const levels[] = {"note", "warning"};
-        char buf[128];
-        bad(&rd, key, "'test_code' must be \"note\" or \"warning\"%s",
-            maybe(cJSON_IsString(it) ? it->valuestring : NULL, levels, 2, buf));
-      }
+      l->test_warning = read_level(&rd, it, key, k);
     } else if (strcmp(k, "test-paths") == 0) {
       l->has_test_paths = true;
       read_globs(&rd, it, key, k, l->dir, &l->test_paths);
