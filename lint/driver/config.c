@@ -800,7 +800,6 @@ static void merge_layer(lint_config *c, selection *s, const layer *l) {
   if (l->fix_deadline_ms) {
     c->fix_deadline_ms = l->fix_deadline_ms;
     free(c->fix_deadline_origin);
-  free(c->max_guesses_origin);
     c->fix_deadline_origin = xstrdup(l->fix_deadline_at);
   }
   if (l->docs_url) {
@@ -934,6 +933,7 @@ void config_free(lint_config *c) {
   free(c->test_code_origin);
   entries_array_free(c->test_paths, c->ntest_paths);
   free(c->fix_deadline_origin);
+  free(c->max_guesses_origin);
   free(c->docs_url);
   free(c->docs_url_origin);
   free(c->home_url);

@@ -447,6 +447,12 @@ static void test_max_guesses(void) {
   CU_ASSERT(strstr(shown, "max_guesses = 0 ") != NULL);
   free(shown);
   config_free(&c);
+  /* beside another value of the same file, each keeps its own origin */
+  free(unit_write("mg/.calm-lint.json", "{\"fix_deadline_ms\": 5000, \"max_guesses\": 1}"));
+  c = load_ok("mg/.calm-lint.json");
+  CU_ASSERT(c.max_guesses == 1 && c.max_guesses_origin && strstr(c.max_guesses_origin, ":1:27"));
+  CU_ASSERT(c.fix_deadline_origin && strstr(c.fix_deadline_origin, ":1:2"));
+  config_free(&c);
   free(unit_write("mg/bad.json", "{\"max_guesses\": -1}"));
   char *err = load_error("mg/bad.json");
   CU_ASSERT(strstr(err, "'max_guesses' must be a whole number from 0 to 64") != NULL);
