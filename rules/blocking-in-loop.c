@@ -85,7 +85,7 @@ static void run(const program *p, diag_list *out) {
       if (!callers) callers = flow_callers_in(p, CTX_LOOP);
       flow_call_ref via = {-1, -1};
       if (!can_happen_on_loop(p, callers, (int)f, (int)c, &via) ||
-          rule_chain_too_guessed(p, via.fn, via.call, (int)f, CTX_LOOP, call->loc.file))
+          rule_chain_too_guessed(p, via.fn, via.call, (int)f, CTX_LOOP, "blocking-in-loop", call->loc, out))
         continue;
       chain_step *steps;
       int root;

@@ -75,7 +75,8 @@ static void run(const program *p, diag_list *out) {
         for (unsigned i = 0; i < n && !skip; i++) skip = runs_loop(p, steps[i].fn, loop_state);
         if (skip) break;
       }
-      if (!rule_chain_too_guessed(p, -1, -1, (int)f, CTX_WORKER, call->loc.file)) report(p, out, (int)f, call, steps, n);
+      if (!rule_chain_too_guessed(p, -1, -1, (int)f, CTX_WORKER, "loop-call-off-loop", call->loc, out))
+        report(p, out, (int)f, call, steps, n);
     }
     free(steps);
   }

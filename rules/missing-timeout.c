@@ -88,7 +88,7 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
     bool via_var = dl->kind == IR_VAL_VAR && !dl->addr_of;
     if (!arg_is_forever(dl) && !(via_var && var_always_forever(p, f, (int)c, dl->var))) continue;
     if (!in_scope) in_scope = flow_calls_inside(p, f, scope_mark, NULL);
-    if (in_scope[c] || rule_chain_too_guessed(p, -1, -1, fi, CTX_LOOP, call->loc.file)) continue;
+    if (in_scope[c] || rule_chain_too_guessed(p, -1, -1, fi, CTX_LOOP, "missing-timeout", call->loc, out)) continue;
     char *in = where(p, fi, CTX_LOOP);
     diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
                        xasprintf("'%s' in %s waits with no deadline: if what it waits for never comes, the "
@@ -130,7 +130,7 @@ static void check_worker_waits(const program *p, int fi, diag_list *out) {
     const ir_call *call = &f->calls[c];
     const model_fn *m = program_model(p, call);
     if (!m || !model_cond_holds(&m->waits_forever, call)) continue;
-    if (rule_chain_too_guessed(p, -1, -1, fi, CTX_WORKER, call->loc.file)) continue;
+    if (rule_chain_too_guessed(p, -1, -1, fi, CTX_WORKER, "missing-timeout", call->loc, out)) continue;
     char *in = where(p, fi, CTX_WORKER);
     diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
                        xasprintf("'%s' in %s waits with no time limit: if it never wakes, the work never "

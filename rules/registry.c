@@ -98,7 +98,8 @@ static bool runs_inside(const program *p, int f, const ir_call *call, int next) 
 
 static void add_steps(const program *p, diag *d, const chain_step *steps, unsigned n, int root, calm_context ctx);
 
-bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *file) {
+bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *rule,
+                            ir_loc at, diag_list *out) {
   chain_step *steps;
   int root;
   unsigned n = program_chain(p, caller >= 0 ? caller : f, ctx, &steps, &root);
@@ -109,7 +110,9 @@ bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_
   }
   unsigned guesses = program_chain_guesses(p, steps, n);
   free(steps);
-  return (int)guesses > rule_settings_for(file).max_guesses;
+  if ((int)guesses <= rule_settings_for(at.file).max_guesses) return false;
+  diag_add(out, rule, SEV_WARNING, at, xstrdup("withheld: a chain past max_guesses"))->withheld = true;
+  return true;
 }
 
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {

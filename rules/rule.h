@@ -50,7 +50,10 @@ bool rule_runs_in_task(const program *p, int f);
  * when `caller` >= 0) takes more guesses than the configuration of `file` allows: more
  * calls through function pointers that hold several functions, each followed to one of
  * them by type alone. Such a chain is rarely a path the program takes. */
-bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *file);
+/* When it does, a withheld finding of `rule` at `at` is added to `out`, so the run
+ * can say how many it left out (once its configuration has had its say). */
+bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *rule,
+                            ir_loc at, diag_list *out);
 
 /* Adds the chain that puts function `f` in context `ctx` to a finding's trace: a
  * note at the root (where it was registered, or its CALM_ASYNC annotation), then

@@ -15,6 +15,7 @@ static void print_summary(const report_input *in) {
   if (!shown && !suppressed && !baselined && !nerr) return;
   fprintf(stderr, "calm-lint: %zu finding%s (%zu suppressed", shown, shown == 1 ? "" : "s", suppressed);
   if (in->baseline_active) fprintf(stderr, ", %zu baselined", baselined);
+  if (in->withheld) fprintf(stderr, ", %u withheld past max_guesses", in->withheld);
   fprintf(stderr, "), %zu error%s in %u translation unit%s\n", nerr, nerr == 1 ? "" : "s", in->files,
           in->files == 1 ? "" : "s");
 }

@@ -60,6 +60,7 @@ typedef struct {
   double cpu_read, cpu_link, cpu_rules; /* --statistics: CPU seconds after the parse */
   path_map *maps;                       /* --path-map, made absolute (strings malloc'd) */
   size_t nmaps;
+  unsigned withheld; /* findings whose chain took more guesses than max_guesses allows */
 } run_state;
 
 /* CPU seconds of this process (the parse workers are processes of their own), for
@@ -679,6 +680,7 @@ static void report_unused_suppressions(run_state *r, void *vcache, diag_list *di
  * names no rule, in a file with findings, is said on stderr: that typo is why a
  * finding the user meant to silence shows. */
 static void filter_findings(run_state *r, diag_list *diags) {
+  r->withheld = 0;
   VEC(file_suppressions) cache = {0};
   strmap *cached = strmap_new(); /* path -> 1 + its index in cache: one look-up a finding */
   path_list unknown = {0};
@@ -697,6 +699,11 @@ static void filter_findings(run_state *r, diag_list *diags) {
     config_cli cli = cli_of(&r->opt);
     if (config_excluded(c, d->loc.file) || !config_finding(c, &cli, d->loc.file, d->rule, d->rarely, &d->severity)) {
       diag_clear(d); /* an excluded header, a rule that is off or ignored for the file */
+      continue;
+    }
+    if (d->withheld) {
+      r->withheld++;
+      diag_clear(d);
       continue;
     }
     suppressions *s = NULL;
@@ -1117,7 +1124,7 @@ static void lint(run_state *r, ir_summary **sums) {
 
   indirect_stats ist = indirect_get_stats(prog->ind);
   report_input in = {&diags, errors.items, nerr, (unsigned)r->jobs.len, prog->nfns, r->cwd, r->srcroot, false,
-                     r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets, NULL, NULL};
+                     r->stdin_path, r->stdin_text, ist.calls, ist.resolved, ist.targets, NULL, NULL, r->withheld};
   /* the links a report carries are the run's, not a file's: those of the configuration
    * governing the working directory, else the first unit's */
   char *here = xasprintf("%s/.", r->cwd);

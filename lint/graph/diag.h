@@ -44,6 +44,7 @@ typedef struct {
   bool rarely;     /* reached only from roots that run rarely: a note unless configured otherwise */
   bool suppressed; /* silenced by a NOLINT comment */
   bool baselined;  /* present in the baseline */
+  bool withheld;   /* a chain past the configuration's max_guesses: counted, not reported */
 } diag;
 
 typedef struct {

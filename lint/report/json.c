@@ -108,6 +108,7 @@ char *report_json(const report_input *r) {
   cJSON_AddNumberToObject(summary, "suppressed", (double)report_count_suppressed(r));
   cJSON_AddNumberToObject(summary, "baselined", (double)report_count_baselined(r));
   cJSON_AddNumberToObject(summary, "errors", (double)r->nerrors);
+  cJSON_AddNumberToObject(summary, "withheld", r->withheld);
   cJSON *ind = cJSON_AddObjectToObject(summary, "indirect_calls");
   cJSON_AddNumberToObject(ind, "sites", r->indirect_calls);
   cJSON_AddNumberToObject(ind, "resolved", r->indirect_resolved);

@@ -31,6 +31,7 @@ typedef struct {
   unsigned long indirect_targets; /* functions over the resolved ones */
   const char *docs_url; /* SARIF helpUri of each rule, "{rule}" standing for its id; NULL: none */
   const char *home_url; /* SARIF informationUri; NULL: none */
+  unsigned withheld;    /* findings left out for a chain past max_guesses */
 } report_input;
 
 /* The path to show for `file`: relative to `cwd` when under it. Malloc'd. */

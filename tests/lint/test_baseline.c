@@ -15,7 +15,7 @@ static void add(diag_list *l, const char *file, unsigned line, const char *msg) 
 }
 
 static char **fingerprints(diag_list *l) {
-  report_input in = {l, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {l, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   return report_fingerprints(&in);
 }
 
@@ -30,7 +30,7 @@ static void test_moved_lines_keep_identity(void) {
   /* the same finding under another source root is the same finding */
   diag_list other = {0};
   add(&other, "/elsewhere/a.c", 10, "blocking call 'sleep' in loop callback 'cb'");
-  report_input in = {&other, NULL, 0, 1, 1, "/tmp", "/elsewhere", false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&other, NULL, 0, 1, 1, "/tmp", "/elsewhere", false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char **f3 = report_fingerprints(&in);
   f1 = fingerprints(&before);
   CU_ASSERT_STRING_EQUAL(f1[0], f3[0]);
@@ -68,12 +68,12 @@ static void test_write_apply(void) {
   diag_list old = {0}, now = {0};
   add(&old, "/src/a.c", 10, "blocking call 'sleep' in loop callback 'cb'");
   add(&old, "/src/a.c", 20, "blocking call 'fopen' in loop callback 'cb'");
-  report_input in = {&old, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&old, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *path = xasprintf("%s/unit-baseline.json", unit_scratch()), *err = NULL;
   CU_ASSERT_EQUAL_FATAL(baseline_write(path, &in, &err), 0);
   add(&now, "/src/a.c", 13, "blocking call 'sleep' in loop callback 'cb'");  /* moved */
   add(&now, "/src/a.c", 15, "blocking call 'system' in loop callback 'cb'"); /* new */
-  report_input in2 = {&now, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in2 = {&now, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   CU_ASSERT_EQUAL_FATAL(baseline_apply(path, &now, &in2, &err), 0);
   CU_ASSERT_TRUE(now.items[0].baselined);
   CU_ASSERT_FALSE(now.items[1].baselined);

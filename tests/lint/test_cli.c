@@ -317,6 +317,32 @@ static void test_summary_after_findings(void) {
   free(both);
 }
 
+/* A chain past max_guesses is not reported, but the summary says how many were left
+ * out, in text and JSON; a configuration that allows it reports it. */
+static void test_withheld(void) {
+  char *src = xasprintf("%s/tests/fixtures/loop-call-off-loop/guessed_chains.c", unit_source_dir);
+  char *cmd = xasprintf("--enable loop-call-off-loop %s", src);
+  CU_ASSERT_EQUAL(lint(cmd), 1);
+  CU_ASSERT(strstr(err_text, "1 finding (0 suppressed, 1 withheld past max_guesses)") != NULL);
+  free(cmd);
+  cmd = xasprintf("--enable loop-call-off-loop --format json %s", src);
+  lint(cmd);
+  cJSON *root = cJSON_Parse(out_text);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+  cJSON *summary = cJSON_GetObjectItem(root, "summary");
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(summary, "withheld")->valueint, 1);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(summary, "diagnostics")->valueint, 1);
+  cJSON_Delete(root);
+  free(cmd);
+  free(src);
+  src = xasprintf("%s/tests/fixtures/loop-call-off-loop/guesses_allowed/chains.c", unit_source_dir);
+  cmd = xasprintf("--enable loop-call-off-loop %s", src);
+  CU_ASSERT_EQUAL(lint(cmd), 1);
+  CU_ASSERT(strstr(err_text, "2 findings (0 suppressed), 0 errors") != NULL);
+  free(cmd);
+  free(src);
+}
+
 /* A typo in NOLINT(...) silences nothing: the finding shows, and so does why. */
 static void test_nolint_typo(void) {
   free(unit_write("typo.c", "#include <unistd.h>\n"
@@ -632,6 +658,7 @@ void unit_register_cli(void) {
   CU_add_test(s, "--list-rules --format json", test_list_rules_json);
   CU_add_test(s, "--list-models reads the configuration", test_list_models_config);
   CU_add_test(s, "a typo in NOLINT is reported", test_nolint_typo);
+  CU_add_test(s, "findings past max_guesses are counted", test_withheld);
   CU_add_test(s, "the progress line names paths", test_progress_paths);
   CU_add_test(s, "-o FILE, --quiet, --statistics", test_output_file_quiet_statistics);
   CU_add_test(s, "cold roots: a note, or a warning by configuration", test_cold_roots);

@@ -36,7 +36,7 @@ static char *github_of(const report_input *in) {
 static void test_github(void) {
   diag_list l = sample();
   report_error e = {"/src/bad.c", 1, 10, "'missing.h' file not found"};
-  report_input in = {&l, &e, 1, 3, 3, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, &e, 1, 3, 3, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *out = github_of(&in);
   /* properties escape ',' and ':'; the message escapes '%' and new lines only */
   CU_ASSERT(strstr(out, "::error file=dir%2C1/a.c,line=4,col=5,endLine=4,endColumn=11,title=blocking-in-loop::"
@@ -55,7 +55,7 @@ static void test_github(void) {
 
 static void test_gitlab(void) {
   diag_list l = sample();
-  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *text = report_gitlab(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_FATAL(cJSON_IsArray(root));
@@ -87,7 +87,7 @@ static void test_sarif(void) {
   ir_loc outside = {"/usr/include/x y.h", 3, 1, 3, 5};
   diag_add(&l, "unawaited-task", SEV_WARNING, outside, xstrdup("outside the source root"));
   diag_list_normalize(&l);
-  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, true, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 3, 3, "/src", NULL, true, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *text = report_sarif(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_PTR_NOT_NULL_FATAL(root);
@@ -140,7 +140,7 @@ static void test_sarif_code_point_columns(void) {
   diag_list l = {0};
   ir_loc at = {path, 2, 19, 2, 27};
   diag_add(&l, "blocking-in-loop", SEV_WARNING, at, xstrdup("blocking call 'sleep'"));
-  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *text = report_sarif(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_PTR_NOT_NULL_FATAL(root);
@@ -168,7 +168,7 @@ static void test_sarif_code_point_columns(void) {
  * sentences for every rule, never a lead-in cut at its colon. */
 static void test_sarif_full_descriptions(void) {
   diag_list l = {0};
-  report_input in = {&l, NULL, 0, 0, 0, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 0, 0, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *text = report_sarif(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_PTR_NOT_NULL_FATAL(root);

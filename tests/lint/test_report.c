@@ -33,7 +33,7 @@ static void test_normalize(void) {
 static void test_json(void) {
   diag_list l = sample();
   report_error e = {"/src/bad.c", 1, 10, "'missing.h' file not found"};
-  report_input in = {&l, &e, 1, 4, 12, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, &e, 1, 4, 12, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *text = report_json(&in);
   cJSON *root = cJSON_Parse(text);
   CU_ASSERT_PTR_NOT_NULL_FATAL(root);
@@ -68,7 +68,7 @@ static void test_json(void) {
 
 static void test_text(void) {
   diag_list l = sample();
-  report_input in = {&l, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -99,7 +99,7 @@ static void test_text_caret_after_non_ascii(void) {
   diag_list l = {0};
   ir_loc at = {path, 2, 18, 2, 26}; /* "sleep(1)": byte 18, after 3 bytes of the tab and 5 of UTF-8 */
   diag_add(&l, "blocking-in-loop", SEV_WARNING, at, xstrdup("blocking call 'sleep'"));
-  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *out = text_of(&in);
   CU_ASSERT(strstr(out, "\t/* caf\xc3\xa9 \xe2\x98\x83 */ sleep(1);\n"
                         "\t             ^~~~~~~~\n") != NULL);
@@ -115,7 +115,7 @@ static void test_text_quotes_buffer(void) {
   diag_list l = {0};
   ir_loc at = {path, 2, 3, 2, 8};
   diag_add(&l, "blocking-in-loop", SEV_WARNING, at, xstrdup("blocking call 'sleep'"));
-  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, path, "int in_buffer;\n  sleep(1);\n", 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, path, "int in_buffer;\n  sleep(1);\n", 0, 0, 0, NULL, NULL, 0};
   char *out = text_of(&in);
   CU_ASSERT(strstr(out, "\n  sleep(1);\n  ^~~~~\n") != NULL);
   CU_ASSERT(strstr(out, "int x") == NULL);
@@ -136,7 +136,7 @@ static void test_text_long_line_window(void) {
     ir_loc at = {path, 1, 1 + 6 * i, 1, 1 + 6 * i + 4};
     diag_add(&l, "blocking-in-loop", SEV_WARNING, at, xstrdup("blocking call 'f'"));
   }
-  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 1, 1, "/", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *out = text_of(&in);
   size_t len = strlen(out);
   CU_ASSERT(len < 10000 * 500); /* the whole line each time would be 600 MB */
@@ -163,7 +163,7 @@ static void test_json_non_utf8_name(void) {
   diag_list l = {0};
   ir_loc at = {"/src/caf\xe9 100%.c", 2, 3, 2, 8};
   diag_add(&l, "blocking-in-loop", SEV_WARNING, at, xstrdup("blocking call in 'caf\xe9'"));
-  report_input in = {&l, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL};
+  report_input in = {&l, NULL, 0, 1, 1, "/src", NULL, false, NULL, NULL, 0, 0, 0, NULL, NULL, 0};
   char *text = report_json(&in);
   CU_ASSERT(report_utf8_valid(text));
   cJSON *root = cJSON_Parse(text);
