@@ -341,28 +341,33 @@ static unsigned context_callees(const program *p, int fi, unsigned c, int *out) 
 
 /* ---- run here or hand it over ---- */
 
-/* Whether block `to` can be reached from block `from` of `f`. */
-static bool block_reaches(const ir_function *f, int from, int to) {
-  if (from == to) return true;
-  unsigned char *seen = xcalloc(f->nblocks, 1);
+/* Marks the blocks of `f` reachable from block `start` by edges `keep` lets through
+ * (NULL: every edge); `start` itself only when a path comes back to it. */
+static void mark_from(const ir_function *f, int start, bool (*keep)(const ir_block *b, int e, const void *ctx),
+                      const void *ctx, unsigned char *mark) {
   int *stack = xmalloc((f->nblocks + 1) * sizeof *stack);
   int top = 0;
-  bool hit = false;
-  stack[top++] = from;
-  seen[from] = 1;
-  while (top && !hit) {
+  stack[top++] = start;
+  while (top) {
     const ir_block *b = &f->blocks[stack[--top]];
     int nsucc = b->term == IR_TERM_COND ? 2 : b->term == IR_TERM_GOTO || b->term == IR_TERM_RETURN ? 1 : 0;
     for (int e = 0; e < nsucc; e++) {
       int s = b->succ[e];
-      if (s < 0 || seen[s]) continue;
-      if (s == to) hit = true;
-      seen[s] = 1;
+      if (s < 0 || mark[s] || (keep && !keep(b, e, ctx))) continue;
+      mark[s] = 1;
       stack[top++] = s;
     }
   }
   free(stack);
-  free(seen);
+}
+
+/* Whether block `to` can be reached from block `from` of `f`. */
+static bool block_reaches(const ir_function *f, int from, int to) {
+  if (from == to) return true;
+  unsigned char *mark = xcalloc(f->nblocks, 1);
+  mark_from(f, from, NULL, NULL, mark);
+  bool hit = mark[to];
+  free(mark);
   return hit;
 }
 
@@ -448,17 +453,27 @@ bool program_call_dies(const program *p, int f, int call) {
   return p->fns[f].dies && p->fns[f].dies[call];
 }
 
-/* Marks `f` reached in `ctx`, by root `root` or by call `call` of `caller`; with `seen`
- * (the pass over per-event roots) only its `hot` flag. False when it already was. */
-static bool mark_reached(program *p, unsigned char *seen, bool rechain, calm_context ctx, int f, int root, int caller,
-                         int call) {
-  if (seen) {
+/* The passes over the call graph: every root of a context, keeping each function's
+ * shortest chain; the roots that run per event, marking `hot` and keeping a chain
+ * from them; and the same through calls after which the process ends, marking
+ * `hot_exiting` where the hot pass did not reach. */
+typedef enum { PASS_REACH, PASS_HOT, PASS_EXITING } spread_pass;
+
+/* Marks `f` reached by root `root` or by call `call` of `caller`, as `pass` does (the
+ * hot passes in `seen`). False when it already was. */
+static bool mark_reached(program *p, unsigned char *seen, spread_pass pass, calm_context ctx, int f, int root,
+                         int caller, int call) {
+  if (pass != PASS_REACH) {
     if (seen[f]) return false;
     seen[f] = 1;
+    if (pass == PASS_EXITING) {
+      p->fns[f].hot_exiting = !p->fns[f].hot;
+      return true;
+    }
     p->fns[f].hot = true;
     /* a function that runs per event shows a chain that does: one from a per-event
        root, not through a call after which the process ends */
-    if (rechain) p->fns[f].loop = (reach){true, root, caller, call, caller >= 0 ? p->fns[caller].loop.depth + 1 : 0};
+    p->fns[f].loop = (reach){true, root, caller, call, caller >= 0 ? p->fns[caller].loop.depth + 1 : 0};
     return true;
   }
   reach *re = reach_of(&p->fns[f], ctx);
@@ -468,47 +483,33 @@ static bool mark_reached(program *p, unsigned char *seen, bool rechain, calm_con
   return true;
 }
 
-/* Breadth-first from the roots of `ctx`, keeping for each function the shortest
- * chain. With `hot_only`, from the roots that run per event only, marking `hot`; with
- * `exiting` as well, through calls after which the process ends too, marking
- * `hot_exiting` where the first pass did not reach. */
-static void spread(program *p, const int *root_fn, calm_context ctx, bool hot_only, bool exiting) {
+/* Breadth-first from the roots of `ctx` (the per-event ones only in the hot passes). */
+static void spread(program *p, const int *root_fn, calm_context ctx, spread_pass pass) {
   int *queue = xmalloc((p->nfns + 1) * sizeof *queue);
-  unsigned char *seen = hot_only ? xcalloc(p->nfns + 1, 1) : NULL;
-  bool *was_hot = NULL;
-  if (exiting) {
-    was_hot = xcalloc(p->nfns + 1, sizeof *was_hot);
-    for (unsigned f = 0; f < p->nfns; f++) was_hot[f] = p->fns[f].hot;
-  }
+  unsigned char *seen = pass != PASS_REACH ? xcalloc(p->nfns + 1, 1) : NULL;
   unsigned head = 0, tail = 0;
   /* per-event roots first, so that a function they reach gets its chain from one of
      them and not from a cold root with an earlier site; cold roots are no roots of
-     the hot pass */
-  for (int phase = 0; phase < (hot_only ? 1 : 2); phase++) {
+     the hot passes */
+  for (int phase = 0; phase < (pass == PASS_REACH ? 2 : 1); phase++) {
     for (unsigned r = 0; r < p->nroots; r++)
       if (p->roots[r].context == ctx && p->roots[r].cold == (phase == 1) &&
-          mark_reached(p, seen, hot_only && !exiting, ctx, root_fn[r], (int)r, -1, -1))
+          mark_reached(p, seen, pass, ctx, root_fn[r], (int)r, -1, -1))
         queue[tail++] = root_fn[r];
     while (head < tail) {
       int fi = queue[head++];
       for (unsigned c = 0; c < p->fns[fi].fn->ncalls; c++) {
         /* an error path that ends the process delays its exit, not the loop's next event */
-        if (hot_only && !exiting && program_call_dies(p, fi, (int)c)) continue;
+        if (pass == PASS_HOT && program_call_dies(p, fi, (int)c)) continue;
         /* a worker runs directly only what the code would otherwise hand to a loop */
         if (ctx == CTX_WORKER && call_has_handover(p->fns[fi].fn, c)) continue;
         int callees[32];
         unsigned n = context_callees(p, fi, c, callees);
         for (unsigned t = 0; t < n; t++)
-          if (mark_reached(p, seen, hot_only && !exiting, ctx, callees[t], -1, fi, (int)c)) queue[tail++] = callees[t];
+          if (mark_reached(p, seen, pass, ctx, callees[t], -1, fi, (int)c)) queue[tail++] = callees[t];
       }
     }
   }
-  if (exiting)
-    for (unsigned f = 0; f < p->nfns; f++) {
-      p->fns[f].hot_exiting = p->fns[f].hot && !was_hot[f];
-      p->fns[f].hot = was_hot[f];
-    }
-  free(was_hot);
   free(seen);
   free(queue);
 }
@@ -526,25 +527,23 @@ static bool edge_admits_result(const ir_block *b, int e, bool child) {
   return false;
 }
 
+/* The fork's result and which side is asked about, for fork_edge. */
+typedef struct {
+  int var;
+  bool child;
+} fork_side;
+
+static bool fork_edge(const ir_block *b, int e, const void *ctx) {
+  const fork_side *side = ctx;
+  return b->term != IR_TERM_COND || b->cond_var != side->var || edge_admits_result(b, e, side->child);
+}
+
 /* Marks the blocks reachable from just after call `c` (in block `start`) of `f` on
  * which the fork's result `var` can be 0 (`child`) or not, never walking through the
  * fork again. */
 static void fork_reach(const ir_function *f, int start, int var, bool child, unsigned char *mark) {
-  int *stack = xmalloc((f->nblocks + 1) * sizeof *stack);
-  int top = 0;
-  stack[top++] = start;
-  while (top) {
-    const ir_block *b = &f->blocks[stack[--top]];
-    int nsucc = b->term == IR_TERM_COND ? 2 : b->term == IR_TERM_GOTO || b->term == IR_TERM_RETURN ? 1 : 0;
-    for (int e = 0; e < nsucc; e++) {
-      int s = b->succ[e];
-      if (s < 0 || mark[s]) continue;
-      if (b->term == IR_TERM_COND && b->cond_var == var && !edge_admits_result(b, e, child)) continue;
-      mark[s] = 1;
-      stack[top++] = s;
-    }
-  }
-  free(stack);
+  fork_side side = {var, child};
+  mark_from(f, start, fork_edge, &side, mark);
 }
 
 /* The blocks only the child of a `fork` runs: reached from the fork where its result
@@ -898,12 +897,12 @@ program *program_link(ir_summary **tus, unsigned ntus, model_db *models) {
   p->roots = rc.roots.items;
   p->nroots = (unsigned)rc.roots.len;
   sort_roots(p->roots, rc.root_fn.items, p->nroots);
-  spread(p, rc.root_fn.items, CTX_LOOP, false, false);
+  spread(p, rc.root_fn.items, CTX_LOOP, PASS_REACH);
   for (unsigned f = 0; f < p->nfns; f++)
     if (p->fns[f].contexts & CTX_LOOP) p->fns[f].dies = dying_calls(p, p->fns[f].fn);
-  spread(p, rc.root_fn.items, CTX_LOOP, true, false);
-  spread(p, rc.root_fn.items, CTX_LOOP, true, true);
-  spread(p, rc.root_fn.items, CTX_WORKER, false, false);
+  spread(p, rc.root_fn.items, CTX_LOOP, PASS_HOT);
+  spread(p, rc.root_fn.items, CTX_LOOP, PASS_EXITING);
+  spread(p, rc.root_fn.items, CTX_WORKER, PASS_REACH);
   VEC_FREE(rc.root_fn);
   return p;
 }
