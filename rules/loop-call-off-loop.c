@@ -60,7 +60,7 @@ static void run(const program *p, diag_list *out) {
     if (!(pf->contexts & CTX_WORKER)) continue;
     chain_step *steps = NULL;
     int root = -1;
-    unsigned n = 0;
+    unsigned n = 0, guesses = 0;
     bool checked = false, skip = false;
     for (unsigned c = 0; c < pf->fn->ncalls && !skip; c++) {
       const ir_call *call = &pf->fn->calls[c];
@@ -74,9 +74,9 @@ static void run(const program *p, diag_list *out) {
         skip = chain_in_library(p, steps, n) || runs_loop(p, (int)f, loop_state);
         for (unsigned i = 0; i < n && !skip; i++) skip = runs_loop(p, steps[i].fn, loop_state);
         if (skip) break;
+        guesses = program_chain_guesses(p, steps, n);
       }
-      if (!rule_chain_too_guessed(p, -1, -1, (int)f, CTX_WORKER, "loop-call-off-loop", call->loc, out))
-        report(p, out, (int)f, call, steps, n);
+      if (!rule_withhold("loop-call-off-loop", guesses, call->loc, out)) report(p, out, (int)f, call, steps, n);
     }
     free(steps);
   }

@@ -80,6 +80,7 @@ static void offer_deadline(diag *d, const ir_call *call) {
 static void check_deadlines(const program *p, int fi, diag_list *out) {
   const ir_function *f = p->fns[fi].fn;
   bool *in_scope = NULL;
+  int guesses = -1; /* of the function's chain, once a call needs them */
   for (unsigned c = 0; c < f->ncalls; c++) {
     const ir_call *call = &f->calls[c];
     const model_fn *m = program_model(p, call);
@@ -88,7 +89,9 @@ static void check_deadlines(const program *p, int fi, diag_list *out) {
     bool via_var = dl->kind == IR_VAL_VAR && !dl->addr_of;
     if (!arg_is_forever(dl) && !(via_var && var_always_forever(p, f, (int)c, dl->var))) continue;
     if (!in_scope) in_scope = flow_calls_inside(p, f, scope_mark, NULL);
-    if (in_scope[c] || rule_chain_too_guessed(p, -1, -1, fi, CTX_LOOP, "missing-timeout", call->loc, out)) continue;
+    if (in_scope[c]) continue;
+    if (guesses < 0) guesses = (int)rule_chain_guesses(p, -1, -1, fi, CTX_LOOP);
+    if (rule_withhold("missing-timeout", (unsigned)guesses, call->loc, out)) continue;
     char *in = where(p, fi, CTX_LOOP);
     diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
                        xasprintf("'%s' in %s waits with no deadline: if what it waits for never comes, the "
@@ -126,11 +129,13 @@ static bool loop_waits_for(const program *p, int fi) {
 static void check_worker_waits(const program *p, int fi, diag_list *out) {
   const ir_function *f = p->fns[fi].fn;
   if (!loop_waits_for(p, fi)) return;
+  int guesses = -1; /* of the function's chain, once a call needs them */
   for (unsigned c = 0; c < f->ncalls; c++) {
     const ir_call *call = &f->calls[c];
     const model_fn *m = program_model(p, call);
     if (!m || !model_cond_holds(&m->waits_forever, call)) continue;
-    if (rule_chain_too_guessed(p, -1, -1, fi, CTX_WORKER, "missing-timeout", call->loc, out)) continue;
+    if (guesses < 0) guesses = (int)rule_chain_guesses(p, -1, -1, fi, CTX_WORKER);
+    if (rule_withhold("missing-timeout", (unsigned)guesses, call->loc, out)) continue;
     char *in = where(p, fi, CTX_WORKER);
     diag *d = diag_add(out, "missing-timeout", SEV_WARNING, call->loc,
                        xasprintf("'%s' in %s waits with no time limit: if it never wakes, the work never "

@@ -98,39 +98,46 @@ static bool runs_inside(const program *p, int f, const ir_call *call, int next) 
 
 static void add_steps(const program *p, diag *d, const chain_step *steps, unsigned n, int root, calm_context ctx);
 
-bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *rule,
-                            ir_loc at, diag_list *out) {
+/* The chain to `f` in `ctx`: its shortest one, or with `caller` >= 0 the shortest to
+ * `caller` and then its call `call` into `f`. *steps is malloc'd. */
+static unsigned chain_to(const program *p, int caller, int call, int f, calm_context ctx, chain_step **steps,
+                         int *root) {
+  if (caller < 0) return program_chain(p, f, ctx, steps, root);
+  unsigned n = program_chain(p, caller, ctx, steps, root);
+  if (!n) return 0;
+  *steps = xrealloc(*steps, (n + 1) * sizeof **steps);
+  (*steps)[n - 1].call = call;
+  (*steps)[n] = (chain_step){f, -1};
+  return n + 1;
+}
+
+unsigned rule_chain_guesses(const program *p, int caller, int call, int f, calm_context ctx) {
   chain_step *steps;
   int root;
-  unsigned n = program_chain(p, caller >= 0 ? caller : f, ctx, &steps, &root);
-  if (caller >= 0 && n) {
-    steps = xrealloc(steps, (n + 1) * sizeof *steps);
-    steps[n - 1].call = call;
-    steps[n++] = (chain_step){f, -1};
-  }
+  unsigned n = chain_to(p, caller, call, f, ctx, &steps, &root);
   unsigned guesses = program_chain_guesses(p, steps, n);
   free(steps);
+  return guesses;
+}
+
+bool rule_withhold(const char *rule, unsigned guesses, ir_loc at, diag_list *out) {
   if ((int)guesses <= rule_settings_for(at.file).max_guesses) return false;
   diag_add(out, rule, SEV_WARNING, at, xstrdup("withheld: a chain past max_guesses"))->withheld = true;
   return true;
 }
 
-void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) {
-  chain_step *steps;
-  int root;
-  unsigned n = program_chain(p, f, ctx, &steps, &root);
-  add_steps(p, d, steps, n, root, ctx);
-  free(steps);
+bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *rule,
+                            ir_loc at, diag_list *out) {
+  return rule_withhold(rule, rule_chain_guesses(p, caller, call, f, ctx), at, out);
 }
+
+void rule_add_chain(const program *p, diag *d, int f, calm_context ctx) { rule_add_chain_through(p, d, -1, -1, f, ctx); }
 
 void rule_add_chain_through(const program *p, diag *d, int caller, int call, int f, calm_context ctx) {
   chain_step *steps;
   int root;
-  unsigned n = program_chain(p, caller, ctx, &steps, &root);
-  steps = xrealloc(steps, (n + 1) * sizeof *steps);
-  if (n) steps[n - 1].call = call;
-  steps[n] = (chain_step){f, -1};
-  add_steps(p, d, steps, n ? n + 1 : 0, root, ctx);
+  unsigned n = chain_to(p, caller, call, f, ctx, &steps, &root);
+  add_steps(p, d, steps, n, root, ctx);
   free(steps);
 }
 

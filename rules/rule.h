@@ -54,6 +54,10 @@ bool rule_runs_in_task(const program *p, int f);
  * can say how many it left out (once its configuration has had its say). */
 bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_context ctx, const char *rule,
                             ir_loc at, diag_list *out);
+/* The two halves of it, for a rule that reports several calls of one function: the
+ * chain's guesses, and the withheld finding when they are too many for `at`'s file. */
+unsigned rule_chain_guesses(const program *p, int caller, int call, int f, calm_context ctx);
+bool rule_withhold(const char *rule, unsigned guesses, ir_loc at, diag_list *out);
 
 /* Adds the chain that puts function `f` in context `ctx` to a finding's trace: a
  * note at the root (where it was registered, or its CALM_ASYNC annotation), then
@@ -61,7 +65,7 @@ bool rule_chain_too_guessed(const program *p, int caller, int call, int f, calm_
 void rule_add_chain(const program *p, diag *d, int f, calm_context ctx);
 
 /* The same, for a chain that reaches `f` through call `call` of `caller` (which runs
- * in `ctx`) rather than along the shortest one. */
+ * in `ctx`) rather than along the shortest one; `caller` -1: the shortest one. */
 void rule_add_chain_through(const program *p, diag *d, int caller, int call, int f, calm_context ctx);
 
 #endif
