@@ -28,15 +28,16 @@ bool flow_edge_admits(const ir_block *b, int which, int var, int64_t value) {
 
 uint64_t flow_const_op(const ir_function *f, const ir_op *op, uint64_t state) {
   uint64_t mine = state & FLOW_CONST_BITS, rest = state & ~FLOW_CONST_BITS;
-  bool about = (mine & CONST_KNOWN) && (int)((mine >> 32) & 0x7fff) == op->var;
+  bool known = (mine & CONST_KNOWN) != 0;
+  int var = (int)((mine >> 32) & 0x7fff);
+  bool about = known && var == op->var;
   if (op->kind == IR_OP_ASSIGN && op->var >= 0 && op->var < 0x7fff) {
     if (op->val.kind == IR_VAL_INT && op->val.ival >= INT32_MIN && op->val.ival <= INT32_MAX)
       return rest | CONST_KNOWN | ((uint64_t)op->var << 32) | (uint32_t)(int32_t)op->val.ival;
     return about ? rest : state;
   }
-  int var = (int)((mine >> 32) & 0x7fff);
   /* a call's result put into it, or its address escaping, changes it behind the path */
-  if (op->kind == IR_OP_CALL && (mine & CONST_KNOWN)) {
+  if (op->kind == IR_OP_CALL && known) {
     const ir_call *call = &f->calls[op->call];
     if (call->use == IR_USE_VAR && call->dest == var) return rest;
     for (unsigned i = 0; i < call->nargs; i++)
