@@ -15,7 +15,7 @@ enum {
   P_SPAWNS = 1u << 8, P_ACQUIRES = 1u << 9, P_RELEASES = 1u << 10, P_SCOPE = 1u << 11,
   P_SHIELD = 1u << 12, P_THREAD_SAFE = 1u << 13, P_LOOP_ONLY = 1u << 14, P_NORETURN = 1u << 15,
   P_RUNS_LOOP = 1u << 16, P_CLEANUP = 1u << 17, P_INPUT = 1u << 18, P_FORKS = 1u << 19,
-  P_OPENS_STREAM = 1u << 20, P_STREAM_ARG = 1u << 21,
+  P_OPENS_STREAM = 1u << 20, P_STREAM_ARG = 1u << 21, P_FORMAT_DEST = 1u << 22, P_FORMAT_ARG = 1u << 23,
 };
 
 typedef struct {
@@ -390,6 +390,8 @@ static entry *read_entry(parser *p, const cJSON *o) {
   model_fn *fn = &e->fn;
   fn->deadline_arg = -1;
   fn->stream_arg = -1;
+  fn->format_dest = -1;
+  fn->format_arg = -1;
   if (!cJSON_IsObject(o)) {
     bad(p, "a function's properties must be an object%s", "");
     return e;
@@ -431,6 +433,8 @@ static entry *read_entry(parser *p, const cJSON *o) {
     else if (strcmp(k, "forks") == 0) ok = read_flag(p, v, &fn->forks, k), e->set |= P_FORKS;
     else if (strcmp(k, "opens_stream") == 0) ok = read_flag(p, v, &fn->opens_stream, k), e->set |= P_OPENS_STREAM;
     else if (strcmp(k, "stream_arg") == 0) ok = read_index(p, v, &fn->stream_arg, k), e->set |= P_STREAM_ARG;
+    else if (strcmp(k, "format_dest") == 0) ok = read_index(p, v, &fn->format_dest, k), e->set |= P_FORMAT_DEST;
+    else if (strcmp(k, "format_arg") == 0) ok = read_index(p, v, &fn->format_arg, k), e->set |= P_FORMAT_ARG;
     else if (strcmp(k, "description") == 0 || strcmp(k, "note") == 0) continue;
     else ok = bad(p, "unknown function property '%s'", k);
     if (!ok) break;
@@ -598,6 +602,8 @@ static void overlay(model_fn *out, const entry *e, const model *m) {
   if (e->set & P_FORKS) out->forks = f->forks;
   if (e->set & P_OPENS_STREAM) out->opens_stream = f->opens_stream;
   if (e->set & P_STREAM_ARG) out->stream_arg = f->stream_arg;
+  if (e->set & P_FORMAT_DEST) out->format_dest = f->format_dest;
+  if (e->set & P_FORMAT_ARG) out->format_arg = f->format_arg;
   out->model = f->model;
   if (m->has_cancel_status) {
     out->has_cancel_status = true;
@@ -613,6 +619,8 @@ const model_fn *model_db_lookup(model_db *db, const char *name) {
   memset(&merged, 0, sizeof merged);
   merged.deadline_arg = -1;
   merged.stream_arg = -1;
+  merged.format_dest = -1;
+  merged.format_arg = -1;
   bool found = false;
   for (int pass = 0; pass < 2; pass++) {
     for (size_t i = 0; i < db->models.len; i++) {

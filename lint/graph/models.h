@@ -89,6 +89,8 @@ typedef struct {
   bool forks;     /* returns 0 in a new child process (`fork`) */
   bool opens_stream; /* returns a FILE *: on a file that does not block when its `blocking` does not hold */
   int stream_arg;    /* the FILE * it reads or writes, or -1 */
+  int format_dest;   /* writes the text it formats into this argument (`snprintf`: 0), or -1 */
+  int format_arg;    /* ... from the format string in this one (`snprintf`: 2), or -1 */
 } model_fn;
 
 /* A field of a library's struct in which the program stores a function that the

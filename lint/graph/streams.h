@@ -1,6 +1,6 @@
-/* Where a stdio stream comes from. A FILE * opened on a file whose reads and writes
- * do not wait (procfs and sysfs, which the kernel serves from memory; a memory buffer)
- * makes the stdio calls on it non-blocking too. */
+/* Where a stdio stream comes from, and what a path is made from. A FILE * opened on a
+ * file whose reads and writes do not wait (procfs and sysfs, which the kernel serves
+ * from memory; a memory buffer) makes the stdio calls on it non-blocking too. */
 #ifndef CALM_LINT_STREAMS_H
 #define CALM_LINT_STREAMS_H
 
@@ -12,5 +12,11 @@
  * `fmemopen`) ever set. A parameter, a static, a variable whose address is taken or
  * that is assigned anything else may hold any stream: false. */
 bool stream_in_memory(const program *p, const ir_function *f, const ir_call *call);
+
+/* Whether `cond` (a `blocking` condition of `call`'s model) holds for `call` in `f`, a
+ * path argument that a `prefix` test reads taken as the literal it is formatted from
+ * when it is a local made only that way (`xasprintf(&path, "/proc/%d/cmdline", pid);
+ * fopen(path, "r")`: see path_literals in streams.c). */
+bool stream_open_blocks(const program *p, const ir_function *f, const ir_call *call, const model_cond *cond);
 
 #endif

@@ -301,7 +301,8 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
       check_index_list(v, at, errors);
     } else if (strcmp(k, "blocking") == 0 || strcmp(k, "waits_forever") == 0) {
       check_cond(v, at, errors);
-    } else if (strcmp(k, "deadline_arg") == 0 || strcmp(k, "stream_arg") == 0) {
+    } else if (strcmp(k, "deadline_arg") == 0 || strcmp(k, "stream_arg") == 0 || strcmp(k, "format_dest") == 0 ||
+               strcmp(k, "format_arg") == 0) {
       if (!is_index(v)) strlist_addf(errors, "%s must be an argument index", at);
     } else if (strcmp(k, "returns") == 0) {
       if (!string_is(v, "status", "task")) strlist_addf(errors, "%s must be \"status\" or \"task\"", at);
@@ -682,6 +683,11 @@ static void check_entry_against_decl(const char *model, const char *name, const 
   for (int k = 0; k < 2; k++) {
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, res[k]);
     if (r) check_pointer_arg(&f, cJSON_GetObjectItemCaseSensitive(r, "arg")->valueint, res[k], NULL);
+  }
+  const char *fmt[] = {"format_dest", "format_arg"};
+  for (int k = 0; k < 2; k++) {
+    const cJSON *fa = cJSON_GetObjectItemCaseSensitive(e, fmt[k]);
+    if (fa) check_pointer_arg(&f, fa->valueint, fmt[k], NULL);
   }
   const cJSON *sa = cJSON_GetObjectItemCaseSensitive(e, "stream_arg");
   if (sa) check_pointer_arg(&f, sa->valueint, "stream_arg", "FILE");

@@ -196,7 +196,10 @@ def main():
     ap.add_argument("--list-stale", action="store_true")
     ap.add_argument("--record-via", action="store_true")
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--dump", metavar="FILE",
+                    help="write every finding with its verdict, one JSON object a line")
     args = ap.parse_args()
+    dump = open(args.dump, "w") if args.dump else None
     lint = os.path.abspath(args.lint)
     with open(os.path.join(HERE, "corpora.json")) as f:
         corpora = json.load(f)["corpora"]
@@ -222,6 +225,13 @@ def main():
                 v["via"] = chain_of(d)
                 recorded += 1
             changed = v is not None and "via" in v and v["via"] != chain_of(d)
+            if dump:
+                dump.write(json.dumps({"corpus": name, "rule": d["rule"],
+                                       "severity": d.get("severity"), "file": d["file"],
+                                       "line": d["line"], "via": chain_of(d),
+                                       "message": d["message"],
+                                       "verdict": None if not v or changed else v.get("verdict"),
+                                       "reason": v.get("reason") if v else None}) + "\n")
             for r in (row_name(d), "all"):
                 c = per[r]
                 c["findings"] += 1

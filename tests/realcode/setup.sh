@@ -50,7 +50,7 @@ while IFS=$'\t' read -r name repo commit checkout _; do
     url=${url_template//\{owner\}/${repo%%/*}}
     url=${url//\{name\}/${repo##*/}}
     echo "cloning $repo into $dir"
-    git clone -q "$url" "$dir"
+    git clone -q --no-checkout "$url" "$dir"  # only the pinned commit is checked out
   fi
   if [[ $(git -C "$dir" rev-parse HEAD 2>/dev/null) != "$commit" ]]; then
     git -C "$dir" -c advice.detachedHead=false checkout -q "$commit"
