@@ -89,6 +89,16 @@ struct entered {
   uint64_t context;      /* what the preprocessor had seen, once memo_key needs it */
 };
 
+/* One entry of the unit's source manager that is a file, as a location's raw encoding
+ * (CXSourceLocation.int_data) shows it: clang numbers every file, macro expansion and
+ * buffer of a unit into one offset space, and a location in a file (the top bit clear;
+ * set, it is in a macro expansion) is the file's base plus the offset in it. Its end is
+ * the base plus the file's size, the position after its last byte. */
+struct file_range {
+  unsigned base, size;
+  CXFile file;
+};
+
 struct lower_files {
   CXTranslationUnit tu;
   VEC(file_text) files;
@@ -103,6 +113,17 @@ struct lower_files {
    * anew at every call: 1 700 instructions, for every variable and temporary) */
   struct type_name { CXType type; char *name; } *types;
   size_t types_cap, types_len;
+  /* each declaration's attributes, read once per unit: lower_function_attrs visits the
+   * declaration's children and prints its type (3 000 instructions), and most calls
+   * name a callee called before */
+  struct decl_attrs { const void *decl; unsigned attrs; } *attrs;
+  size_t attrs_cap, attrs_len;
+  /* where each file seen so far lies in the unit's source-location space, by base */
+  VEC(struct file_range) ranges;
+  size_t last_range; /* + 1; 0: none */
+  /* the spans asked last (operators, operands and their ops ask for the same ones) */
+  struct span_memo { CXCursor c; struct span_value { CXFile file; unsigned begin, end; bool ok; } s; } spans[8];
+  unsigned next_span;
 };
 
 lower_files *lower_files_new(CXTranslationUnit tu) {
@@ -123,6 +144,8 @@ void lower_files_free(lower_files *f) {
   free(f->files_index.slots);
   for (size_t i = 0; i < f->types_cap; i++) free(f->types[i].name);
   free(f->types);
+  free(f->attrs);
+  VEC_FREE(f->ranges);
   free(f);
 }
 
@@ -535,16 +558,86 @@ typedef struct {
   unsigned begin, end;
 } span;
 
-static bool cursor_span(CXCursor c, span *s) {
+#define LOC_MACRO_BIT 0x80000000u /* of a raw location: in a macro expansion */
+
+/* The file range holding raw file location `raw`, or NULL when none is known yet. */
+static const struct file_range *range_of(lower_files *f, unsigned raw) {
+  if (f->last_range) {
+    const struct file_range *r = &f->ranges.items[f->last_range - 1];
+    if (raw - r->base <= r->size) return r;
+  }
+  size_t lo = 0, hi = f->ranges.len; /* the first range with a base above raw */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (f->ranges.items[mid].base <= raw) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return NULL;
+  const struct file_range *r = &f->ranges.items[lo - 1];
+  if (raw - r->base > r->size) return NULL;
+  f->last_range = lo;
+  return r;
+}
+
+static void add_range(lower_files *f, unsigned base, unsigned size, CXFile file) {
+  size_t at = 0;
+  while (at < f->ranges.len && f->ranges.items[at].base < base) at++;
+  if (at < f->ranges.len && f->ranges.items[at].base == base) return;
+  struct file_range r = {base, size, file};
+  VEC_PUSH(f->ranges, r);
+  memmove(&f->ranges.items[at + 1], &f->ranges.items[at], (f->ranges.len - 1 - at) * sizeof r);
+  f->ranges.items[at] = r;
+  f->last_range = 0;
+}
+
+/* The file and offset of `loc`, as clang_getFileLocation tells them. A location in a
+ * file it has seen before is read from the location itself (two of these per op were a
+ * fifth of lowering); the others, and those in macro expansions, are asked. */
+static void file_offset(lower_files *f, CXSourceLocation loc, CXFile *file, unsigned *offset) {
+  unsigned raw = loc.int_data;
+  bool in_file = raw && !(raw & LOC_MACRO_BIT);
+  if (in_file) {
+    const struct file_range *r = range_of(f, raw);
+    if (r) {
+      *file = r->file;
+      *offset = raw - r->base;
+      return;
+    }
+  }
+  clang_getFileLocation(loc, file, NULL, NULL, offset);
+  if (in_file && *file && *offset <= raw) {
+    file_text *ft = file_of(f, *file);
+    if (ft->text) add_range(f, raw - *offset, (unsigned)ft->len, *file);
+  }
+}
+
+static bool same_file(CXFile a, CXFile b) { return a == b || clang_File_isEqual(a, b); }
+
+static bool cursor_span(lower_files *f, CXCursor c, span *s) {
+  for (unsigned i = 0; i < sizeof f->spans / sizeof f->spans[0]; i++) {
+    const struct span_memo *m = &f->spans[i];
+    if (m->c.kind == c.kind && m->c.data[1] == c.data[1] && m->c.data[0] == c.data[0] &&
+        m->c.data[2] == c.data[2] && m->c.xdata == c.xdata && m->s.file) {
+      s->file = m->s.file;
+      s->begin = m->s.begin;
+      s->end = m->s.end;
+      return m->s.ok;
+    }
+  }
   CXSourceRange r = clang_getCursorExtent(c);
   CXFile f1, f2;
   /* offsets only: a line and column cost libclang a search each */
-  clang_getFileLocation(clang_getRangeStart(r), &f1, NULL, NULL, &s->begin);
-  clang_getFileLocation(clang_getRangeEnd(r), &f2, NULL, NULL, &s->end);
+  file_offset(f, clang_getRangeStart(r), &f1, &s->begin);
+  file_offset(f, clang_getRangeEnd(r), &f2, &s->end);
   s->file = f1;
-  if (!f1) return false;
-  if (!f2 || !clang_File_isEqual(f1, f2) || s->end < s->begin) s->end = s->begin;
-  return true;
+  bool ok = f1 != NULL;
+  if (ok && (!f2 || !same_file(f1, f2) || s->end < s->begin)) s->end = s->begin;
+  if (ok) {
+    struct span_memo *m = &f->spans[f->next_span++ % (sizeof f->spans / sizeof f->spans[0])];
+    m->c = c;
+    m->s = (struct span_value){s->file, s->begin, s->end, ok};
+  }
+  return ok;
 }
 
 /* The position of `offset` in `file` as an ir_loc's file, line and column. */
@@ -568,7 +661,7 @@ static void position(lower_files *files, strpool *pool, CXFile file, unsigned of
 bool lower_cursor_loc(lower_files *files, strpool *pool, CXCursor c, ir_loc *out) {
   span s;
   memset(out, 0, sizeof *out);
-  if (!cursor_span(c, &s)) return false;
+  if (!cursor_span(files, c, &s)) return false;
   position(files, pool, s.file, s.begin, out);
   if (s.end == s.begin) {
     out->end_line = out->line;
@@ -737,9 +830,21 @@ static int add_decl_var(lowerer *l, CXCursor decl, bool param) {
   return v;
 }
 
+/* clang_equalCursors compares the kind and the three data words, but not the second
+ * of a declaration (which only tells whether it came first in its group); the
+ * variables are declarations, so that is compared here without a call per variable
+ * (find_var runs for every use of a variable, over all of the function's). */
 static int find_var(lowerer *l, CXCursor decl) {
-  for (size_t i = l->var_decls.len; i-- > 0;)
-    if (!l->vars.items[i].is_temp && clang_equalCursors(l->var_decls.items[i], decl)) return (int)i;
+  if (!clang_isDeclaration(decl.kind)) {
+    for (size_t i = l->var_decls.len; i-- > 0;)
+      if (!l->vars.items[i].is_temp && clang_equalCursors(l->var_decls.items[i], decl)) return (int)i;
+    return -1;
+  }
+  for (size_t i = l->var_decls.len; i-- > 0;) {
+    const CXCursor *d = &l->var_decls.items[i];
+    if (d->kind == decl.kind && d->data[0] == decl.data[0] && d->data[2] == decl.data[2] && !l->vars.items[i].is_temp)
+      return (int)i;
+  }
   return -1;
 }
 
@@ -816,7 +921,7 @@ static bool is_null_constant(CXCursor c) {
 
 static op_kind binary_operator(lowerer *l, CXCursor lhs, CXCursor rhs) {
   span a, b;
-  if (!cursor_span(lhs, &a) || !cursor_span(rhs, &b) || !clang_File_isEqual(a.file, b.file)) return OP_UNKNOWN;
+  if (!cursor_span(l->files, lhs, &a) || !cursor_span(l->files, rhs, &b) || !same_file(a.file, b.file)) return OP_UNKNOWN;
   if (b.begin <= a.end) return OP_UNKNOWN; /* both sides collapsed into one macro use */
   size_t len;
   const char *text = text_of(l->files, a.file, &len);
@@ -826,7 +931,7 @@ static op_kind binary_operator(lowerer *l, CXCursor lhs, CXCursor rhs) {
 
 static op_kind unary_operator(lowerer *l, CXCursor op, CXCursor operand) {
   span a, b;
-  if (!cursor_span(op, &a) || !cursor_span(operand, &b) || !clang_File_isEqual(a.file, b.file)) return OP_UNKNOWN;
+  if (!cursor_span(l->files, op, &a) || !cursor_span(l->files, operand, &b) || !same_file(a.file, b.file)) return OP_UNKNOWN;
   size_t len;
   const char *text = text_of(l->files, a.file, &len);
   if (!text || a.end > len) return OP_UNKNOWN;
@@ -1126,12 +1231,14 @@ static void lower_children_as_values(lowerer *l, CXCursor e) {
 
 static const char *short_text(lowerer *l, CXCursor c) {
   span s;
-  if (!cursor_span(c, &s) || s.end <= s.begin || s.end - s.begin > 96) return NULL;
+  if (!cursor_span(l->files, c, &s) || s.end <= s.begin || s.end - s.begin > 96) return NULL;
   size_t len;
   const char *text = text_of(l->files, s.file, &len);
   if (!text || s.end > len) return NULL;
   return strpool_internn(l->pool, text + s.begin, s.end - s.begin);
 }
+
+static unsigned decl_attrs(lower_files *f, CXCursor decl);
 
 /* Lowers a call; `dest` >= 0 stores the result there directly. */
 static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
@@ -1147,7 +1254,7 @@ static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
     call.callee_name = strpool_intern(l->pool, clang_getCString(name));
     clang_disposeString(usr);
     clang_disposeString(name);
-    call.callee_attrs = lower_function_attrs(decl);
+    call.callee_attrs = decl_attrs(l->files, decl);
   } else {
     /* an indirect call: the callee expression is evaluated like any operand */
     cursor_list ch = children_of(e);
@@ -1727,7 +1834,7 @@ static void lower_for(lowerer *l, CXCursor s) {
   size_t nparts = ch.len - 1;
   span ss;
   size_t len = 0;
-  const char *text = cursor_span(s, &ss) ? text_of(l->files, ss.file, &len) : NULL;
+  const char *text = cursor_span(l->files, s, &ss) ? text_of(l->files, ss.file, &len) : NULL;
   unsigned semi[2] = {0, 0};
   bool found = false;
   if (text && ss.end <= len && ss.end > ss.begin && strncmp(text + ss.begin, "for", 3) == 0) {
@@ -1744,7 +1851,7 @@ static void lower_for(lowerer *l, CXCursor s) {
   if (found) {
     for (size_t i = 0; i < nparts; i++) {
       span ps;
-      if (!cursor_span(ch.items[i], &ps)) continue;
+      if (!cursor_span(l->files, ch.items[i], &ps)) continue;
       if (ps.begin < semi[0]) init = ch.items[i];
       else if (ps.begin < semi[1]) cond = ch.items[i];
       else inc = ch.items[i];
@@ -2011,6 +2118,36 @@ unsigned lower_function_attrs(CXCursor decl) {
   return attrs;
 }
 
+static size_t attrs_slot(struct decl_attrs *slots, size_t cap, const void *decl) {
+  size_t i = (size_t)hash_mix((uint64_t)(uintptr_t)decl) & (cap - 1);
+  while (slots[i].decl && slots[i].decl != decl) i = (i + 1) & (cap - 1);
+  return i;
+}
+
+/* lower_function_attrs of `decl`, once per declaration of the unit. A declaration
+ * cursor is its Decl (data[0]); another redeclaration of the same function is another
+ * Decl and may carry other attributes, so it is asked on its own. */
+static unsigned decl_attrs(lower_files *f, CXCursor decl) {
+  const void *key = decl.data[0];
+  if (!key) return lower_function_attrs(decl);
+  if (2 * (f->attrs_len + 1) > f->attrs_cap) {
+    size_t cap = f->attrs_cap ? 2 * f->attrs_cap : 256;
+    struct decl_attrs *slots = xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < f->attrs_cap; i++)
+      if (f->attrs[i].decl) slots[attrs_slot(slots, cap, f->attrs[i].decl)] = f->attrs[i];
+    free(f->attrs);
+    f->attrs = slots;
+    f->attrs_cap = cap;
+  }
+  size_t i = attrs_slot(f->attrs, f->attrs_cap, key);
+  if (!f->attrs[i].decl) {
+    f->attrs[i].decl = key;
+    f->attrs[i].attrs = lower_function_attrs(decl);
+    f->attrs_len++;
+  }
+  return f->attrs[i].attrs;
+}
+
 void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   CXString usr = clang_getCursorUSR(fn);
   char *key = memo_key(files, fn, clang_getCString(usr));
@@ -2054,7 +2191,7 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   f.end = full;
   f.end.line = full.end_line;
   f.end.col = full.end_col > 1 ? full.end_col - 1 : full.end_col;
-  f.attrs = lower_function_attrs(fn);
+  f.attrs = decl_attrs(l.files, fn);
   f.is_static = clang_Cursor_getStorageClass(fn) == CX_SC_Static;
   f.returns_void = clang_getResultType(clang_getCursorType(fn)).kind == CXType_Void;
 

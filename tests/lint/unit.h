@@ -18,7 +18,7 @@ char *unit_write(const char *name, const char *text);
  * what it printed; returns the exit status, or -1 when it did not exit. */
 int unit_run_lint(const char *before, const char *args, char **out, char **err);
 
-#define UNIT_SUITES(X) X(compdb) X(config) X(models) X(suppress) X(summary) X(report) X(frontend) X(graph) X(catalogue) X(cli) X(formats) X(baseline) X(editor) X(hostile) X(pch) X(scale)
+#define UNIT_SUITES(X) X(compdb) X(config) X(models) X(suppress) X(summary) X(report) X(frontend) X(graph) X(catalogue) X(cli) X(formats) X(baseline) X(editor) X(hostile) X(pch) X(scale) X(lower)
 
 #define UNIT_DECLARE(name) void unit_register_##name(void);
 UNIT_SUITES(UNIT_DECLARE)
