@@ -750,6 +750,15 @@ typedef struct {
   strmap *labels;      /* goto label -> 1 + block */
   int depth;           /* of lower_expr, lower_cond and lower_stmt calls: see LOWER_MAX_DEPTH */
   CXCursor not_constant; /* an operand of an operator found not constant: not evaluated again */
+  VEC(bool) var_read_fails; /* reading the variable is no constant (see unfoldable), same index */
+  /* the expression lower_expr lowered last cannot be evaluated to a constant: it reads
+   * a variable that is not const-qualified (clang's evaluator refuses any such read),
+   * or an operand of it does whose value it needs (casts other than to void, unary
+   * operators, member and subscript bases, arithmetic and comparisons). Wrappers of it
+   * (implicit casts, parentheses, casts) are then not given to clang_Cursor_Evaluate,
+   * where each failure costs about 1 800 instructions. Never set where the evaluator
+   * may skip an operand: `&&`, `||`, `,`, `?:`, calls (`__builtin_constant_p`). */
+  bool unfoldable;
 #define EVAL_CHAIN_DEPTH 64 /* deeper than any hand-written expression: see lower_binary */
 } lowerer;
 
@@ -807,8 +816,16 @@ static ir_loc loc_of(lowerer *l, CXCursor c) {
   return loc;
 }
 
+/* A read of a variable of type `t` fails to evaluate: the type is not const-qualified
+ * and not an array (which decays to its address instead of being read). */
+static bool read_fails(CXType t) {
+  CXType c = clang_getCanonicalType(t);
+  return !clang_isConstQualifiedType(c) && c.kind != CXType_ConstantArray && c.kind != CXType_IncompleteArray &&
+         c.kind != CXType_VariableArray && c.kind != CXType_DependentSizedArray && c.kind != CXType_Invalid;
+}
+
 static int add_var(lowerer *l, CXCursor decl, const char *name, const char *type, bool param, bool temp,
-                   const ir_loc *loc) {
+                   const ir_loc *loc, bool reads_fail) {
   ir_var v;
   memset(&v, 0, sizeof v);
   v.name = strpool_intern(l->pool, name);
@@ -818,14 +835,16 @@ static int add_var(lowerer *l, CXCursor decl, const char *name, const char *type
   if (loc) v.loc = *loc;
   VEC_PUSH(l->vars, v);
   VEC_PUSH(l->var_decls, decl);
+  VEC_PUSH(l->var_read_fails, reads_fail);
   return (int)l->vars.len - 1;
 }
 
 static int add_decl_var(lowerer *l, CXCursor decl, bool param) {
   CXString name = clang_getCursorSpelling(decl);
-  const char *type = type_name(l->files, clang_getCursorType(decl));
+  CXType t = clang_getCursorType(decl);
+  const char *type = type_name(l->files, t);
   ir_loc loc = loc_of(l, decl);
-  int v = add_var(l, decl, clang_getCString(name), type, param, false, &loc);
+  int v = add_var(l, decl, clang_getCString(name), type, param, false, &loc, read_fails(t));
   clang_disposeString(name);
   return v;
 }
@@ -851,7 +870,7 @@ static int find_var(lowerer *l, CXCursor decl) {
 static int new_temp(lowerer *l, CXCursor expr) {
   const char *type = type_name(l->files, clang_getCursorType(expr));
   ir_loc loc = loc_of(l, expr);
-  return add_var(l, clang_getNullCursor(), "<tmp>", type, false, true, &loc);
+  return add_var(l, clang_getNullCursor(), "<tmp>", type, false, true, &loc, false);
 }
 
 /* ---- cursor helpers ---- */
@@ -1221,12 +1240,19 @@ static void emit_assign(lowerer *l, int var, ir_value val, CXCursor at) {
   emit(l, op);
 }
 
-static void lower_children_as_values(lowerer *l, CXCursor e) {
+/* Returns whether an expression child is unfoldable. */
+static bool lower_children_as_values(lowerer *l, CXCursor e) {
   cursor_list ch = children_of(e);
+  bool unfoldable = false;
   for (size_t i = 0; i < ch.len; i++)
-    if (clang_isExpression(clang_getCursorKind(ch.items[i]))) use_value(l, lower_expr(l, ch.items[i], WANT_VALUE), ch.items[i]);
-    else if (clang_isStatement(clang_getCursorKind(ch.items[i]))) lower_stmt(l, ch.items[i]);
+    if (clang_isExpression(clang_getCursorKind(ch.items[i]))) {
+      use_value(l, lower_expr(l, ch.items[i], WANT_VALUE), ch.items[i]);
+      unfoldable |= l->unfoldable;
+    } else if (clang_isStatement(clang_getCursorKind(ch.items[i]))) {
+      lower_stmt(l, ch.items[i]);
+    }
   VEC_FREE(ch);
+  return unfoldable;
 }
 
 static const char *short_text(lowerer *l, CXCursor c) {
@@ -1344,7 +1370,7 @@ static ir_value lower_assign(lowerer *l, CXCursor e, CXCursor lhs, CXCursor rhs)
   return other();
 }
 
-static ir_value lower_binary(lowerer *l, CXCursor e, want w) {
+static ir_value lower_binary(lowerer *l, CXCursor e, want w, bool *unfoldable) {
   cursor_list ch = children_of(e);
   ir_value result = other();
   if (ch.len != 2) {
@@ -1387,15 +1413,19 @@ static ir_value lower_binary(lowerer *l, CXCursor e, want w) {
     bool deep = l->depth >= EVAL_CHAIN_DEPTH;
     l->not_constant = deep ? unwrap(lhs) : clang_getNullCursor();
     use_value(l, lower_expr(l, lhs, WANT_VALUE), lhs);
+    bool operand_fails = l->unfoldable;
     l->not_constant = deep ? unwrap(rhs) : clang_getNullCursor();
     use_value(l, lower_expr(l, rhs, WANT_VALUE), rhs);
+    operand_fails |= l->unfoldable;
     l->not_constant = clang_getNullCursor();
+    /* an operator read from the text as arithmetic or a comparison needs both values */
+    *unfoldable = operand_fails && (op == OP_ARITH || is_comparison(op));
     return result;
   }
   }
 }
 
-static ir_value lower_unary(lowerer *l, CXCursor e) {
+static ir_value lower_unary(lowerer *l, CXCursor e, bool *unfoldable) {
   cursor_list ch = children_of(e);
   if (ch.len != 1) {
     VEC_FREE(ch);
@@ -1406,6 +1436,7 @@ static ir_value lower_unary(lowerer *l, CXCursor e) {
   VEC_FREE(ch);
   op_kind op = unary_operator(l, e, operand);
   ir_value v = lower_expr(l, operand, WANT_VALUE);
+  *unfoldable = l->unfoldable; /* every unary operator evaluates its operand (sizeof is no UnaryOperator) */
   if (op == OP_ADDR && v.kind == IR_VAL_VAR && !v.addr_of) {
     v.addr_of = true;
     return v;
@@ -1475,7 +1506,19 @@ static ir_value lower_conditional(lowerer *l, CXCursor e, want w) {
   return tmp >= 0 ? var_value(tmp) : other();
 }
 
-static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
+/* Whether the implicit conversion `e` of the DeclRefExpr `ref`, lowered to `v`, reads a
+ * variable whose read is no constant: the only implicit conversion of a variable that
+ * is not an array or a function is the read of its value. */
+static bool reads_unfoldable(lowerer *l, CXCursor e, CXCursor ref, ir_value v) {
+  if (clang_getCursorKind(e) != CXCursor_UnexposedExpr || clang_getCursorKind(ref) != CXCursor_DeclRefExpr) return false;
+  if (v.kind == IR_VAL_VAR) return !v.addr_of && l->var_read_fails.items[v.var];
+  if (v.kind != IR_VAL_OTHER) return false;
+  CXCursor decl = clang_getCursorReferenced(ref);
+  enum CXCursorKind dk = clang_getCursorKind(decl);
+  return (dk == CXCursor_VarDecl || dk == CXCursor_ParmDecl) && read_fails(clang_getCursorType(decl));
+}
+
+static ir_value lower_expr_node(lowerer *l, CXCursor e, want w, bool *unfoldable) {
   enum CXCursorKind k = clang_getCursorKind(e);
   ir_value v = other();
   int64_t ival;
@@ -1485,7 +1528,8 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
     cursor_list ch = children_of(e);
     if (ch.len == 1 && clang_isExpression(clang_getCursorKind(ch.items[0]))) {
       v = lower_expr(l, ch.items[0], w);
-      if (v.kind == IR_VAL_OTHER && eval_int(e, &ival)) {
+      *unfoldable = l->unfoldable || reads_unfoldable(l, e, ch.items[0], v);
+      if (v.kind == IR_VAL_OTHER && !*unfoldable && eval_int(e, &ival)) {
         v.kind = IR_VAL_INT;
         v.ival = ival;
       }
@@ -1508,8 +1552,9 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
     if (clang_Cursor_isNull(inner)) return v;
     bool to_void = clang_getCursorType(e).kind == CXType_Void;
     v = lower_expr(l, inner, to_void ? WANT_VOID : w);
-    if (to_void) return other();
-    if (v.kind == IR_VAL_OTHER && eval_int(e, &ival)) {
+    if (to_void) return other(); /* (void)x evaluates, to no value: not unfoldable */
+    *unfoldable = l->unfoldable;
+    if (v.kind == IR_VAL_OTHER && !*unfoldable && eval_int(e, &ival)) {
       v.kind = IR_VAL_INT;
       v.ival = ival;
     }
@@ -1534,7 +1579,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
   case CXCursor_CallExpr:
     return lower_call(l, e, w, -1);
   case CXCursor_BinaryOperator:
-    return lower_binary(l, e, w);
+    return lower_binary(l, e, w, unfoldable);
   case CXCursor_CompoundAssignOperator: {
     cursor_list ch = children_of(e);
     if (ch.len == 2) {
@@ -1549,7 +1594,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
     return v;
   }
   case CXCursor_UnaryOperator:
-    return lower_unary(l, e);
+    return lower_unary(l, e, unfoldable);
   case CXCursor_ConditionalOperator:
     return lower_conditional(l, e, w);
   case CXCursor_UnaryExpr: /* sizeof, _Alignof: operands are not evaluated */
@@ -1574,7 +1619,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
     return v;
   case CXCursor_MemberRefExpr:
   case CXCursor_ArraySubscriptExpr:
-    lower_children_as_values(l, e);
+    *unfoldable = lower_children_as_values(l, e); /* the base and the index are needed */
     if (is_fn_type(clang_getCursorType(e))) v.slot = slot_of(l, e);
     return v;
   case CXCursor_CompoundLiteralExpr: {
@@ -1598,10 +1643,15 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w) {
 }
 
 static ir_value lower_expr(lowerer *l, CXCursor e, want w) {
-  if (l->depth >= LOWER_MAX_DEPTH) return other();
+  bool unfoldable = false;
+  if (l->depth >= LOWER_MAX_DEPTH) {
+    l->unfoldable = false;
+    return other();
+  }
   l->depth++;
-  ir_value v = lower_expr_node(l, e, w);
+  ir_value v = lower_expr_node(l, e, w, &unfoldable);
   l->depth--;
+  l->unfoldable = unfoldable;
   return v;
 }
 
@@ -2236,6 +2286,7 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   f.nrefs = (unsigned)l.refs.len;
   VEC_FREE(l.blocks);
   VEC_FREE(l.var_decls);
+  VEC_FREE(l.var_read_fails);
   strmap_free(l.labels);
   ir_function *added = ir_summary_add_function(sum, &f);
   if (key) memo_put(key, added);

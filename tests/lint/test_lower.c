@@ -3,6 +3,7 @@
  * spans it was asked for, so every cursor of a unit is asked twice and compared with
  * clang_getCursorExtent and clang_getFileLocation. The unit enters one header twice
  * (two entries of the same file), expands macros and pastes a token (scratch space). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 
 #include "../../lint/frontend/lower.h"
 #include "unit.h"
+
+ir_summary *unit_parse(const char *name, const char *code);
+const ir_function *unit_function(const ir_summary *s, const char *name);
 
 typedef struct {
   lower_files *files;
@@ -88,7 +92,42 @@ static void test_positions_match_libclang(void) {
   free(path);
 }
 
+/* Constants beside reads of variables: the lowering skips clang_Cursor_Evaluate where
+ * an operand reads a variable that is not const, so what the evaluator folds although
+ * a variable is read (`0 && x`, `(x, 1)`, const variables, offsetof) must still fold. */
+static void test_constants_beside_reads(void) {
+  static const struct {
+    const char *expr;
+    long value; /* LONG_MIN: not a constant */
+  } cases[] = {
+      {"five + 1", 6}, {"ck * 2", 8}, {"(x, 1)", 1}, {"0 && x", 0}, {"1 || p->a", 1}, {"sizeof x + 1", 5},
+      {"(long)&((struct s *)0)->p", 8}, {"offsetof(struct s, p)", 8}, {"-(0 && x)", 0}, {"(char)(five * 2)", 10},
+      {"*&five", 5}, {"(x * 0) + 1", LONG_MIN}, {"k + 1", LONG_MIN}, {"p->a + 1", LONG_MIN},
+      {"arr[0] * 0", LONG_MIN}, {"(long)(0 || g)", LONG_MIN}, {"g + 1", LONG_MIN}, {"cs.a + 1", LONG_MIN},
+  };
+  size_t n = sizeof cases / sizeof cases[0];
+  strbuf code = {0};
+  sb_printf(&code, "#include <stddef.h>\nvoid use(long v);\nstruct s { int a; int *p; };\n"
+                   "static const struct s cs = {7, 0};\nstatic const int ck = 4;\nint g;\n"
+                   "int f(int x, struct s *p, const int k) {\n  const int five = 5;\n  int arr[3] = {0};\n");
+  for (size_t i = 0; i < n; i++) sb_printf(&code, "  use(%s);\n", cases[i].expr);
+  sb_printf(&code, "  return x;\n}\n");
+  ir_summary *s = unit_parse("lower-fold.c", code.data);
+  sb_free(&code);
+  const ir_function *f = unit_function(s, "f");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_EQUAL_FATAL(f->ncalls, n);
+  for (size_t i = 0; i < n; i++) {
+    const ir_value *v = &f->calls[i].args[0];
+    bool ok = cases[i].value == LONG_MIN ? v->kind != IR_VAL_INT : v->kind == IR_VAL_INT && v->ival == cases[i].value;
+    CU_ASSERT(ok);
+    if (!ok) fprintf(stderr, "\n  use(%s): kind %d, value %lld\n", cases[i].expr, v->kind, (long long)v->ival);
+  }
+  ir_summary_free(s);
+}
+
 void unit_register_lower(void) {
   CU_pSuite s = CU_add_suite("lower", NULL, NULL);
   CU_add_test(s, "positions of every cursor are libclang's", test_positions_match_libclang);
+  CU_add_test(s, "constants beside reads of variables", test_constants_beside_reads);
 }
