@@ -123,6 +123,13 @@ static void run(const program *p, diag_list *out) {
       diag *d = diag_add(out, "blocking-in-loop", cold ? SEV_NOTE : SEV_WARNING, call->loc, msg);
       d->rarely = cold;
       offer_calm_sleep(p, (int)f, call, d);
+      /* more blocking calls of one function reached the same way are one mistake: the
+         function runs on the loop */
+      char *group = xasprintf("%u:%d:%d:%d", f, via.fn, via.call, dies ? 3 : exiting ? 2 : cold ? 1 : 0);
+      char *what = xasprintf("'%s'", call->callee_name);
+      diag_set_group(d, group, what);
+      free(what);
+      free(group);
       if (via.fn >= 0) rule_add_chain_through(p, d, via.fn, via.call, (int)f, CTX_LOOP);
       else rule_add_chain(p, d, (int)f, CTX_LOOP);
     }

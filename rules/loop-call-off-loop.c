@@ -51,6 +51,12 @@ static void report(const program *p, diag_list *out, int f, const ir_call *call,
                                  call->callee_name, fname, root_name);
   diag *d = diag_add(out, "loop-call-off-loop", SEV_WARNING, call->loc, msg);
   rule_add_chain(p, d, f, CTX_WORKER);
+  /* the loop calls of one function, all on the one chain shown, are one mistake: the
+     function runs off the loop */
+  char *group = xasprintf("%d", f), *what = xasprintf("'%s'", call->callee_name);
+  diag_set_group(d, group, what);
+  free(what);
+  free(group);
 }
 
 static void run(const program *p, diag_list *out) {

@@ -94,6 +94,10 @@ int output_findings(const cli_options *o, diag_list *diags, report_input *in, bo
       fprintf(stderr, "calm-lint: recorded %zu finding%s in %s\n", n, n == 1 ? "" : "s", o->write_baseline);
     return status == 2 ? 2 : 0;
   }
+  /* one mistake at several places is reported once, after the suppressions and the
+     baseline had each place to themselves: a silenced or known call is not listed, and
+     a new call beside a known one is not hidden by it */
+  diag_list_merge_groups(diags);
   FILE *out = stdout;
   if (o->output && !(out = fopen(o->output, "w"))) {
     fprintf(stderr, "calm-lint: error: cannot write %s: %s\n", o->output, strerror(errno));

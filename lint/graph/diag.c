@@ -79,6 +79,74 @@ void diag_clear(diag *d) {
     free(d->fixes[i].description);
   }
   free(d->fixes);
+  free(d->group);
+  free(d->what);
+  for (unsigned i = 0; i < d->nalso; i++) free(d->also[i].message);
+  free(d->also);
+  free(d->own_message);
+}
+
+void diag_set_group(diag *d, const char *group, const char *what) {
+  free(d->group);
+  free(d->what);
+  d->group = xstrdup(group);
+  d->what = xstrdup(what);
+}
+
+/* The names a merged message lists before "and N others" */
+#define MERGED_NAMES 3
+
+static char *merged_message(const diag *d) {
+  strbuf b = {0};
+  sb_printf(&b, "%s (as %s %u more call%s in the same function, reached the same way: ", d->message,
+              d->nalso == 1 ? "does" : "do", d->nalso, d->nalso == 1 ? "" : "s");
+  unsigned shown = 0;
+  for (unsigned i = 0; i < d->nalso; i++) {
+    const char *what = d->also[i].message + strlen("and here: ");
+    bool again = false;
+    for (unsigned k = 0; k < i && !again; k++) again = strcmp(d->also[k].message, d->also[i].message) == 0;
+    if (again) continue;
+    if (shown == MERGED_NAMES) {
+      sb_append(&b, " and others");
+      break;
+    }
+    sb_printf(&b, "%s%s", shown ? ", " : "", what);
+    shown++;
+  }
+  sb_append(&b, ")");
+  return sb_take(&b);
+}
+
+void diag_list_merge_groups(diag_list *l) {
+  strmap *heads = strmap_new(); /* rule, severity and group -> 1 + the index of its first */
+  size_t out = 0;
+  for (size_t i = 0; i < l->len; i++) {
+    diag *d = &l->items[i];
+    if (d->group && !d->suppressed && !d->baselined && d->nfixes == 0) {
+      char *key = xasprintf("%s\x1f%d\x1f%s", d->rule, (int)d->severity, d->group);
+      void *at;
+      if (strmap_get(heads, key, &at)) {
+        diag *head = &l->items[(intptr_t)at - 1];
+        head->also = xrealloc(head->also, (head->nalso + 1) * sizeof *head->also);
+        head->also[head->nalso].loc = d->loc;
+        head->also[head->nalso].message = xasprintf("and here: %s", d->what ? d->what : d->rule);
+        head->nalso++;
+        diag_clear(d);
+        free(key);
+        continue;
+      }
+      strmap_put(heads, key, (void *)(intptr_t)(out + 1));
+      free(key);
+    }
+    l->items[out++] = *d;
+  }
+  l->len = out;
+  strmap_free(heads);
+  for (size_t i = 0; i < l->len; i++)
+    if (l->items[i].nalso) {
+      l->items[i].own_message = l->items[i].message;
+      l->items[i].message = merged_message(&l->items[i]);
+    }
 }
 
 void diag_list_normalize(diag_list *l) {

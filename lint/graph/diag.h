@@ -45,6 +45,14 @@ typedef struct {
   bool suppressed; /* silenced by a NOLINT comment */
   bool baselined;  /* present in the baseline */
   bool withheld;   /* a chain past the configuration's max_guesses: counted, not reported */
+  /* One mistake at several places: findings of a rule with the same `group` (calls of
+   * one function reached the same way) are reported as the first of them, the others
+   * as its `also`, each named by its `what` ("'fsync'"). NULL: a finding of its own. */
+  char *group;
+  char *what;
+  diag_note *also;
+  unsigned nalso;
+  char *own_message; /* a merged finding's message before it named the others: its identity */
 } diag;
 
 typedef struct {
@@ -65,6 +73,12 @@ void diag_fix_edit(diag_fix *f, ir_loc range, const char *text);
 /* Sorts by file, line, column, rule and message, and drops exact duplicates, so the
  * output does not depend on the order work was done in. */
 void diag_list_normalize(diag_list *l);
+/* Sets a finding's group and the name of its call in a merged finding (copies both). */
+void diag_set_group(diag *d, const char *group, const char *what);
+/* Merges each group's findings into its first by location (after normalize): those
+ * reported alike (not suppressed nor baselined, one severity, no fixes, since a fix is
+ * for one place); the first's message says how many more there are and which. */
+void diag_list_merge_groups(diag_list *l);
 /* Frees what a finding owns (its message, trace and fixes). */
 void diag_clear(diag *d);
 void diag_list_free(diag_list *l);

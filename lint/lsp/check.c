@@ -283,9 +283,13 @@ static cJSON *to_diagnostic(text_source *ts, const cJSON *d, const char *path, c
   cJSON_AddStringToObject(o, "message", str(d, "message"));
   cJSON *fixes = lsp_fixes(ts, d, cwd);
   if (fixes) cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "data"), "fixes", fixes);
-  const cJSON *trace = cJSON_GetObjectItemCaseSensitive(d, "trace");
-  if (cJSON_GetArraySize(trace) > 0) {
-    cJSON *rel = cJSON_AddArrayToObject(o, "relatedInformation");
+  /* the trace, then the other places of the same mistake */
+  const char *lists[] = {"trace", "also"};
+  cJSON *rel = NULL;
+  for (int n = 0; n < 2; n++) {
+    const cJSON *trace = cJSON_GetObjectItemCaseSensitive(d, lists[n]);
+    if (cJSON_GetArraySize(trace) == 0) continue;
+    if (!rel) rel = cJSON_AddArrayToObject(o, "relatedInformation");
     const cJSON *t;
     cJSON_ArrayForEach(t, trace) {
       char *file = path_absolute(str(t, "file"), cwd);
@@ -383,6 +387,22 @@ cJSON *check_document(const char *path, const char *text, const char *const *arg
       char *file = path_absolute(str(d, "file"), cwd);
       if (strcmp(file, path) == 0) cJSON_AddItemToArray(diags, to_diagnostic(&ts, d, path, cwd));
       free(file);
+      /* an editor marks every place of a merged finding: each is a line to change */
+      const cJSON *a;
+      cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(d, "also")) {
+        char *afile = path_absolute(str(a, "file"), cwd);
+        if (strcmp(afile, path) == 0) {
+          cJSON *place = cJSON_Duplicate(d, true);
+          cJSON_DeleteItemFromObjectCaseSensitive(place, "also");
+          cJSON_DeleteItemFromObjectCaseSensitive(place, "fixes");
+          const char *keys[] = {"line", "column", "end_line", "end_column"};
+          for (int k = 0; k < 4; k++)
+            cJSON_ReplaceItemInObjectCaseSensitive(place, keys[k], cJSON_CreateNumber(num(a, keys[k])));
+          cJSON_AddItemToArray(diags, to_diagnostic(&ts, place, path, cwd));
+          cJSON_Delete(place);
+        }
+        free(afile);
+      }
     }
     cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(root, "errors")) {
       char *file = path_absolute(str(d, "file"), cwd);

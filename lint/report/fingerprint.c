@@ -36,7 +36,8 @@ static char *normalize_message(const char *m) {
 
 static uint64_t finding_hash(const diag *d, const char *srcroot) {
   char *path = report_display_path(d->loc.file, srcroot);
-  char *msg = normalize_message(d->message);
+  /* a merged finding is the same finding whichever other places it lists */
+  char *msg = normalize_message(d->own_message ? d->own_message : d->message);
   uint64_t h = hash_bytes(d->rule, strlen(d->rule) + 1, 0);
   h = hash_bytes(path, strlen(path) + 1, h);
   h = hash_bytes(msg, strlen(msg) + 1, h);

@@ -66,12 +66,13 @@ void report_github(FILE *out, const report_input *r) {
     fputs("::", out);
     put_escaped(out, d->message, false);
     /* the trace goes in the annotation's body, one step a line */
-    for (unsigned k = 0; k < d->ntrace; k++) {
-      char *path = report_display_path(d->trace[k].loc.file, r->cwd);
+    for (unsigned k = 0; k < d->ntrace + d->nalso; k++) {
+      const diag_note *n = k < d->ntrace ? &d->trace[k] : &d->also[k - d->ntrace];
+      char *path = report_display_path(n->loc.file, r->cwd);
       fputs("%0A", out);
       put_escaped(out, path, false);
-      fprintf(out, ":%u:%u: note: ", d->trace[k].loc.line, d->trace[k].loc.col);
-      put_escaped(out, d->trace[k].message, false);
+      fprintf(out, ":%u:%u: note: ", n->loc.line, n->loc.col);
+      put_escaped(out, n->message, false);
       free(path);
     }
     fputc('\n', out);

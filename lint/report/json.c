@@ -87,6 +87,16 @@ char *report_json(const report_input *r) {
       add_text(t, "message", d->trace[k].message);
       cJSON_AddItemToArray(trace, t);
     }
+    if (d->nalso) {
+      /* the same mistake at other places, which the finding stands for */
+      cJSON *also = cJSON_AddArrayToObject(o, "also");
+      for (unsigned k = 0; k < d->nalso; k++) {
+        cJSON *t = cJSON_CreateObject();
+        add_loc(t, r->cwd, &d->also[k].loc, true);
+        add_text(t, "message", d->also[k].message);
+        cJSON_AddItemToArray(also, t);
+      }
+    }
     add_fixes(o, r->cwd, d);
     cJSON_AddItemToArray(diags, o);
   }

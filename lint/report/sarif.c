@@ -255,6 +255,17 @@ static cJSON *result(const diag *d, const char *fingerprint, const report_input 
   cJSON *fp = cJSON_AddObjectToObject(o, "partialFingerprints");
   cJSON_AddStringToObject(fp, "calmLint/v1", fingerprint);
   if (d->ntrace) cJSON_AddItemToObject(o, "codeFlows", code_flows(d, srcroot, src));
+  if (d->nalso) {
+    /* the same mistake at other places, which the result stands for */
+    cJSON *rel = cJSON_AddArrayToObject(o, "relatedLocations");
+    for (unsigned k = 0; k < d->nalso; k++) {
+      cJSON *l = cJSON_CreateObject();
+      cJSON_AddNumberToObject(l, "id", k + 1);
+      cJSON_AddItemToObject(l, "physicalLocation", physical_location(&d->also[k].loc, srcroot, src));
+      cJSON_AddItemToObject(l, "message", message(d->also[k].message));
+      cJSON_AddItemToArray(rel, l);
+    }
+  }
   if (d->nfixes) cJSON_AddItemToObject(o, "fixes", fixes(d, srcroot, src));
   if (d->suppressed) {
     cJSON *sup = cJSON_AddArrayToObject(o, "suppressions");

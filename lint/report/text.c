@@ -87,6 +87,10 @@ void report_text(FILE *out, const report_input *r, bool color) {
       print_head(out, r->cwd, &d->trace[k].loc, "note", CYAN, d->trace[k].message, NULL, color);
       print_snippet(out, src, &d->trace[k].loc, color);
     }
+    for (unsigned k = 0; k < d->nalso; k++) {
+      print_head(out, r->cwd, &d->also[k].loc, "note", CYAN, d->also[k].message, NULL, color);
+      print_snippet(out, src, &d->also[k].loc, color);
+    }
     /* the first fix only, as a note at its first edit: the hint that --fix can do it */
     if (d->nfixes && d->fixes[0].nedits) {
       const diag_fix *f = &d->fixes[0];

@@ -95,7 +95,7 @@ check "app's report: the blocking call in store, reached from net's libuv callba
   "$BIN/app/calm-lint/app.txt"
 check "  with the trace through net.c" grep -q "^net/net.c:8:3: note: 'on_tick' calls 'store_append' here" \
   "$BIN/app/calm-lint/app.txt"
-check "  and the call store's own define keeps" grep -q "blocking call 'fsync'" "$BIN/app/calm-lint/app.txt"
+check "  and the call store's own define keeps, one finding with fopen's" grep -q "note: and here: 'fsync'" "$BIN/app/calm-lint/app.txt"
 check "net's report has it too" grep -q "blocking call 'fopen'" "$BIN/net/calm-lint/net.txt"
 check "store's alone has no loop, so no finding" test ! -s "$BIN/store/calm-lint/store.txt"
 check "the build log shows the report" grep -q "warning: blocking call 'fopen'" "$T/build1"

@@ -9,7 +9,9 @@
  * Each .c file directly in the rule's directory is one program; each subdirectory
  * is one program of all its .c files (for chains across translation units). Only
  * the rule under test is enabled. A missing finding and an unexpected finding both
- * fail, and so does a fixture that does not parse.
+ * fail, and so does a fixture that does not parse. The places a merged finding stands
+ * for (its "also": more calls of one function reached the same way) count as findings
+ * at their own lines, so each line's marker says what is wrong there either way.
  *
  *   // fixture-flags: -I/usr/include/mariadb   (at the start of a line) compiler flags
  *                                             this program adds after the common ones
@@ -400,6 +402,20 @@ static void check_program(const program *p) {
       fprintf(stderr, "\n  %s: unexpected finding %s:%d (%s): %s", p->name, file, line, sev_note ? "note" : "warning",
               cJSON_GetObjectItem(d, "message")->valuestring);
       ok = false;
+    }
+    /* the other places a merged finding stands for are findings at their lines */
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(d, "also")) {
+      const char *afile = cJSON_GetObjectItem(a, "file")->valuestring;
+      int aline = cJSON_GetObjectItem(a, "line")->valueint;
+      mark *am = find_mark(&m, afile, aline, false, sev_note);
+      if (am && am->seen < am->count) {
+        am->seen++;
+      } else {
+        fprintf(stderr, "\n  %s: unexpected finding %s:%d (%s), merged into %s:%d", p->name, afile, aline,
+                sev_note ? "note" : "warning", file, line);
+        ok = false;
+      }
     }
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItem(d, "trace")) {

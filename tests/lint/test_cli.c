@@ -358,7 +358,49 @@ static void test_nolint_typo(void) {
   CU_ASSERT(strstr(out_text, "typo.c:4:3") == NULL);
   /* clang-tidy's checks share NOLINT: not a typo here, and no finding of ours is silenced */
   CU_ASSERT(strstr(err_text, "typo.c:5:") == NULL);
-  CU_ASSERT(strstr(out_text, "typo.c:5:3: warning: blocking call 'sleep'") != NULL);
+  /* two calls of one function reached the same way: one finding, the second its note */
+  CU_ASSERT(strstr(out_text, "typo.c:5:3: note: and here: 'sleep'") != NULL);
+  CU_ASSERT(strstr(out_text, "(as does 1 more call in the same function, reached the same way: 'sleep')") != NULL);
+}
+
+/* Blocking calls of one function reached the same way are one finding at the first,
+ * the others its notes; a silenced call is not among them, and when the first is
+ * silenced the next one leads. Calls reached another way are findings of their own. */
+static void test_merged_places(void) {
+  free(unit_write("merged.c", "#include <unistd.h>\n"
+                              "__attribute__((annotate(\"calm::async\"))) void cb(void) {\n"
+                              "  sleep(1);\n"
+                              "  sleep(2); // NOLINT(blocking-in-loop)\n"
+                              "  usleep(3);\n"
+                              "}\n"
+                              "__attribute__((annotate(\"calm::async\"))) void cb2(void) {\n"
+                              "  sleep(4); // NOLINT(blocking-in-loop)\n"
+                              "  usleep(5);\n"
+                              "  usleep(6);\n"
+                              "}\n"));
+  CU_ASSERT_EQUAL(lint("merged.c --"), 1);
+  CU_ASSERT(strstr(out_text, "merged.c:3:3: warning: blocking call 'sleep' in CALM_ASYNC function 'cb' stalls the event loop "
+                             "and every other task on it (as does 1 more call in the same function, reached the same "
+                             "way: 'usleep')") != NULL);
+  CU_ASSERT(strstr(out_text, "merged.c:5:3: note: and here: 'usleep'") != NULL);
+  CU_ASSERT(strstr(out_text, "merged.c:4:") == NULL);
+  CU_ASSERT(strstr(out_text, "merged.c:8:") == NULL);
+  CU_ASSERT(strstr(out_text, "merged.c:9:3: warning: blocking call 'usleep'") != NULL);
+  CU_ASSERT(strstr(out_text, "merged.c:10:3: note: and here: 'usleep'") != NULL);
+  CU_ASSERT(strstr(err_text, "2 findings (2 suppressed)") != NULL);
+  /* JSON: the other places, with their spans */
+  CU_ASSERT_EQUAL(lint("--format json merged.c --"), 1);
+  cJSON *root = cJSON_Parse(out_text);
+  CU_ASSERT_FATAL(root != NULL);
+  const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "diagnostics"), 0);
+  const cJSON *also = cJSON_GetObjectItem(d, "also");
+  CU_ASSERT_EQUAL(cJSON_GetArraySize(also), 1);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(also, 0), "line")->valueint, 5);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(also, 0), "end_column")->valueint, 12);
+  cJSON_Delete(root);
+  /* SARIF: related locations */
+  CU_ASSERT_EQUAL(lint("--format sarif merged.c --"), 1);
+  CU_ASSERT(strstr(out_text, "\"relatedLocations\"") != NULL);
 }
 
 /* The progress line (on a terminal, eight units or more) names files by path: many
@@ -405,14 +447,14 @@ static void test_output_file_quiet_statistics(void) {
   CU_ASSERT_EQUAL(lint("--quiet bad.c --"), 1);
   CU_ASSERT(strstr(out_text, "bad.c:3:3: warning") != NULL);
   CU_ASSERT_STRING_EQUAL(err_text, "");
-  /* --statistics: a count per rule, most first */
+  /* --statistics: a count per rule, most first; the two calls of cb2 are one finding */
   CU_ASSERT_EQUAL(lint("--statistics bad.c also.c --"), 1);
-  CU_ASSERT(strncmp(out_text, "     3  blocking-in-loop ", 25) == 0);
+  CU_ASSERT(strncmp(out_text, "     2  blocking-in-loop ", 25) == 0);
   CU_ASSERT_EQUAL(lines(out_text), 1);
   CU_ASSERT_EQUAL(lint("--statistics --format json bad.c also.c --"), 1);
   cJSON *root = cJSON_Parse(out_text);
   CU_ASSERT_FATAL(cJSON_IsArray(root));
-  CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(root, 0), "count")->valueint, 3);
+  CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(root, 0), "count")->valueint, 2);
   cJSON_Delete(root);
   CU_ASSERT_EQUAL(lint("--statistics --format sarif bad.c --"), 2);
 }
@@ -493,7 +535,7 @@ static void test_config_globs_and_models(void) {
   CU_ASSERT_EQUAL(lint("cm/a/x.c cm/b/y.c --"), 1);
   CU_ASSERT(strstr(out_text, "cm/a/x.c:4:3: warning: blocking call 'my_wait'") != NULL);
   CU_ASSERT(strstr(out_text, "cm/b/y.c:4:3: warning: blocking call 'my_wait'") != NULL);
-  CU_ASSERT(strstr(out_text, "cm/b/y.c:5:3: warning: blocking call 'my_poll'") != NULL);
+  CU_ASSERT(strstr(out_text, "cm/b/y.c:5:3: note: and here: 'my_poll'") != NULL);
 }
 
 /* "exclude": those units are not linted and not counted; one named on the command
@@ -658,6 +700,7 @@ void unit_register_cli(void) {
   CU_add_test(s, "--list-rules --format json", test_list_rules_json);
   CU_add_test(s, "--list-models reads the configuration", test_list_models_config);
   CU_add_test(s, "a typo in NOLINT is reported", test_nolint_typo);
+  CU_add_test(s, "one mistake at several places is one finding", test_merged_places);
   CU_add_test(s, "findings past max_guesses are counted", test_withheld);
   CU_add_test(s, "the progress line names paths", test_progress_paths);
   CU_add_test(s, "-o FILE, --quiet, --statistics", test_output_file_quiet_statistics);

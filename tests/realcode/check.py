@@ -145,6 +145,21 @@ def match(diags, verdicts, root):
     return found, stale
 
 
+def member_verdicts(d, verdicts, root):
+    """The verdicts of the other places a merged finding stands for (its "also"), each
+    looked up as a finding of its own would be; None where a place is unjudged."""
+    by_key = defaultdict(list)
+    for v in verdicts:
+        by_key[(v["rule"], v["file"], " ".join(v["text"].split()), v.get("callee", ""))].append(v)
+    out = []
+    for a in d.get("also", []):
+        place = dict(a, rule=d["rule"])
+        cands = by_key.get(key_of(place, root), [])
+        v = min(cands, key=lambda v: abs(a["line"] - v.get("line", 0))) if cands else None
+        out.append((a, v))
+    return out
+
+
 def row_name(d):
     return d["rule"] if d.get("severity") != "note" else d["rule"] + " (note)"
 
@@ -205,6 +220,7 @@ def main():
         corpora = json.load(f)["corpora"]
 
     rows, errors, units = [], {}, {}
+    places = defaultdict(int)  # verdicts of the places merged findings stand for
     total = defaultdict(lambda: defaultdict(int))
     for entry in corpora:
         name = entry["name"]
@@ -225,12 +241,20 @@ def main():
                 v["via"] = chain_of(d)
                 recorded += 1
             changed = v is not None and "via" in v and v["via"] != chain_of(d)
+            for a, mv in member_verdicts(d, verdicts, root):
+                places[mv.get("verdict") if mv else "unjudged"] += 1
+                head = v.get("verdict") if v else None
+                if mv and head and mv.get("verdict") != head:
+                    print(f"{name}: merged finding {d['file']}:{d['line']} is {head}, its place "
+                          f"{a['file']}:{a['line']} was judged {mv['verdict']}: {mv.get('reason', '')}",
+                          file=sys.stderr)
             if dump:
                 dump.write(json.dumps({"corpus": name, "rule": d["rule"],
                                        "severity": d.get("severity"), "file": d["file"],
                                        "line": d["line"], "via": chain_of(d),
                                        "message": d["message"],
                                        "verdict": None if not v or changed else v.get("verdict"),
+                                       "also": [[a["file"], a["line"]] for a in d.get("also", [])],
                                        "reason": v.get("reason") if v else None}) + "\n")
             for r in (row_name(d), "all"):
                 c = per[r]
@@ -261,6 +285,9 @@ def main():
     for r in sorted(total, key=lambda r: (r == "all", r)):
         rows.append((("total", r), total[r]))
     print_table(rows, errors, units)
+    if places:
+        print(f"merged findings stand for {sum(places.values())} more places: " +
+              ", ".join(f"{k} {places[k]}" for k in ("TRUE", "FALSE", "harmless", "unjudged") if places[k]))
     # a rule's FALSE rate counts its findings at every severity (a false note is still
     # false); its harmless rate only those at warning level, which fail a run
     for r in sorted({k[:-len(" (note)")] if k.endswith(" (note)") else k for k in total}):
