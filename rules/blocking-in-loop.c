@@ -14,7 +14,7 @@ static bool call_blocks(const program *p, const ir_function *f, const ir_call *c
   if (attrs & IR_ATTR_NONBLOCKING) return false;
   if (attrs & IR_ATTR_BLOCKING) return true;
   const model_fn *m = program_model(p, call);
-  return m && stream_open_blocks(p, f, call, &m->blocking) && !stream_in_memory(p, f, call);
+  return m && stream_open_blocks(p, f, call, &m->blocking) && !stream_never_blocks(p, f, call);
 }
 
 /* Whether call `c` of `f` can happen on the loop: `f` is a root itself, or some call

@@ -16,6 +16,7 @@ enum {
   P_SHIELD = 1u << 12, P_THREAD_SAFE = 1u << 13, P_LOOP_ONLY = 1u << 14, P_NORETURN = 1u << 15,
   P_RUNS_LOOP = 1u << 16, P_CLEANUP = 1u << 17, P_INPUT = 1u << 18, P_FORKS = 1u << 19,
   P_OPENS_STREAM = 1u << 20, P_STREAM_ARG = 1u << 21, P_FORMAT_DEST = 1u << 22, P_FORMAT_ARG = 1u << 23,
+  P_FD_ARG = 1u << 24, P_SHARES_FD = 1u << 25, P_NONBLOCKING_FD_OUT = 1u << 26,
 };
 
 typedef struct {
@@ -392,6 +393,7 @@ static entry *read_entry(parser *p, const cJSON *o) {
   fn->stream_arg = -1;
   fn->format_dest = -1;
   fn->format_arg = -1;
+  fn->fd_arg = fn->shares_fd = fn->nonblocking_fd_out = -1;
   if (!cJSON_IsObject(o)) {
     bad(p, "a function's properties must be an object%s", "");
     return e;
@@ -435,6 +437,10 @@ static entry *read_entry(parser *p, const cJSON *o) {
     else if (strcmp(k, "stream_arg") == 0) ok = read_index(p, v, &fn->stream_arg, k), e->set |= P_STREAM_ARG;
     else if (strcmp(k, "format_dest") == 0) ok = read_index(p, v, &fn->format_dest, k), e->set |= P_FORMAT_DEST;
     else if (strcmp(k, "format_arg") == 0) ok = read_index(p, v, &fn->format_arg, k), e->set |= P_FORMAT_ARG;
+    else if (strcmp(k, "fd_arg") == 0) ok = read_index(p, v, &fn->fd_arg, k), e->set |= P_FD_ARG;
+    else if (strcmp(k, "shares_fd") == 0) ok = read_index(p, v, &fn->shares_fd, k), e->set |= P_SHARES_FD;
+    else if (strcmp(k, "nonblocking_fd_out") == 0)
+      ok = read_index(p, v, &fn->nonblocking_fd_out, k), e->set |= P_NONBLOCKING_FD_OUT;
     else if (strcmp(k, "description") == 0 || strcmp(k, "note") == 0) continue;
     else ok = bad(p, "unknown function property '%s'", k);
     if (!ok) break;
@@ -604,6 +610,9 @@ static void overlay(model_fn *out, const entry *e, const model *m) {
   if (e->set & P_STREAM_ARG) out->stream_arg = f->stream_arg;
   if (e->set & P_FORMAT_DEST) out->format_dest = f->format_dest;
   if (e->set & P_FORMAT_ARG) out->format_arg = f->format_arg;
+  if (e->set & P_FD_ARG) out->fd_arg = f->fd_arg;
+  if (e->set & P_SHARES_FD) out->shares_fd = f->shares_fd;
+  if (e->set & P_NONBLOCKING_FD_OUT) out->nonblocking_fd_out = f->nonblocking_fd_out;
   out->model = f->model;
   if (m->has_cancel_status) {
     out->has_cancel_status = true;
@@ -621,6 +630,7 @@ const model_fn *model_db_lookup(model_db *db, const char *name) {
   merged.stream_arg = -1;
   merged.format_dest = -1;
   merged.format_arg = -1;
+  merged.fd_arg = merged.shares_fd = merged.nonblocking_fd_out = -1;
   bool found = false;
   for (int pass = 0; pass < 2; pass++) {
     for (size_t i = 0; i < db->models.len; i++) {

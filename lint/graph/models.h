@@ -91,6 +91,9 @@ typedef struct {
   int stream_arg;    /* the FILE * it reads or writes, or -1 */
   int format_dest;   /* writes the text it formats into this argument (`snprintf`: 0), or -1 */
   int format_arg;    /* ... from the format string in this one (`snprintf`: 2), or -1 */
+  int fd_arg;        /* opens_stream: the stream is over the descriptor in this argument (`fdopen`: 0), or -1 */
+  int shares_fd;     /* returns a descriptor sharing the open file of this argument's (`dup`: 0), or -1 */
+  int nonblocking_fd_out; /* writes a descriptor in non-blocking mode through this argument (`uv_fileno`: 1), or -1 */
 } model_fn;
 
 /* A field of a library's struct in which the program stores a function that the

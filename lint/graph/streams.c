@@ -2,7 +2,10 @@
  * is opened by (see streams.h). */
 #include "streams.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "source.h"
 
 /* A program's formatting wrappers rarely nest deeper (`xasprintf` calls `xvasprintf`,
    which calls `vasprintf`) */
@@ -119,7 +122,68 @@ bool stream_open_blocks(const program *p, const ir_function *f, const ir_call *c
   return n == 0;
 }
 
-bool stream_in_memory(const program *p, const ir_function *f, const ir_call *call) {
+/* Whether the program puts a libuv stream in blocking mode anywhere: then a handle's
+   descriptor may be either */
+static bool program_sets_blocking(const program *p) {
+  for (unsigned g = 0; g < p->nfns; g++)
+    for (unsigned c = 0; c < p->fns[g].fn->ncalls; c++) {
+      const char *name = p->fns[g].fn->calls[c].callee_name;
+      if (name && strcmp(name, "uv_stream_set_blocking") == 0) return true;
+    }
+  return false;
+}
+
+/* Whether `v` (in `f`) is a descriptor in non-blocking mode: a local that only calls
+ * giving one (`uv_fileno(handle, &fd)`, or `dup` of one) set, apart from constants
+ * (`int fd = -1`, which opens nothing). */
+static bool fd_nonblocking(const program *p, const ir_function *f, const ir_value *v, int depth) {
+  if (depth > 3 || v->kind != IR_VAL_VAR || v->addr_of || v->var < 0 || (unsigned)v->var >= f->nvars) return false;
+  int var = v->var;
+  if (f->vars[var].is_param || f->vars[var].is_static) return false;
+  for (unsigned b = 0; b < f->nblocks; b++)
+    for (unsigned i = 0; i < f->blocks[b].nops; i++) {
+      const ir_op *op = &f->blocks[b].ops[i];
+      if (op->var != var) continue;
+      if (op->kind == IR_OP_ESCAPE || (op->kind == IR_OP_ASSIGN && op->val.kind != IR_VAL_INT)) return false;
+    }
+  bool given = false;
+  for (unsigned c = 0; c < f->ncalls; c++) {
+    const ir_call *call = &f->calls[c];
+    const model_fn *m = program_model(p, call);
+    if (call->use == IR_USE_VAR && call->dest == var) {
+      if (!m || m->shares_fd < 0 || (unsigned)m->shares_fd >= call->nargs ||
+          !fd_nonblocking(p, f, &call->args[m->shares_fd], depth + 1))
+        return false;
+      given = true;
+    }
+    for (unsigned a = 0; a < call->nargs; a++) {
+      const ir_value *arg = &call->args[a];
+      if (arg->kind != IR_VAL_VAR || arg->var != var || !arg->addr_of) continue;
+      if (!m || m->nonblocking_fd_out != (int)a) return false;
+      given = true;
+    }
+  }
+  return given && !program_sets_blocking(p);
+}
+
+/* Whether assignment `op` gives its variable the standard output or error stream,
+ * whose writes are the program's log (the catalogue leaves logging out). */
+static bool assigns_std_stream(const ir_op *op) {
+  char *text = source_range_text(op->loc);
+  const char *eq = text ? strchr(text, '=') : NULL;
+  bool std = false;
+  if (eq && eq[1] != '=') {
+    const char *v = eq + 1;
+    while (*v == ' ' || *v == '\t') v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == ';')) n--;
+    std = (n == 6 && (strncmp(v, "stdout", 6) == 0 || strncmp(v, "stderr", 6) == 0));
+  }
+  free(text);
+  return std;
+}
+
+bool stream_never_blocks(const program *p, const ir_function *f, const ir_call *call) {
   const model_fn *m = program_model(p, call);
   if (!m || m->stream_arg < 0 || (unsigned)m->stream_arg >= call->nargs) return false;
   const ir_value *v = &call->args[m->stream_arg];
@@ -133,13 +197,20 @@ bool stream_in_memory(const program *p, const ir_function *f, const ir_call *cal
     const ir_call *def = &f->calls[c];
     if (def->use != IR_USE_VAR || def->dest != v->var) continue;
     const model_fn *dm = program_model(p, def);
-    if (!dm || !dm->opens_stream || stream_open_blocks(p, f, def, &dm->blocking)) return false;
+    if (!dm || !dm->opens_stream) return false;
+    /* a stream over a descriptor blocks as the descriptor does; one over a file as the
+       open's condition says */
+    bool blocks = dm->fd_arg >= 0 ? (unsigned)dm->fd_arg >= def->nargs || !fd_nonblocking(p, f, &def->args[dm->fd_arg], 0)
+                                  : stream_open_blocks(p, f, def, &dm->blocking);
+    if (blocks) return false;
     opened = true;
   }
   for (unsigned b = 0; b < f->nblocks; b++)
     for (unsigned i = 0; i < f->blocks[b].nops; i++) {
       const ir_op *op = &f->blocks[b].ops[i];
-      if ((op->kind == IR_OP_ASSIGN || op->kind == IR_OP_ESCAPE) && op->var == v->var) return false;
+      if (op->var != v->var || (op->kind != IR_OP_ASSIGN && op->kind != IR_OP_ESCAPE)) continue;
+      if (op->kind == IR_OP_ASSIGN && (op->val.kind == IR_VAL_NULL || assigns_std_stream(op))) continue;
+      return false;
     }
   return opened;
 }

@@ -7,11 +7,14 @@
 #include "program.h"
 
 /* Whether `call` (in `f`) reads or writes a stream (its model's `stream_arg`) held in
- * a local variable that only calls opening streams that do not block (the models'
- * `opens_stream`, with their `blocking` condition not holding: `fopen("/proc/...")`,
- * `fmemopen`) ever set. A parameter, a static, a variable whose address is taken or
- * that is assigned anything else may hold any stream: false. */
-bool stream_in_memory(const program *p, const ir_function *f, const ir_call *call);
+ * a local variable that only calls opening streams that do not block set: a stream
+ * whose open's `blocking` condition does not hold (`fopen("/proc/...")`, `fmemopen`), or
+ * one over a descriptor in non-blocking mode (`fdopen(dup(fd))` of a libuv stream's
+ * `uv_fileno`), where a write comes back short instead of waiting. Being given
+ * `stdout` or `stderr` too is fine (writes there are the log, which the catalogue
+ * leaves out). A parameter, a static, a variable whose address is taken or that is
+ * assigned anything else may hold any stream: false. */
+bool stream_never_blocks(const program *p, const ir_function *f, const ir_call *call);
 
 /* Whether `cond` (a `blocking` condition of `call`'s model) holds for `call` in `f`, a
  * path argument that a `prefix` test reads taken as the literal it is formatted from

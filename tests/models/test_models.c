@@ -302,7 +302,8 @@ static void check_entry(const schema *s, const cJSON *e, const char *where, bool
     } else if (strcmp(k, "blocking") == 0 || strcmp(k, "waits_forever") == 0) {
       check_cond(v, at, errors);
     } else if (strcmp(k, "deadline_arg") == 0 || strcmp(k, "stream_arg") == 0 || strcmp(k, "format_dest") == 0 ||
-               strcmp(k, "format_arg") == 0) {
+               strcmp(k, "format_arg") == 0 || strcmp(k, "fd_arg") == 0 || strcmp(k, "shares_fd") == 0 ||
+               strcmp(k, "nonblocking_fd_out") == 0) {
       if (!is_index(v)) strlist_addf(errors, "%s must be an argument index", at);
     } else if (strcmp(k, "returns") == 0) {
       if (!string_is(v, "status", "task")) strlist_addf(errors, "%s must be \"status\" or \"task\"", at);
@@ -688,6 +689,15 @@ static void check_entry_against_decl(const char *model, const char *name, const 
   for (int k = 0; k < 2; k++) {
     const cJSON *fa = cJSON_GetObjectItemCaseSensitive(e, fmt[k]);
     if (fa) check_pointer_arg(&f, fa->valueint, fmt[k], NULL);
+  }
+  const cJSON *fo = cJSON_GetObjectItemCaseSensitive(e, "nonblocking_fd_out");
+  if (fo) check_pointer_arg(&f, fo->valueint, "nonblocking_fd_out", NULL);
+  const char *fds[] = {"fd_arg", "shares_fd"};
+  for (int k = 0; k < 2; k++) {
+    const cJSON *fa = cJSON_GetObjectItemCaseSensitive(e, fds[k]);
+    if (fa && check_index(&f, fa->valueint, fds[k], false) &&
+        !is_int_kind(param_type(&f, fa->valueint).kind))
+      strlist_addf(errors, "%s: %s: %s %d is not an integer descriptor", model, name, fds[k], fa->valueint);
   }
   const cJSON *sa = cJSON_GetObjectItemCaseSensitive(e, "stream_arg");
   if (sa) check_pointer_arg(&f, sa->valueint, "stream_arg", "FILE");
