@@ -103,6 +103,8 @@ struct lower_files {
   CXTranslationUnit tu;
   VEC(file_text) files;
   file_index files_index; /* file -> index in files */
+  CXFile last_file;       /* the file file_of found last, at files.items[last_file_at] */
+  size_t last_file_at;
   CXFile main;         /* the unit's main file: its functions are always its own */
   uint64_t flags_hash; /* of the front-end flags (lower_files_set_flags) */
   bool share;          /* header functions go through the memo (lower_files_share) */
@@ -113,11 +115,18 @@ struct lower_files {
    * anew at every call: 1 700 instructions, for every variable and temporary) */
   struct type_name { CXType type; char *name; } *types;
   size_t types_cap, types_len;
-  /* each declaration's attributes, read once per unit: lower_function_attrs visits the
-   * declaration's children and prints its type (3 000 instructions), and most calls
-   * name a callee called before */
-  struct decl_attrs { const void *decl; unsigned attrs; } *attrs;
-  size_t attrs_cap, attrs_len;
+  /* what calls need of each callee, read once per unit: lower_function_attrs visits the
+   * declaration's children and prints its type (3 000 instructions), a USR costs 1 400,
+   * and most calls name a callee called before */
+  struct decl_info {
+    const void *decl;
+    bool have_attrs;
+    unsigned attrs;
+    char *name;         /* its spelling, once asked */
+    strpool *pool;      /* usr and name interned there, once asked */
+    const char *usr_in, *name_in;
+  } *decls;
+  size_t decls_cap, decls_len;
   /* where each file seen so far lies in the unit's source-location space, by base */
   VEC(struct file_range) ranges;
   size_t last_range; /* + 1; 0: none */
@@ -144,7 +153,8 @@ void lower_files_free(lower_files *f) {
   free(f->files_index.slots);
   for (size_t i = 0; i < f->types_cap; i++) free(f->types[i].name);
   free(f->types);
-  free(f->attrs);
+  for (size_t i = 0; i < f->decls_cap; i++) free(f->decls[i].name);
+  free(f->decls);
   VEC_FREE(f->ranges);
   free(f);
 }
@@ -180,6 +190,8 @@ static const char *type_name(lower_files *f, CXType t) {
   return f->types[i].name;
 }
 
+static file_text *file_lookup(lower_files *f, CXFile file);
+
 void lower_files_note_inclusion(lower_files *f, CXFile file, const CXSourceLocation *stack, unsigned depth) {
   struct entered e;
   memset(&e, 0, sizeof e);
@@ -192,6 +204,14 @@ void lower_files_note_inclusion(lower_files *f, CXFile file, const CXSourceLocat
 }
 
 static file_text *file_of(lower_files *f, CXFile file) {
+  if (file && file == f->last_file) return &f->files.items[f->last_file_at];
+  file_text *ft = file_lookup(f, file);
+  f->last_file = file;
+  f->last_file_at = (size_t)(ft - f->files.items);
+  return ft;
+}
+
+static file_text *file_lookup(lower_files *f, CXFile file) {
   unsigned long long id[2];
   bool have_id = file_id(file, id);
   long at = have_id ? index_get(&f->files_index, id) : -1;
@@ -301,7 +321,22 @@ void lower_files_share(lower_files *f, const char *const *argv, int argc) {
 
 static const char *re_intern(strpool *pool, const char *s) { return s ? strpool_intern(pool, s) : NULL; }
 
-static void copy_loc(strpool *pool, ir_loc *l) { l->file = re_intern(pool, l->file); }
+/* The file of the locations copied last, and its copy, for one copy: a function's
+ * locations are nearly all in one file, and interning its name again for every op was
+ * most of what a copy from the memo cost. Strings of one pool are one pointer each. */
+typedef struct {
+  strpool *pool;
+  const char *from, *to;
+} loc_copier;
+
+static void copy_loc(loc_copier *c, ir_loc *l) {
+  if (!l->file) return;
+  if (c->from != l->file) {
+    c->from = l->file;
+    c->to = strpool_intern(c->pool, l->file);
+  }
+  l->file = c->to;
+}
 
 static void copy_slot(strpool *pool, ir_slot *s) {
   s->key = re_intern(pool, s->key);
@@ -317,16 +352,17 @@ static void copy_value(strpool *pool, ir_value *v) {
 
 /* A deep copy of `src` whose strings live in `pool`. */
 static ir_function copy_function(const ir_function *src, strpool *pool) {
+  loc_copier lc = {pool, NULL, NULL};
   ir_function f = *src;
   f.usr = re_intern(pool, f.usr);
   f.name = re_intern(pool, f.name);
-  copy_loc(pool, &f.loc);
-  copy_loc(pool, &f.end);
+  copy_loc(&lc, &f.loc);
+  copy_loc(&lc, &f.end);
   f.vars = DUP_ARRAY(f.vars, src->vars, src->nvars);
   for (unsigned i = 0; i < f.nvars; i++) {
     f.vars[i].name = re_intern(pool, f.vars[i].name);
     f.vars[i].type = re_intern(pool, f.vars[i].type);
-    copy_loc(pool, &f.vars[i].loc);
+    copy_loc(&lc, &f.vars[i].loc);
   }
   f.calls = DUP_ARRAY(f.calls, src->calls, src->ncalls);
   for (unsigned i = 0; i < f.ncalls; i++) {
@@ -334,18 +370,18 @@ static ir_function copy_function(const ir_function *src, strpool *pool) {
     c->callee_usr = re_intern(pool, c->callee_usr);
     c->callee_name = re_intern(pool, c->callee_name);
     copy_slot(pool, &c->callee_slot);
-    copy_loc(pool, &c->loc);
+    copy_loc(&lc, &c->loc);
     c->args = DUP_ARRAY(c->args, src->calls[i].args, c->nargs);
     for (unsigned k = 0; k < c->nargs; k++) copy_value(pool, &c->args[k]);
   }
   f.blocks = DUP_ARRAY(f.blocks, src->blocks, src->nblocks);
   for (unsigned i = 0; i < f.nblocks; i++) {
     ir_block *b = &f.blocks[i];
-    copy_loc(pool, &b->term_loc);
+    copy_loc(&lc, &b->term_loc);
     b->ops = DUP_ARRAY(b->ops, src->blocks[i].ops, b->nops);
     for (unsigned k = 0; k < b->nops; k++) {
       copy_value(pool, &b->ops[k].val);
-      copy_loc(pool, &b->ops[k].loc);
+      copy_loc(&lc, &b->ops[k].loc);
     }
   }
   f.stores = DUP_ARRAY(f.stores, src->stores, src->nstores);
@@ -353,7 +389,7 @@ static ir_function copy_function(const ir_function *src, strpool *pool) {
     ir_store *st = &f.stores[i];
     copy_slot(pool, &st->slot);
     copy_value(pool, &st->val);
-    copy_loc(pool, &st->loc);
+    copy_loc(&lc, &st->loc);
     st->owner = re_intern(pool, st->owner);
     st->owner_key = re_intern(pool, st->owner_key);
   }
@@ -363,6 +399,7 @@ static ir_function copy_function(const ir_function *src, strpool *pool) {
 }
 
 void lower_copy_summary(ir_summary *dst, const ir_summary *src) {
+  loc_copier lc = {dst->pool, NULL, NULL};
   for (unsigned i = 0; i < src->nfuncs; i++) {
     ir_function copy = copy_function(&src->funcs[i], dst->pool);
     ir_summary_add_function(dst, &copy);
@@ -371,7 +408,7 @@ void lower_copy_summary(ir_summary *dst, const ir_summary *src) {
     ir_store st = src->stores[i];
     copy_slot(dst->pool, &st.slot);
     copy_value(dst->pool, &st.val);
-    copy_loc(dst->pool, &st.loc);
+    copy_loc(&lc, &st.loc);
     st.owner = re_intern(dst->pool, st.owner);
     st.owner_key = re_intern(dst->pool, st.owner_key);
     ir_summary_add_store(dst, &st);
@@ -884,10 +921,38 @@ static enum CXChildVisitResult collect_child(CXCursor c, CXCursor parent, CXClie
   return CXChildVisit_Continue;
 }
 
+/* Child lists live as long as the construct that asked for them, one per node visited:
+ * their buffers are kept for the next list instead of a malloc and a free each (a
+ * tenth of the lowering's own cost), and released after each function. */
+#define SPARE_LISTS 32
+static _Thread_local struct { CXCursor *items; size_t cap; } spare_lists[SPARE_LISTS];
+static _Thread_local unsigned nspare_lists;
+
 static cursor_list children_of(CXCursor c) {
   cursor_list list = {0};
+  if (nspare_lists) {
+    nspare_lists--;
+    list.items = spare_lists[nspare_lists].items;
+    list.cap = spare_lists[nspare_lists].cap;
+  }
   clang_visitChildren(c, collect_child, &list);
   return list;
+}
+
+static void children_free(cursor_list *list) {
+  if (list->items && nspare_lists < SPARE_LISTS) {
+    spare_lists[nspare_lists].items = list->items;
+    spare_lists[nspare_lists].cap = list->cap;
+    nspare_lists++;
+  } else {
+    free(list->items);
+  }
+  list->items = NULL;
+  list->len = list->cap = 0;
+}
+
+static void release_spare_lists(void) {
+  while (nspare_lists) free(spare_lists[--nspare_lists].items);
 }
 
 /* Strips parentheses and implicit conversions (which libclang shows as a
@@ -898,11 +963,11 @@ static CXCursor unwrap(CXCursor c) {
     if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr) return c;
     cursor_list ch = children_of(c);
     if (ch.len != 1 || !clang_isExpression(clang_getCursorKind(ch.items[0]))) {
-      VEC_FREE(ch);
+      children_free(&ch);
       return c;
     }
     c = ch.items[0];
-    VEC_FREE(ch);
+    children_free(&ch);
   }
 }
 
@@ -931,7 +996,7 @@ static bool is_null_constant(CXCursor c) {
   if (k == CXCursor_CStyleCastExpr && is_pointer_type(clang_getCursorType(c))) {
     cursor_list ch = children_of(c);
     bool null = ch.len > 0 && is_null_constant(ch.items[ch.len - 1]);
-    VEC_FREE(ch);
+    children_free(&ch);
     return null;
   }
   int64_t v;
@@ -990,12 +1055,20 @@ static bool callee_decl(CXCursor call, CXCursor *decl) {
   return true;
 }
 
-static bool is_builtin_expect(CXCursor call) {
+static const char *decl_name(lower_files *f, CXCursor decl);
+
+static bool is_builtin_expect(lower_files *f, CXCursor call) {
   CXCursor decl;
   if (clang_getCursorKind(call) != CXCursor_CallExpr || !callee_decl(call, &decl)) return false;
-  CXString n = clang_getCursorSpelling(decl);
-  bool yes = strcmp(clang_getCString(n), "__builtin_expect") == 0;
-  clang_disposeString(n);
+  const char *name = decl_name(f, decl);
+  bool yes;
+  if (name) {
+    yes = strcmp(name, "__builtin_expect") == 0;
+  } else {
+    CXString n = clang_getCursorSpelling(decl);
+    yes = strcmp(clang_getCString(n), "__builtin_expect") == 0;
+    clang_disposeString(n);
+  }
   return yes && clang_Cursor_getNumArguments(call) == 2;
 }
 
@@ -1022,7 +1095,7 @@ static CXCursor unwrap_fn(CXCursor c) {
     CXCursor inner = ch.len ? ch.items[ch.len - 1] : clang_getNullCursor();
     bool ok = !clang_Cursor_isNull(inner) && clang_isExpression(clang_getCursorKind(inner)) &&
               (k == CXCursor_CStyleCastExpr || ch.len == 1);
-    VEC_FREE(ch);
+    children_free(&ch);
     if (ok && k == CXCursor_UnaryOperator)
       ok = is_fn_type(clang_getCursorType(c)) && is_fn_type(clang_getCursorType(inner));
     if (!ok) return c;
@@ -1092,7 +1165,7 @@ static ir_slot slot_of(lowerer *l, CXCursor e) {
   if (k == CXCursor_ArraySubscriptExpr) {
     cursor_list ch = children_of(e);
     ir_slot sl = ch.len == 2 ? slot_of(l, ch.items[0]) : none;
-    VEC_FREE(ch);
+    children_free(&ch);
     return sl;
   }
   CXCursor ref = clang_getCursorReferenced(e);
@@ -1181,7 +1254,7 @@ static void record_init(lowerer *l, CXCursor init, ir_slot base, const char *own
     } else if (is_record && next < fields.len) {
       field = fields.items[next++];
     }
-    VEC_FREE(parts);
+    children_free(&parts);
     if (is_record && clang_Cursor_isNull(field)) continue;
     ir_slot target = is_record ? field_slot(l, field) : base;
     CXType vt = clang_getCanonicalType(clang_getCursorType(unwrap(value)));
@@ -1190,8 +1263,8 @@ static void record_init(lowerer *l, CXCursor init, ir_slot base, const char *own
     else if (is_fn_type(clang_getCursorType(value)) || clang_getCursorKind(unwrap_fn(value)) == CXCursor_DeclRefExpr)
       add_store(l, target, fn_value_of(l, value), value, owner);
   }
-  VEC_FREE(ch);
-  VEC_FREE(fields);
+  children_free(&ch);
+  children_free(&fields);
 }
 
 /* ---- expressions ---- */
@@ -1251,7 +1324,7 @@ static bool lower_children_as_values(lowerer *l, CXCursor e) {
     } else if (clang_isStatement(clang_getCursorKind(ch.items[i]))) {
       lower_stmt(l, ch.items[i]);
     }
-  VEC_FREE(ch);
+  children_free(&ch);
   return unfoldable;
 }
 
@@ -1265,21 +1338,18 @@ static const char *short_text(lowerer *l, CXCursor c) {
 }
 
 static unsigned decl_attrs(lower_files *f, CXCursor decl);
+static void decl_names(lower_files *f, strpool *pool, CXCursor decl, const char **usr, const char **name);
 
 /* Lowers a call; `dest` >= 0 stores the result there directly. */
 static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
-  if (is_builtin_expect(e)) return lower_expr(l, clang_Cursor_getArgument(e, 0), w);
+  if (is_builtin_expect(l->files, e)) return lower_expr(l, clang_Cursor_getArgument(e, 0), w);
 
   ir_call call;
   memset(&call, 0, sizeof call);
   call.dest = -1;
   CXCursor decl;
   if (callee_decl(e, &decl)) {
-    CXString usr = clang_getCursorUSR(decl), name = clang_getCursorSpelling(decl);
-    call.callee_usr = strpool_intern(l->pool, clang_getCString(usr));
-    call.callee_name = strpool_intern(l->pool, clang_getCString(name));
-    clang_disposeString(usr);
-    clang_disposeString(name);
+    decl_names(l->files, l->pool, decl, &call.callee_usr, &call.callee_name);
     call.callee_attrs = decl_attrs(l->files, decl);
   } else {
     /* an indirect call: the callee expression is evaluated like any operand */
@@ -1288,7 +1358,7 @@ static ir_value lower_call(lowerer *l, CXCursor e, want w, int dest) {
     const char *text = ch.len > 0 ? short_text(l, ch.items[0]) : NULL;
     call.callee_name = text ? text : strpool_intern(l->pool, "<indirect>");
     if (ch.len > 0) call.callee_slot = slot_of(l, ch.items[0]);
-    VEC_FREE(ch);
+    children_free(&ch);
   }
   call.loc = loc_of(l, e);
 
@@ -1346,7 +1416,7 @@ static ir_value lower_assign(lowerer *l, CXCursor e, CXCursor lhs, CXCursor rhs)
   if (clang_getCursorKind(target) == CXCursor_DeclRefExpr) var = find_var(l, clang_getCursorReferenced(target));
   CXCursor value = unwrap(rhs);
   if (var >= 0) {
-    if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(value) &&
+    if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(l->files, value) &&
         clang_getCursorType(value).kind != CXType_Void)
       return lower_call(l, value, WANT_VALUE, var);
     ir_value v = lower_expr(l, rhs, WANT_VALUE);
@@ -1374,12 +1444,12 @@ static ir_value lower_binary(lowerer *l, CXCursor e, want w, bool *unfoldable) {
   cursor_list ch = children_of(e);
   ir_value result = other();
   if (ch.len != 2) {
-    VEC_FREE(ch);
+    children_free(&ch);
     lower_children_as_values(l, e);
     return result;
   }
   CXCursor lhs = ch.items[0], rhs = ch.items[1];
-  VEC_FREE(ch);
+  children_free(&ch);
   op_kind op = binary_operator(l, lhs, rhs);
   switch (op) {
   case OP_ASSIGN:
@@ -1428,12 +1498,12 @@ static ir_value lower_binary(lowerer *l, CXCursor e, want w, bool *unfoldable) {
 static ir_value lower_unary(lowerer *l, CXCursor e, bool *unfoldable) {
   cursor_list ch = children_of(e);
   if (ch.len != 1) {
-    VEC_FREE(ch);
+    children_free(&ch);
     lower_children_as_values(l, e);
     return other();
   }
   CXCursor operand = ch.items[0];
-  VEC_FREE(ch);
+  children_free(&ch);
   op_kind op = unary_operator(l, e, operand);
   ir_value v = lower_expr(l, operand, WANT_VALUE);
   *unfoldable = l->unfoldable; /* every unary operator evaluates its operand (sizeof is no UnaryOperator) */
@@ -1488,7 +1558,7 @@ static ir_value lower_decl_ref(lowerer *l, CXCursor e) {
 static ir_value lower_conditional(lowerer *l, CXCursor e, want w) {
   cursor_list ch = children_of(e);
   if (ch.len != 3) {
-    VEC_FREE(ch);
+    children_free(&ch);
     lower_children_as_values(l, e);
     return other();
   }
@@ -1501,7 +1571,7 @@ static ir_value lower_conditional(lowerer *l, CXCursor e, want w) {
     if (tmp >= 0) emit_assign(l, tmp, v, ch.items[1 + i]);
     jump(l, join);
   }
-  VEC_FREE(ch);
+  children_free(&ch);
   l->cur = join;
   return tmp >= 0 ? var_value(tmp) : other();
 }
@@ -1538,7 +1608,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w, bool *unfoldable
         if (clang_isExpression(clang_getCursorKind(ch.items[i]))) use_value(l, lower_expr(l, ch.items[i], WANT_VALUE), ch.items[i]);
         else if (clang_isStatement(clang_getCursorKind(ch.items[i]))) lower_stmt(l, ch.items[i]);
     }
-    VEC_FREE(ch);
+    children_free(&ch);
     return v;
   }
   case CXCursor_CStyleCastExpr: {
@@ -1548,7 +1618,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w, bool *unfoldable
     }
     cursor_list ch = children_of(e);
     CXCursor inner = ch.len ? ch.items[ch.len - 1] : clang_getNullCursor();
-    VEC_FREE(ch);
+    children_free(&ch);
     if (clang_Cursor_isNull(inner)) return v;
     bool to_void = clang_getCursorType(e).kind == CXType_Void;
     v = lower_expr(l, inner, to_void ? WANT_VOID : w);
@@ -1590,7 +1660,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w, bool *unfoldable
     } else {
       lower_children_as_values(l, e);
     }
-    VEC_FREE(ch);
+    children_free(&ch);
     return v;
   }
   case CXCursor_UnaryOperator:
@@ -1611,7 +1681,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w, bool *unfoldable
       if (iv.kind == IR_VAL_VAR) iv.addr_of = true;
       use_value(l, iv, ch.items[i]);
     }
-    VEC_FREE(ch);
+    children_free(&ch);
     return v;
   }
   case CXCursor_StmtExpr:
@@ -1627,7 +1697,7 @@ static ir_value lower_expr_node(lowerer *l, CXCursor e, want w, bool *unfoldable
     ir_slot none = {IR_SLOT_NONE, NULL, NULL, -1};
     for (size_t i = 0; i < ch.len; i++)
       if (clang_getCursorKind(ch.items[i]) == CXCursor_InitListExpr) record_init(l, ch.items[i], none, NULL);
-    VEC_FREE(ch);
+    children_free(&ch);
     lower_children_as_values(l, e);
     return v;
   }
@@ -1663,7 +1733,7 @@ static void lower_cond_node(lowerer *l, CXCursor e, int t, int f) {
   enum CXCursorKind k = clang_getCursorKind(c);
   int64_t ival;
 
-  if (is_builtin_expect(c)) {
+  if (is_builtin_expect(l->files, c)) {
     lower_cond(l, clang_Cursor_getArgument(c, 0), t, f);
     return;
   }
@@ -1675,17 +1745,17 @@ static void lower_cond_node(lowerer *l, CXCursor e, int t, int f) {
     cursor_list ch = children_of(c);
     if (ch.len == 1 && unary_operator(l, c, ch.items[0]) == OP_NOT) {
       CXCursor inner = ch.items[0];
-      VEC_FREE(ch);
+      children_free(&ch);
       lower_cond(l, inner, f, t);
       return;
     }
-    VEC_FREE(ch);
+    children_free(&ch);
   }
   if (k == CXCursor_BinaryOperator) {
     cursor_list ch = children_of(c);
     if (ch.len == 2) {
       CXCursor lhs = ch.items[0], rhs = ch.items[1];
-      VEC_FREE(ch);
+      children_free(&ch);
       op_kind op = binary_operator(l, lhs, rhs);
       if (op == OP_LAND || op == OP_LOR) {
         int mid = new_block(l);
@@ -1727,7 +1797,7 @@ static void lower_cond_node(lowerer *l, CXCursor e, int t, int f) {
         return;
       }
     } else {
-      VEC_FREE(ch);
+      children_free(&ch);
     }
   }
   ir_value v = lower_expr(l, c, WANT_VALUE);
@@ -1761,7 +1831,7 @@ static CXCursor var_init(CXCursor d) {
   CXCursor init = clang_getNullCursor();
   for (size_t i = 0; i < ch.len; i++)
     if (clang_isExpression(clang_getCursorKind(ch.items[i]))) init = ch.items[i];
-  VEC_FREE(ch);
+  children_free(&ch);
   return init;
 }
 
@@ -1777,7 +1847,7 @@ static void lower_var_decl(lowerer *l, CXCursor d) {
   if (clang_getCursorKind(unwrap(init)) == CXCursor_InitListExpr)
     record_init(l, init, (ir_slot){IR_SLOT_VAR, NULL, NULL, var}, NULL);
   CXCursor value = unwrap(init);
-  if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(value) &&
+  if (clang_getCursorKind(value) == CXCursor_CallExpr && !is_builtin_expect(l->files, value) &&
       clang_getCursorType(value).kind != CXType_Void) {
     lower_call(l, value, WANT_VALUE, var);
     return;
@@ -1817,11 +1887,11 @@ static int case_target(lowerer *l, CXCursor label) {
 static void lower_switch(lowerer *l, CXCursor s) {
   cursor_list ch = children_of(s);
   if (ch.len < 2) {
-    VEC_FREE(ch);
+    children_free(&ch);
     return;
   }
   CXCursor cond = ch.items[ch.len - 2], body = ch.items[ch.len - 1];
-  VEC_FREE(ch);
+  children_free(&ch);
   ir_value v = lower_expr(l, cond, WANT_VALUE);
   if (v.kind == IR_VAL_VAR && v.addr_of) {
     use_value(l, v, cond);
@@ -1843,7 +1913,7 @@ static void lower_switch(lowerer *l, CXCursor s) {
     cursor_list lc = children_of(label);
     int64_t k;
     bool known = lc.len > 0 && v.kind == IR_VAL_VAR && eval_int(lc.items[0], &k);
-    VEC_FREE(lc);
+    children_free(&lc);
     if (known) branch(l, v.var, IR_CMP_EQ, k, cases.items[i].block, next, &loc);
     else branch(l, -1, IR_CMP_NE, 0, cases.items[i].block, next, &loc);
     l->cur = next;
@@ -1876,7 +1946,7 @@ static void lower_loop_body(lowerer *l, CXCursor body, int brk, int cont) {
 static void lower_for(lowerer *l, CXCursor s) {
   cursor_list ch = children_of(s);
   if (ch.len == 0) {
-    VEC_FREE(ch);
+    children_free(&ch);
     return;
   }
   CXCursor body = ch.items[ch.len - 1];
@@ -1914,7 +1984,7 @@ static void lower_for(lowerer *l, CXCursor s) {
     /* a header we cannot read (macro): evaluate its parts up front and loop either way */
     for (size_t i = 0; i < nparts; i++) lower_expr(l, ch.items[i], WANT_DISCARD);
   }
-  VEC_FREE(ch);
+  children_free(&ch);
 
   if (!clang_Cursor_isNull(init)) {
     if (clang_getCursorKind(init) == CXCursor_DeclStmt) lower_stmt(l, init);
@@ -1965,20 +2035,20 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
   case CXCursor_CompoundStmt: {
     cursor_list ch = children_of(s);
     for (size_t i = 0; i < ch.len; i++) lower_stmt(l, ch.items[i]);
-    VEC_FREE(ch);
+    children_free(&ch);
     return;
   }
   case CXCursor_DeclStmt: {
     cursor_list ch = children_of(s);
     for (size_t i = 0; i < ch.len; i++)
       if (clang_getCursorKind(ch.items[i]) == CXCursor_VarDecl) lower_var_decl(l, ch.items[i]);
-    VEC_FREE(ch);
+    children_free(&ch);
     return;
   }
   case CXCursor_IfStmt: {
     cursor_list ch = children_of(s);
     if (ch.len < 2) {
-      VEC_FREE(ch);
+      children_free(&ch);
       return;
     }
     int t = new_block(l), join = new_block(l);
@@ -1992,14 +2062,14 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
       lower_stmt(l, ch.items[2]);
       jump(l, join);
     }
-    VEC_FREE(ch);
+    children_free(&ch);
     l->cur = join;
     return;
   }
   case CXCursor_WhileStmt: {
     cursor_list ch = children_of(s);
     if (ch.len < 2) {
-      VEC_FREE(ch);
+      children_free(&ch);
       return;
     }
     int head = new_block(l), body = new_block(l), after = new_block(l);
@@ -2009,14 +2079,14 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
     l->cur = body;
     lower_loop_body(l, ch.items[1], after, head);
     jump(l, head);
-    VEC_FREE(ch);
+    children_free(&ch);
     l->cur = after;
     return;
   }
   case CXCursor_DoStmt: {
     cursor_list ch = children_of(s);
     if (ch.len < 2) {
-      VEC_FREE(ch);
+      children_free(&ch);
       return;
     }
     int body = new_block(l), cond = new_block(l), after = new_block(l);
@@ -2026,7 +2096,7 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
     jump(l, cond);
     l->cur = cond;
     lower_cond(l, ch.items[1], body, after);
-    VEC_FREE(ch);
+    children_free(&ch);
     l->cur = after;
     return;
   }
@@ -2045,7 +2115,7 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
     }
     cursor_list ch = children_of(s);
     if (ch.len > 0) lower_stmt(l, ch.items[ch.len - 1]);
-    VEC_FREE(ch);
+    children_free(&ch);
     return;
   }
   case CXCursor_BreakStmt:
@@ -2063,7 +2133,7 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
       v = lower_expr(l, ch.items[0], WANT_VALUE);
       if (v.kind == IR_VAL_VAR && v.addr_of) use_value(l, v, ch.items[0]);
     }
-    VEC_FREE(ch);
+    children_free(&ch);
     current(l);
     emit_return(l, s, v);
     return;
@@ -2075,7 +2145,7 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
       jump(l, label_block(l, clang_getCString(name)));
       clang_disposeString(name);
     }
-    VEC_FREE(ch);
+    children_free(&ch);
     l->cur = -1;
     return;
   }
@@ -2087,7 +2157,7 @@ static void lower_stmt_node(lowerer *l, CXCursor s) {
     l->cur = b;
     cursor_list ch = children_of(s);
     if (ch.len > 0) lower_stmt(l, ch.items[ch.len - 1]);
-    VEC_FREE(ch);
+    children_free(&ch);
     return;
   }
   case CXCursor_IndirectGotoStmt:
@@ -2161,41 +2231,85 @@ unsigned lower_function_attrs(CXCursor decl) {
     else if (strcmp(s, "calm::nonblocking") == 0) attrs |= IR_ATTR_NONBLOCKING;
     clang_disposeString(a);
   }
-  VEC_FREE(ch);
+  children_free(&ch);
   CXString t = clang_getTypeSpelling(clang_getCursorType(decl));
   if (strstr(clang_getCString(t), "__attribute__((noreturn))")) attrs |= IR_ATTR_NORETURN;
   clang_disposeString(t);
   return attrs;
 }
 
-static size_t attrs_slot(struct decl_attrs *slots, size_t cap, const void *decl) {
+static size_t decl_slot(struct decl_info *slots, size_t cap, const void *decl) {
   size_t i = (size_t)hash_mix((uint64_t)(uintptr_t)decl) & (cap - 1);
   while (slots[i].decl && slots[i].decl != decl) i = (i + 1) & (cap - 1);
   return i;
 }
 
-/* lower_function_attrs of `decl`, once per declaration of the unit. A declaration
- * cursor is its Decl (data[0]); another redeclaration of the same function is another
- * Decl and may carry other attributes, so it is asked on its own. */
-static unsigned decl_attrs(lower_files *f, CXCursor decl) {
+/* The unit's entry for declaration `decl` (valid until the next call), or NULL for a
+ * cursor with no Decl. A declaration cursor is its Decl (data[0]); another
+ * redeclaration of the same function is another Decl and may carry other attributes,
+ * so it is asked on its own. */
+static struct decl_info *decl_entry(lower_files *f, CXCursor decl) {
   const void *key = decl.data[0];
-  if (!key) return lower_function_attrs(decl);
-  if (2 * (f->attrs_len + 1) > f->attrs_cap) {
-    size_t cap = f->attrs_cap ? 2 * f->attrs_cap : 256;
-    struct decl_attrs *slots = xcalloc(cap, sizeof *slots);
-    for (size_t i = 0; i < f->attrs_cap; i++)
-      if (f->attrs[i].decl) slots[attrs_slot(slots, cap, f->attrs[i].decl)] = f->attrs[i];
-    free(f->attrs);
-    f->attrs = slots;
-    f->attrs_cap = cap;
+  if (!key || !clang_isDeclaration(decl.kind)) return NULL;
+  if (2 * (f->decls_len + 1) > f->decls_cap) {
+    size_t cap = f->decls_cap ? 2 * f->decls_cap : 256;
+    struct decl_info *slots = xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < f->decls_cap; i++)
+      if (f->decls[i].decl) slots[decl_slot(slots, cap, f->decls[i].decl)] = f->decls[i];
+    free(f->decls);
+    f->decls = slots;
+    f->decls_cap = cap;
   }
-  size_t i = attrs_slot(f->attrs, f->attrs_cap, key);
-  if (!f->attrs[i].decl) {
-    f->attrs[i].decl = key;
-    f->attrs[i].attrs = lower_function_attrs(decl);
-    f->attrs_len++;
+  struct decl_info *e = &f->decls[decl_slot(f->decls, f->decls_cap, key)];
+  if (!e->decl) {
+    e->decl = key;
+    f->decls_len++;
   }
-  return f->attrs[i].attrs;
+  return e;
+}
+
+static unsigned decl_attrs(lower_files *f, CXCursor decl) {
+  struct decl_info *e = decl_entry(f, decl);
+  if (!e) return lower_function_attrs(decl);
+  if (!e->have_attrs) {
+    unsigned attrs = lower_function_attrs(decl);
+    e = decl_entry(f, decl);
+    e->attrs = attrs;
+    e->have_attrs = true;
+  }
+  return e->attrs;
+}
+
+/* The spelling of `decl`, owned by `f`; NULL for a cursor with no Decl. */
+static const char *decl_name(lower_files *f, CXCursor decl) {
+  struct decl_info *e = decl_entry(f, decl);
+  if (!e) return NULL;
+  if (!e->name) {
+    CXString n = clang_getCursorSpelling(decl);
+    e->name = xstrdup(clang_getCString(n));
+    clang_disposeString(n);
+  }
+  return e->name;
+}
+
+/* The USR and the spelling of `decl`, interned in `pool`. */
+static void decl_names(lower_files *f, strpool *pool, CXCursor decl, const char **usr, const char **name) {
+  struct decl_info *e = decl_entry(f, decl);
+  if (e && e->pool == pool) {
+    *usr = e->usr_in;
+    *name = e->name_in;
+    return;
+  }
+  CXString u = clang_getCursorUSR(decl), n = clang_getCursorSpelling(decl);
+  *usr = strpool_intern(pool, clang_getCString(u));
+  *name = strpool_intern(pool, clang_getCString(n));
+  clang_disposeString(u);
+  clang_disposeString(n);
+  if (e) {
+    e->pool = pool;
+    e->usr_in = *usr;
+    e->name_in = *name;
+  }
 }
 
 void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
@@ -2252,7 +2366,7 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   cursor_list ch = children_of(fn);
   for (size_t i = 0; i < ch.len; i++)
     if (clang_getCursorKind(ch.items[i]) == CXCursor_CompoundStmt) lower_stmt(&l, ch.items[i]);
-  VEC_FREE(ch);
+  children_free(&ch);
   if (l.cur >= 0) { /* falling off the end */
     ir_block *b = &l.blocks.items[l.cur].b;
     b->term = IR_TERM_RETURN;
@@ -2291,6 +2405,7 @@ void lower_function(lower_files *files, ir_summary *sum, CXCursor fn) {
   ir_function *added = ir_summary_add_function(sum, &f);
   if (key) memo_put(key, added);
   free(key);
+  release_spare_lists();
 }
 
 static enum CXChildVisitResult collect_refs(CXCursor c, CXCursor parent, CXClientData data) {
@@ -2304,7 +2419,10 @@ static enum CXChildVisitResult collect_refs(CXCursor c, CXCursor parent, CXClien
 
 void lower_global(lower_files *files, ir_summary *sum, CXCursor var) {
   CXCursor init = var_init(var);
-  if (clang_Cursor_isNull(init)) return;
+  if (clang_Cursor_isNull(init)) {
+    release_spare_lists();
+    return;
+  }
   lowerer l;
   memset(&l, 0, sizeof l);
   l.not_constant = clang_getNullCursor();
@@ -2323,4 +2441,5 @@ void lower_global(lower_files *files, ir_summary *sum, CXCursor var) {
   for (size_t i = 0; i < l.refs.len; i++) ir_summary_add_ref(sum, is_static ? slot.key : NULL, l.refs.items[i]);
   VEC_FREE(l.stores);
   VEC_FREE(l.refs);
+  release_spare_lists();
 }
