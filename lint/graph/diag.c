@@ -93,6 +93,10 @@ void diag_set_group(diag *d, const char *group, const char *what) {
   d->what = xstrdup(what);
 }
 
+/* How a merged finding's note names one of its other places; the message reads the
+   name back from there */
+#define ALSO_PREFIX "and here: "
+
 /* The names a merged message lists before "and N others" */
 #define MERGED_NAMES 3
 
@@ -102,7 +106,7 @@ static char *merged_message(const diag *d) {
               d->nalso == 1 ? "does" : "do", d->nalso, d->nalso == 1 ? "" : "s");
   unsigned shown = 0;
   for (unsigned i = 0; i < d->nalso; i++) {
-    const char *what = d->also[i].message + strlen("and here: ");
+    const char *what = d->also[i].message + strlen(ALSO_PREFIX);
     bool again = false;
     for (unsigned k = 0; k < i && !again; k++) again = strcmp(d->also[k].message, d->also[i].message) == 0;
     if (again) continue;
@@ -129,7 +133,7 @@ void diag_list_merge_groups(diag_list *l) {
         diag *head = &l->items[(intptr_t)at - 1];
         head->also = xrealloc(head->also, (head->nalso + 1) * sizeof *head->also);
         head->also[head->nalso].loc = d->loc;
-        head->also[head->nalso].message = xasprintf("and here: %s", d->what ? d->what : d->rule);
+        head->also[head->nalso].message = xasprintf(ALSO_PREFIX "%s", d->what ? d->what : d->rule);
         head->nalso++;
         diag_clear(d);
         free(key);
